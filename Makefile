@@ -1,0 +1,145 @@
+# luanet -- build, test, train, bench, install.
+#
+#   make train    install what is missing (apt-get), build, train the default model
+#   make test     install what is missing, build, run every test (C, busted, valgrind)
+#   make bench    luanet side by side with PyTorch (python3-torch)
+#
+# Variables use ?= so they can be overridden:
+#   make BUILD=/tmp/b CFLAGS='-O0 -g -fsanitize=address'
+
+PKG_CONFIG ?= pkg-config
+LUA_PC ?= lua5.4
+LUA ?= lua5.4
+BUSTED ?= busted
+VALGRIND ?= valgrind
+BUILD ?= build
+PREFIX ?= /usr/local
+# the OpenMP build of OpenBLAS shares libgomp's thread pool with the engine
+OPENBLAS_PC_PATH ?= /usr/lib/x86_64-linux-gnu/openblas-openmp/pkgconfig
+OPENBLAS_PC = PKG_CONFIG_PATH=$(OPENBLAS_PC_PATH) $(PKG_CONFIG) openblas
+
+# Debian packages: building, testing, training
+DEB_BUILD := gcc libc6-dev make pkg-config lua5.4 liblua5.4-dev \
+  libopenblas0-openmp libopenblas-openmp-dev libpng-dev zlib1g-dev \
+  libreadline-dev
+DEB_TEST := lua-busted valgrind tmux
+DEB_DATA := dataset-fashion-mnist
+DEB_BENCH := python3 python3-torch
+
+CFLAGS ?= -O2 -g
+WARNS := -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wstrict-prototypes \
+         -Wmissing-prototypes -Wold-style-definition -Wno-unknown-pragmas
+# '=' (not ':='): pkg-config runs when a recipe needs it, after 'deps'
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libpng zlib) \
+             $(shell $(OPENBLAS_PC) --cflags)
+OPENBLAS_DIR = $(shell $(OPENBLAS_PC) --variable=libdir)
+ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) -Isrc $(PKG_CFLAGS) \
+             -DLN_OPENBLAS_DIR='"$(OPENBLAS_DIR)"' $(CFLAGS) -MMD -MP
+ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs libpng zlib) -fopenmp -ldl -lm -lpthread
+LUA_LIBS = $(shell $(PKG_CONFIG) --libs $(LUA_PC)) -lreadline
+LUA_CMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_CMOD $(LUA_PC))
+LUA_LMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_LMOD $(LUA_PC))
+
+ENGINE_SRC := $(wildcard src/*.c) $(wildcard src/ops/*.c)
+ENGINE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(ENGINE_SRC))
+CTEST_SRC := $(wildcard spec/c/test_*.c)
+CTEST_BIN := $(patsubst spec/c/%.c,$(BUILD)/ctest/%,$(CTEST_SRC))
+LIB_A := $(BUILD)/libluanet.a
+LIB_SO := $(BUILD)/libluanet.so
+CORE_SO := $(BUILD)/luanet/core.so
+EXE := $(BUILD)/luanet-bin
+EXAMPLES := $(BUILD)/embed $(BUILD)/infer
+SPEC_ENV = LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
+
+.PHONY: all deps deps-bench test check ctest spec valgrind train bench \
+        examples install clean
+.DELETE_ON_ERROR:
+
+all: $(LIB_A) $(LIB_SO) $(CORE_SO) $(EXE) luanet
+
+# Install missing Debian packages (root); a no-op when all are present.
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_DATA); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	  || { echo "apt-get install failed (are you root?)"; exit 1; }; fi
+
+deps-bench: deps
+	@missing=""; for p in $(DEB_BENCH); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/obj/src/ops $(BUILD)/obj/lua $(BUILD)/obj/examples
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/src/ops $(BUILD)/obj/lua $(BUILD)/obj/examples $(BUILD)/luanet $(BUILD)/ctest:
+	mkdir -p $@
+
+$(LIB_A): $(ENGINE_OBJ)
+	rm -f $@; $(AR) rcs $@ $^
+
+$(LIB_SO): $(ENGINE_OBJ)
+	$(CC) -shared -o $@ $^ $(ENGINE_LIBS)
+
+# a Lua C module does not link liblua: the host interpreter provides it
+$(CORE_SO): $(BUILD)/obj/lua/lnlib.o $(LIB_A) | $(BUILD)/luanet
+	$(CC) -shared -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+
+$(EXE): $(BUILD)/obj/lua/luanet.o $(BUILD)/obj/lua/lnlib.o $(LIB_A)
+	$(CC) -o $@ $(BUILD)/obj/lua/luanet.o $(BUILD)/obj/lua/lnlib.o $(LIB_A) \
+	  $(LUA_LIBS) $(ENGINE_LIBS) -Wl,-E
+
+# ./luanet runs from the source tree: it finds lua/ and build/ beside itself
+luanet: $(EXE)
+	ln -sf $(EXE) $@
+
+$(BUILD)/ctest/%: spec/c/%.c $(LIB_A) | $(BUILD)/ctest
+	$(CC) $(ALL_CFLAGS) -Ispec/c -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+
+examples: $(EXAMPLES)
+$(BUILD)/embed: $(BUILD)/obj/examples/embed.o $(LIB_A)
+	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+$(BUILD)/infer: $(BUILD)/obj/examples/infer.o $(LIB_A)
+	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+
+# ---- tests: results go to $(BUILD)/results/*.tap, summed at the end ----
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check: all examples $(CTEST_BIN)
+	@rm -rf $(BUILD)/results; mkdir -p $(BUILD)/results; rc=0; \
+	sh spec/run-ctests.sh $(BUILD) > $(BUILD)/results/ctest.tap || rc=1; \
+	cat $(BUILD)/results/ctest.tap; \
+	$(SPEC_ENV) $(BUSTED) -o TAP spec > $(BUILD)/results/spec.tap 2>&1 || rc=1; \
+	cat $(BUILD)/results/spec.tap; \
+	sh spec/run-valgrind.sh $(BUILD) > $(BUILD)/results/valgrind.tap 2>&1 || rc=1; \
+	cat $(BUILD)/results/valgrind.tap; \
+	cat $(BUILD)/results/*.tap | awk '/^ok /{p++} /^not ok /{f++} \
+	  END{printf "%d passed, %d failed\n", p, f; exit (f > 0)}' || rc=1; \
+	exit $$rc
+
+train: deps all
+	./luanet examples/train.lua
+
+bench: deps-bench all
+	sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(LUA_CMOD)/luanet $(DESTDIR)$(LUA_LMOD)/luanet \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(CORE_SO) $(DESTDIR)$(LUA_CMOD)/luanet/
+	install -m 644 lua/luanet/*.lua $(DESTDIR)$(LUA_LMOD)/luanet/
+	install -m 755 $(EXE) $(DESTDIR)$(PREFIX)/bin/luanet
+	install -m 644 $(LIB_A) $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 src/luanet.h $(DESTDIR)$(PREFIX)/include/
+
+clean:
+	rm -rf $(BUILD) luanet
+
+-include $(ENGINE_OBJ:.o=.d) $(BUILD)/obj/lua/lnlib.d $(BUILD)/obj/lua/luanet.d

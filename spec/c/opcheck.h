@@ -1,0 +1,194 @@
+/*
+** opcheck.h -- run one op's kernels on hand-made nodes, outside any graph:
+** value checks and central-difference gradient checks for spec/c tests.
+**
+**   opcheck_case c = {"mul", 2, {{2, {3, 4}}, {1, {4}}}};
+**   double err = opcheck_grad(&c, NULL, 0, NULL, 1e-3);  (max rel. error)
+**
+** Inputs are filled with uniform values in [lo, hi] (default [-1, 1]);
+** int32 inputs (labels, ids) are given explicitly in 'ivals'.
+*/
+#ifndef OPCHECK_H
+#define OPCHECK_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ln_internal.h"
+
+typedef struct opcheck_in {
+  int ndim;
+  int dim[LN_MAX_DIMS];
+  int i32;              /* int32 input: values from 'ivals' */
+  const int *ivals;
+  int nograd;           /* do not check this input's gradient */
+} opcheck_in;
+
+typedef struct opcheck_case {
+  const char *op;
+  int n_in;
+  opcheck_in in[LN_MAX_IN];
+  const char *attrs;    /* "name=value,..." overriding defaults, or NULL */
+  double lo, hi;        /* input range (both 0: [-1, 1]) */
+  int training;         /* ctx->training */
+} opcheck_case;
+
+typedef struct opcheck_run {
+  ln_node in[LN_MAX_IN];
+  ln_node out;
+  void *saved, *work;
+  size_t work_size;
+} opcheck_run;
+
+/* set attributes from "a=1,b=2" (enum names allowed) */
+static int opcheck_attrs (ln_node *n, const char *s) {
+  char buf[256], *tok, *save = NULL;
+  ln_op_attr_defaults(n->op, n->attr);
+  n->n_list = 0;
+  if (s == NULL) return 0;
+  snprintf(buf, sizeof(buf), "%s", s);
+  for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '=');
+    int k;
+    if (!eq) return -1;
+    *eq++ = '\0';
+    k = ln_op_attr_index(n->op, tok);
+    if (k < 0) { fprintf(stderr, "opcheck: no attr %s\n", tok); return -1; }
+    if (ln_op_attr_is_list(n->op, k)) {    /* list: "1:2:3" */
+      char *p = eq;
+      while (*p && n->n_list < LN_MAX_DIMS) {
+        n->list[n->n_list++] = (int)strtol(p, &p, 10);
+        if (*p == ':') p++;
+      }
+    } else if (ln_op_attr_enum(n->op, k, eq) >= 0) {
+      n->attr[k] = ln_op_attr_enum(n->op, k, eq);
+    } else n->attr[k] = strtod(eq, NULL);
+  }
+  return 0;
+}
+
+static double opcheck_uniform (unsigned *s, double lo, double hi) {
+  *s = *s * 1103515245u + 12345u;
+  return lo + (hi - lo) * ((*s >> 8) & 0xffffff) / 16777216.0;
+}
+
+/* build nodes, allocate values/grads/scratch, run shape; 0 on success */
+static int opcheck_setup (const opcheck_case *c, opcheck_run *r, unsigned seed) {
+  int k;
+  size_t i, saved = 0, work = 0;
+  double lo = c->lo, hi = c->hi;
+  if (lo == 0 && hi == 0) { lo = -1; hi = 1; }
+  memset(r, 0, sizeof(*r));
+  r->out.op = ln_op_find(c->op);
+  if (r->out.op < 0) { fprintf(stderr, "opcheck: unknown op %s\n", c->op); return -1; }
+  if (opcheck_attrs(&r->out, c->attrs)) return -1;
+  r->out.n_in = c->n_in;
+  for (k = 0; k < c->n_in; k++) {
+    ln_node *n = &r->in[k];
+    size_t len;
+    n->leaf = LN_LEAF_INPUT;
+    n->dtype = c->in[k].i32 ? LN_I32 : LN_F32;
+    n->ndim = c->in[k].ndim;
+    memcpy(n->dim, c->in[k].dim, sizeof(n->dim));
+    len = ln_numel(n);
+    n->x = calloc(len ? len : 1, sizeof(float));
+    if (!c->in[k].i32) n->g = calloc(len ? len : 1, sizeof(float));
+    for (i = 0; i < len; i++) {
+      if (c->in[k].i32) LN_XI(n)[i] = c->in[k].ivals[i];
+      else n->x[i] = (float)opcheck_uniform(&seed, lo, hi);
+    }
+    r->out.in[k] = n;
+  }
+  if (ln_node_desc(&r->out)->shape(&r->out) != LN_OK) return -2;
+  r->out.x = calloc(ln_numel(&r->out) + 1, sizeof(float));
+  r->out.g = calloc(ln_numel(&r->out) + 1, sizeof(float));
+  if (ln_node_desc(&r->out)->scratch)
+    ln_node_desc(&r->out)->scratch(&r->out, &saved, &work);
+  r->saved = r->out.saved = calloc(saved + 16, 1);
+  r->work = calloc(work + 16, 1);
+  r->work_size = work;
+  return 0;
+}
+
+static void opcheck_free (opcheck_run *r) {
+  int k;
+  for (k = 0; k < r->out.n_in; k++) { free(r->in[k].x); free(r->in[k].g); }
+  free(r->out.x); free(r->out.g); free(r->saved); free(r->work);
+}
+
+static void opcheck_forward (opcheck_run *r, int training) {
+  ln_ctx ctx;
+  ctx.training = training;
+  ctx.batch = r->out.ndim ? r->out.dim[0] : 1;
+  ctx.work = r->work;
+  ctx.work_size = r->work_size;
+  ln_node_desc(&r->out)->forward(&r->out, &ctx);
+}
+
+static void opcheck_backward (opcheck_run *r, int training) {
+  ln_ctx ctx;
+  ctx.training = training;
+  ctx.batch = r->out.ndim ? r->out.dim[0] : 1;
+  ctx.work = r->work;
+  ctx.work_size = r->work_size;
+  ln_node_desc(&r->out)->backward(&r->out, &ctx);
+}
+
+/* L = sum(w * y) with fixed weights w; returns L in double */
+static double opcheck_loss (opcheck_run *r, const float *w) {
+  size_t i, len = ln_numel(&r->out);
+  double s = 0;
+  for (i = 0; i < len; i++) s += (double)w[i] * r->out.x[i];
+  return s;
+}
+
+/*
+** Max relative error between the analytic gradient and central differences
+** (step 'h'), over all float inputs not marked nograd; -1 on setup failure.
+** Random ops (dropout) are checked with the same seed each evaluation:
+** they reseed through ln_seed(seed) before each forward.
+*/
+static double opcheck_grad (const opcheck_case *c, double h) {
+  opcheck_run r;
+  size_t i, len;
+  float *w;
+  double worst = 0;
+  int k;
+  if (opcheck_setup(c, &r, 12345u)) { opcheck_free(&r); return -1; }
+  len = ln_numel(&r.out);
+  w = malloc((len + 1) * sizeof(float));
+  { unsigned s = 777u; for (i = 0; i < len; i++) w[i] = (float)opcheck_uniform(&s, -1, 1); }
+  ln_seed(99);
+  opcheck_forward(&r, c->training);
+  memcpy(r.out.g, w, len * sizeof(float));
+  opcheck_backward(&r, c->training);
+  for (k = 0; k < c->n_in; k++) {
+    ln_node *n = &r.in[k];
+    size_t j, m = ln_numel(n);
+    if (c->in[k].i32 || c->in[k].nograd) continue;
+    for (j = 0; j < m; j++) {
+      float keep = n->x[j];
+      double lp, lm, num, ana = n->g[j], den;
+      n->x[j] = (float)(keep + h); ln_seed(99); opcheck_forward(&r, c->training);
+      lp = opcheck_loss(&r, w);
+      n->x[j] = (float)(keep - h); ln_seed(99); opcheck_forward(&r, c->training);
+      lm = opcheck_loss(&r, w);
+      n->x[j] = keep;
+      num = (lp - lm) / (2 * h);
+      den = fabs(num) > fabs(ana) ? fabs(num) : fabs(ana);
+      if (den < 1e-2) den = 1e-2;   /* near-zero gradients: absolute error */
+      if (fabs(num - ana) / den > worst) {
+        worst = fabs(num - ana) / den;
+        if (worst > 1e-2)
+          fprintf(stderr, "  %s: input %d elem %zu analytic %g numeric %g\n",
+                  c->op, k, j, ana, num);
+      }
+    }
+  }
+  free(w);
+  opcheck_free(&r);
+  return worst;
+}
+
+#endif

@@ -1,0 +1,147 @@
+/*
+** ln_op.c -- the op table: the families of src/ops/ joined into one index,
+** and parsing of each op's attribute spec ("stride=1,pad=0,shape=[]").
+*/
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include "ln_internal.h"
+
+#define MAX_OPS 256
+
+static const ln_opdesc leaf = {
+  "leaf", 0, 0, "", NULL, NULL, NULL, NULL, 0,
+  "an input, parameter, buffer or constant"
+};
+
+/* ORDER FAMILY: a new family file adds one line here */
+static const ln_opdesc *const families[] = {
+  ln_ops_elem, ln_ops_reduce, ln_ops_shape, ln_ops_nn, ln_ops_conv,
+  ln_ops_norm, NULL
+};
+
+/* parsed attribute spec of one op */
+typedef struct attrspec {
+  int n;                               /* number of attributes */
+  char name[LN_MAX_ATTRS][24];         /* their names */
+  double def[LN_MAX_ATTRS];            /* defaults (enum: 0) */
+  int is_list[LN_MAX_ATTRS];           /* "[]" attribute */
+  char enums[LN_MAX_ATTRS][64];        /* "a|b|c" or "" */
+} attrspec;
+
+static const ln_opdesc *table[MAX_OPS];
+static attrspec specs[MAX_OPS];
+static int n_table;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void parse_spec (const char *s, attrspec *sp) {
+  char buf[512], *tok, *save = NULL;
+  memset(sp, 0, sizeof(*sp));
+  if (s == NULL || *s == '\0') return;
+  snprintf(buf, sizeof(buf), "%s", s);
+  for (tok = strtok_r(buf, ",", &save); tok && sp->n < LN_MAX_ATTRS;
+       tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '=');
+    int k = sp->n++;
+    if (eq) *eq = '\0';
+    snprintf(sp->name[k], sizeof(sp->name[k]), "%s", tok);
+    if (eq == NULL) continue;
+    eq++;
+    if (strcmp(eq, "[]") == 0) sp->is_list[k] = 1;
+    else if (strchr(eq, '|') || ((*eq < '0' || *eq > '9') && *eq != '-'
+                                 && *eq != '.'))
+      snprintf(sp->enums[k], sizeof(sp->enums[k]), "%s", eq);
+    else sp->def[k] = strtod(eq, NULL);
+  }
+}
+
+static void build (void) {
+  int f;
+  table[n_table++] = &leaf;
+  for (f = 0; families[f]; f++) {
+    const ln_opdesc *d;
+    for (d = families[f]; d->name; d++)
+      if (n_table < MAX_OPS) table[n_table++] = d;
+  }
+  for (f = 0; f < n_table; f++) parse_spec(table[f]->attrs, &specs[f]);
+}
+
+static void ensure (void) { pthread_once(&once, build); }
+
+const ln_opdesc *ln_op_desc (int op) {
+  ensure();
+  return (op >= 0 && op < n_table) ? table[op] : NULL;
+}
+
+int ln_op_count (void) { ensure(); return n_table; }
+
+int ln_op_find (const char *name) {
+  int i;
+  ensure();
+  for (i = 1; i < n_table; i++)
+    if (strcmp(table[i]->name, name) == 0) return i;
+  return -1;
+}
+
+const ln_opdesc *ln_node_desc (const ln_node *n) { return ln_op_desc(n->op); }
+
+int ln_op_attr_names (int op, const char **names, int max) {
+  int i;
+  if (ln_op_desc(op) == NULL) return 0;
+  for (i = 0; i < specs[op].n && i < max; i++) names[i] = specs[op].name[i];
+  return specs[op].n;
+}
+
+int ln_op_attr_index (int op, const char *name) {
+  int i;
+  if (ln_op_desc(op) == NULL) return -1;
+  for (i = 0; i < specs[op].n; i++)
+    if (strcmp(specs[op].name[i], name) == 0) return i;
+  return -1;
+}
+
+int ln_op_attr_is_list (int op, int k) {
+  if (ln_op_desc(op) == NULL || k < 0 || k >= specs[op].n) return 0;
+  return specs[op].is_list[k];
+}
+
+/* index of 'val' in "a|b|c", or -1 */
+int ln_op_attr_enum (int op, int k, const char *val) {
+  const char *p;
+  int idx = 0;
+  size_t len = strlen(val);
+  if (ln_op_desc(op) == NULL || k < 0 || k >= specs[op].n) return -1;
+  p = specs[op].enums[k];
+  if (*p == '\0') return -1;
+  for (;;) {
+    const char *bar = strchr(p, '|');
+    size_t l = bar ? (size_t)(bar - p) : strlen(p);
+    if (l == len && strncmp(p, val, len) == 0) return idx;
+    if (bar == NULL) return -1;
+    p = bar + 1;
+    idx++;
+  }
+}
+
+const char *ln_op_attr_enum_name (int op, int k, int idx) {
+  static _Thread_local char buf[64];
+  const char *p;
+  if (ln_op_desc(op) == NULL || k < 0 || k >= specs[op].n) return NULL;
+  p = specs[op].enums[k];
+  if (*p == '\0') return NULL;
+  while (idx-- > 0) {
+    p = strchr(p, '|');
+    if (p == NULL) return NULL;
+    p++;
+  }
+  snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(p, "|"), p);
+  return buf;
+}
+
+void ln_op_attr_defaults (int op, double *attr) {
+  int i;
+  for (i = 0; i < LN_MAX_ATTRS; i++) attr[i] = 0;
+  if (ln_op_desc(op) == NULL) return;
+  for (i = 0; i < specs[op].n; i++) attr[i] = specs[op].def[i];
+}
