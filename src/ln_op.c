@@ -11,8 +11,7 @@
 #define MAX_OPS 256
 
 static const ln_opdesc leaf = {
-  "leaf", 0, 0, "", NULL, NULL, NULL, NULL, 0,
-  "an input, parameter, buffer or constant"
+  .name = "leaf", .attrs = "", .doc = "an input, parameter, buffer or constant"
 };
 
 /* ORDER FAMILY: a new family file adds one line here */

@@ -177,6 +177,9 @@ typedef struct ln_opdesc {
   void (*forward) (ln_node *n, ln_ctx *c);   /* n->x = f(in) */
   /* in[k]->g += dL/din[k] (skip when in[k]->g == NULL); NULL = no grad */
   void (*backward) (ln_node *n, ln_ctx *c);
+  /* check values of int32 inputs (labels, ids) before forward, since
+  ** forward cannot fail; NULL = nothing to check */
+  int (*validate) (const ln_node *n);
   unsigned flags;            /* LN_F_* */
   const char *doc;           /* one line: formula */
 } ln_opdesc;
