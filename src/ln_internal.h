@@ -54,6 +54,9 @@ void ln_set_shape (ln_node *n, ln_dtype dt, int ndim, const int *dim);
 /* the op index of a node's op descriptor */
 const ln_opdesc *ln_node_desc (const ln_node *n);
 
+/* re-infer all shapes for a batch size (ln_graph.c) */
+int ln_graph_reshape (ln_graph *g, int batch);
+
 /* BLAS loading (ln_blas.c) */
 int ln_blas_load (void);
 

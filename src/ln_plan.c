@@ -1,0 +1,498 @@
+/*
+** ln_plan.c -- compiling a graph into a plan, and running it.
+**
+** Compile: shapes at the maximum batch; the nodes some output or the loss
+** needs; the backward pass for the nodes that lead from parameters to the
+** loss; and one arena where every value, gradient and saved state gets an
+** offset, reusing memory whose lifetime has ended (greedy by size over
+** lifetime intervals, as in TFLite's and ggml's planners). Forward and
+** backward then allocate nothing.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ln_internal.h"
+
+#define ALIGN 64
+
+/* one planned buffer: [birth, death] in execution steps, closed */
+typedef struct buf {
+  size_t size, off;
+  int birth, death;
+  void **ptr;           /* where to store arena + off */
+} buf;
+
+struct ln_model {
+  ln_graph *g;
+  int max_batch;
+  int loss;                /* node id or -1 */
+  int n_out, *outputs;     /* requested outputs */
+  int n_fwd; ln_node **fwd;        /* op nodes to run, in order */
+  int n_bwd; ln_node **bwd;        /* nodes whose backward runs, in order */
+  int *zero_first;         /* zero_list[zero_first[j]..zero_first[j+1]) */
+  ln_node **zero_list;     /* gradients born at backward step j */
+  int n_params; ln_node **params;
+  char *arena; size_t arena_size;
+  float *work; size_t work_size;
+  size_t naive;            /* one buffer per value/gradient/saved state */
+  size_t *cap;             /* planned bytes of each node's value */
+  size_t *saved_cap;       /* planned bytes of each node's saved state */
+  char *fed;               /* inputs fed since the last forward */
+  int fed_batch;           /* batch of the fed inputs */
+  int ran_forward;         /* a forward ran since the last feed */
+  int training;            /* mode of the last forward */
+};
+
+static size_t align (size_t s) { return (s + ALIGN - 1) / ALIGN * ALIGN; }
+
+static size_t value_bytes (const ln_node *n) { return ln_numel(n) * 4; }
+
+void ln_model_free (ln_model *m) {
+  if (m == NULL) return;
+  ln_graph_free(m->g);
+  free(m->outputs); free(m->fwd); free(m->bwd);
+  free(m->zero_first); free(m->zero_list); free(m->params);
+  free(m->arena); free(m->cap); free(m->saved_cap); free(m->fed);
+  free(m);
+}
+
+ln_graph *ln_model_graph (ln_model *m) { return m->g; }
+int ln_model_loss (const ln_model *m) { return m->loss; }
+int ln_model_n_outputs (const ln_model *m) { return m->n_out; }
+int ln_model_output (const ln_model *m, int k) {
+  return (k >= 0 && k < m->n_out) ? m->outputs[k] : -1;
+}
+int ln_model_batch (const ln_model *m) { return m->g->batch; }
+
+void ln_model_memory (const ln_model *m, size_t *planned, size_t *naive) {
+  *planned = m->arena_size + m->work_size;
+  *naive = m->naive + m->work_size;
+}
+
+int ln_model_params (const ln_model *m, int *ids, int max) {
+  int i;
+  for (i = 0; i < m->n_params && i < max; i++) ids[i] = m->params[i]->id;
+  return m->n_params;
+}
+
+int ln_model_order (const ln_model *m, int *ids, int max) {
+  int i;
+  for (i = 0; i < m->n_fwd && i < max; i++) ids[i] = m->fwd[i]->id;
+  return m->n_fwd;
+}
+
+/* {====== Compile ====== */
+
+/* mark what the loss and outputs need; 'anc' marks ancestors of the loss */
+static void mark_needed (ln_model *m, char *need, char *anc) {
+  ln_graph *g = m->g;
+  int i, k;
+  if (m->loss >= 0) need[m->loss] = anc[m->loss] = 1;
+  for (k = 0; k < m->n_out; k++) need[m->outputs[k]] = 1;
+  for (i = g->n - 1; i >= 0; i--) {
+    ln_node *n = g->nodes[i];
+    for (k = 0; k < n->n_in; k++) {
+      if (need[i]) need[n->in[k]->id] = 1;
+      if (anc[i]) anc[n->in[k]->id] = 1;
+    }
+  }
+}
+
+/* which nodes carry a gradient: on a path from a parameter to the loss */
+static int mark_grads (ln_model *m, const char *anc, char *hasg) {
+  ln_graph *g = m->g;
+  int i, k;
+  for (i = 0; i < g->n; i++) {
+    ln_node *n = g->nodes[i];
+    if (!anc[i] || n->dtype != LN_F32) continue;
+    if (n->leaf == LN_LEAF_PARAM) hasg[i] = 1;
+    else if (n->leaf == LN_LEAF_NONE)
+      for (k = 0; k < n->n_in; k++)
+        if (hasg[n->in[k]->id]) hasg[i] = 1;
+    if (hasg[i] && n->leaf == LN_LEAF_NONE && !ln_op_desc(n->op)->backward)
+      return ln_seterr(LN_EARG, "compile: op '%s' (node #%d) has no gradient",
+                       ln_op_desc(n->op)->name, i + 1);
+  }
+  return LN_OK;
+}
+
+/* lifetimes and offsets: greedy, largest first, lowest offset that fits */
+static size_t place (buf *b, int nb) {
+  int i, j, *ord = malloc((size_t)nb * sizeof(int));
+  size_t top = 0;
+  if (ord == NULL) return (size_t)-1;
+  for (i = 0; i < nb; i++) ord[i] = i;
+  for (i = 1; i < nb; i++) {   /* insertion sort by size, descending */
+    int t = ord[i];
+    for (j = i; j > 0 && b[ord[j - 1]].size < b[t].size; j--) ord[j] = ord[j - 1];
+    ord[j] = t;
+  }
+  for (i = 0; i < nb; i++) {
+    buf *p = &b[ord[i]];
+    size_t off = 0;
+    int moved = 1;
+    while (moved) {   /* bump past every placed, overlapping buffer */
+      moved = 0;
+      for (j = 0; j < i; j++) {
+        buf *q = &b[ord[j]];
+        if (q->birth > p->death || p->birth > q->death) continue;
+        if (off < q->off + q->size && q->off < off + p->size) {
+          off = q->off + q->size;
+          moved = 1;
+        }
+      }
+    }
+    p->off = off;
+    if (off + p->size > top) top = off + p->size;
+  }
+  free(ord);
+  return top;
+}
+
+/* the steps: forward node i at step i, backward step j at n_fwd + j */
+typedef struct steps { int *fstep, *bstep; } steps;
+
+static int plan_memory (ln_model *m, const char *need, const char *hasg,
+                        buf *b, int *nb, const steps *st) {
+  ln_graph *g = m->g;
+  int i, j, k, end = m->n_fwd + m->n_bwd + 1, n = 0;
+  size_t top, work = 0;
+  m->naive = 0;
+  for (i = 0; i < g->n; i++) {
+    ln_node *nd = g->nodes[i];
+    const ln_opdesc *d = ln_op_desc(nd->op);
+    int birth, death;
+    if (!need[i] || (nd->leaf != LN_LEAF_INPUT && st->fstep[i] < 0)) continue;
+    if (nd->leaf == LN_LEAF_INPUT) { birth = 0; death = end; }
+    else {
+      birth = death = st->fstep[i];
+      if (st->bstep[i] >= 0 && (d->flags & LN_F_SAVE_OUT)) death = st->bstep[i];
+    }
+    m->cap[i] = align(value_bytes(nd));
+    b[n++] = (buf){m->cap[i], 0, birth, death, (void **)&nd->x};
+    if (nd->leaf == LN_LEAF_NONE && d->scratch) {
+      size_t sv = 0, wk = 0;
+      d->scratch(nd, &sv, &wk);
+      if (wk > work) work = wk;
+      if (sv) {
+        m->saved_cap[i] = align(sv);
+        b[n++] = (buf){m->saved_cap[i], 0, birth,
+                       st->bstep[i] >= 0 ? st->bstep[i] : birth, &nd->saved};
+      }
+    }
+    if (hasg[i] && nd->leaf == LN_LEAF_NONE)   /* grads of op nodes */
+      b[n++] = (buf){align(value_bytes(nd)), 0, end, st->bstep[i], (void **)&nd->g};
+  }
+  /* values read later: by consumers' forward or backward, and outputs */
+  for (j = 0; j < m->n_fwd; j++) {
+    ln_node *c = m->fwd[j];
+    for (k = 0; k < c->n_in; k++) {
+      int id = c->in[k]->id, t = st->fstep[c->id];
+      if ((ln_op_desc(c->op)->flags & LN_F_SAVE_IN) && st->bstep[c->id] >= 0)
+        t = st->bstep[c->id];
+      for (i = 0; i < n; i++)
+        if (b[i].ptr == (void **)&g->nodes[id]->x && b[i].death < t) b[i].death = t;
+    }
+  }
+  for (i = 0; i < n; i++) {
+    for (k = 0; k < m->n_out; k++)
+      if (b[i].ptr == (void **)&g->nodes[m->outputs[k]]->x) b[i].death = end;
+    if (m->loss >= 0 && b[i].ptr == (void **)&g->nodes[m->loss]->x) b[i].death = end;
+  }
+  /* gradients are born at the first backward step that writes them */
+  for (j = 0; j < m->n_bwd; j++) {
+    ln_node *c = m->bwd[j];
+    for (k = 0; k < c->n_in; k++)
+      for (i = 0; i < n; i++)
+        if (b[i].ptr == (void **)&c->in[k]->g && b[i].birth > m->n_fwd + j)
+          b[i].birth = m->n_fwd + j;
+  }
+  for (i = 0; i < n; i++) {
+    if (m->loss >= 0 && b[i].ptr == (void **)&g->nodes[m->loss]->g)
+      b[i].birth = m->n_fwd;
+    if (b[i].birth > b[i].death) b[i].birth = b[i].death;
+    m->naive += b[i].size;
+  }
+  *nb = n;
+  if ((top = place(b, n)) == (size_t)-1) return ln_seterr(LN_ENOMEM, "compile: out of memory");
+  m->arena_size = top;
+  m->work_size = align(work);
+  if ((m->arena = ln_calloc(1, top + m->work_size + ALIGN)) == NULL) return LN_ENOMEM;
+  for (i = 0; i < n; i++) *b[i].ptr = m->arena + b[i].off;
+  m->work = (float *)(void *)(m->arena + top);
+  return LN_OK;
+}
+
+/* for each backward step, the gradients to zero before it runs */
+static int plan_zeroing (ln_model *m) {
+  int j, k, n = 0, cap = 0;
+  for (j = 0; j < m->n_bwd; j++) cap += m->bwd[j]->n_in;
+  m->zero_first = ln_calloc((size_t)m->n_bwd + 1, sizeof(int));
+  m->zero_list = ln_calloc((size_t)cap + 1, sizeof(ln_node *));
+  if (!m->zero_first || !m->zero_list) return LN_ENOMEM;
+  for (j = 0; j < m->n_bwd; j++) {
+    ln_node *c = m->bwd[j];
+    m->zero_first[j] = n;
+    for (k = 0; k < c->n_in; k++) {
+      ln_node *in = c->in[k];
+      int seen = 0, i;
+      if (in->g == NULL || in->leaf != LN_LEAF_NONE) continue;
+      for (i = 0; i < n && !seen; i++) seen = m->zero_list[i] == in;
+      if (!seen) m->zero_list[n++] = in;
+    }
+  }
+  m->zero_first[m->n_bwd] = n;
+  return LN_OK;
+}
+
+static int check_targets (ln_graph *g, int loss, int n_out, const int *outputs) {
+  int k;
+  if (loss >= g->n || loss < -1)
+    return ln_seterr(LN_EARG, "compile: loss is not a node of this graph");
+  if (loss >= 0 && ln_numel(g->nodes[loss]) != 1)
+    return ln_seterr(LN_ESHAPE, "compile: loss must be a scalar, got shape %s",
+                     ln_node_shape(g->nodes[loss]));
+  if (loss >= 0 && g->nodes[loss]->dtype != LN_F32)
+    return ln_seterr(LN_EARG, "compile: loss must be float32");
+  for (k = 0; k < n_out; k++)
+    if (outputs[k] < 0 || outputs[k] >= g->n)
+      return ln_seterr(LN_EARG, "compile: output %d is not a node of this graph", k + 1);
+  if (loss < 0 && n_out == 0)
+    return ln_seterr(LN_EARG, "compile: nothing to compute (no loss, no outputs)");
+  return LN_OK;
+}
+
+static int build_plan (ln_model *m, char *need, char *anc, char *hasg) {
+  ln_graph *g = m->g;
+  int i, rc, nb;
+  steps st;
+  buf *b;
+  mark_needed(m, need, anc);
+  if ((rc = mark_grads(m, anc, hasg)) != LN_OK) return rc;
+  m->fwd = ln_calloc((size_t)g->n + 1, sizeof(ln_node *));
+  m->bwd = ln_calloc((size_t)g->n + 1, sizeof(ln_node *));
+  m->params = ln_calloc((size_t)g->n + 1, sizeof(ln_node *));
+  m->cap = ln_calloc((size_t)g->n + 1, sizeof(size_t));
+  m->saved_cap = ln_calloc((size_t)g->n + 1, sizeof(size_t));
+  m->fed = ln_calloc((size_t)g->n + 1, 1);
+  st.fstep = malloc(((size_t)g->n + 1) * sizeof(int));
+  st.bstep = malloc(((size_t)g->n + 1) * sizeof(int));
+  b = malloc(((size_t)g->n * 3 + 1) * sizeof(buf));
+  if (!m->fwd || !m->bwd || !m->params || !m->cap || !m->saved_cap ||
+      !m->fed || !st.fstep || !st.bstep || !b) {
+    free(st.fstep); free(st.bstep); free(b);
+    return ln_seterr(LN_ENOMEM, "compile: out of memory");
+  }
+  for (i = 0; i < g->n; i++) {
+    ln_node *n = g->nodes[i];
+    st.fstep[i] = st.bstep[i] = -1;
+    n->g = NULL;
+    if (n->leaf == LN_LEAF_PARAM) m->params[m->n_params++] = n;
+    if (need[i] && n->leaf == LN_LEAF_NONE) {
+      st.fstep[i] = m->n_fwd;
+      m->fwd[m->n_fwd++] = n;
+    }
+  }
+  for (i = m->n_fwd - 1; i >= 0; i--)
+    if (hasg[m->fwd[i]->id]) {
+      st.bstep[m->fwd[i]->id] = m->n_fwd + m->n_bwd;
+      m->bwd[m->n_bwd++] = m->fwd[i];
+    }
+  for (i = 0; i < m->n_params; i++) {   /* persistent gradients */
+    ln_node *p = m->params[i];
+    if (p->grad == NULL &&
+        (p->grad = ln_tensor_new(LN_F32, p->ndim, p->dim)) == NULL) break;
+    if (hasg[p->id]) p->g = p->grad->data;
+  }
+  rc = i < m->n_params ? LN_ENOMEM : plan_memory(m, need, hasg, b, &nb, &st);
+  if (rc == LN_OK) rc = plan_zeroing(m);
+  free(st.fstep); free(st.bstep); free(b);
+  return rc;
+}
+
+int ln_model_compile (ln_graph *g, int max_batch, int loss, int n_out,
+                      const int *outputs, ln_model **out) {
+  ln_model *m;
+  char *marks;
+  int rc, k;
+  *out = NULL;
+  if (max_batch < 1)
+    return ln_seterr(LN_EARG, "compile: batch must be >= 1, got %d", max_batch);
+  if ((rc = ln_graph_reshape(g, max_batch)) != LN_OK) {
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s", ln_errmsg());
+    return ln_seterr(rc, "compile: %s", msg);
+  }
+  if ((rc = check_targets(g, loss, n_out, outputs)) != LN_OK) return rc;
+  if ((m = ln_calloc(1, sizeof(*m))) == NULL) return LN_ENOMEM;
+  m->g = g;
+  m->max_batch = max_batch;
+  m->loss = loss;
+  m->n_out = n_out;
+  m->fed_batch = -1;
+  if ((m->outputs = ln_calloc((size_t)n_out + 1, sizeof(int))) == NULL ||
+      (marks = ln_calloc((size_t)g->n + 1, 3)) == NULL) {
+    m->g = NULL; ln_model_free(m);
+    return LN_ENOMEM;
+  }
+  for (k = 0; k < n_out; k++) m->outputs[k] = outputs[k];
+  rc = build_plan(m, marks, marks + g->n + 1, marks + 2 * (g->n + 1));
+  free(marks);
+  if (rc != LN_OK) { m->g = NULL; ln_model_free(m); return rc; }
+  ln_blas_load();
+  *out = m;
+  return LN_OK;
+}
+
+/* }====== */
+
+/* {====== Run ====== */
+
+int ln_model_feed (ln_model *m, const char *name, const ln_tensor *t) {
+  ln_graph *g = m->g;
+  int id = ln_graph_find(g, name), i;
+  ln_node *n;
+  char sh[96];
+  if (id < 0 || g->nodes[id]->leaf != LN_LEAF_INPUT)
+    return ln_seterr(LN_EARG, "feed: the model has no input named '%s'", name);
+  n = g->nodes[id];
+  if (n->x == NULL)
+    return LN_OK;   /* pruned: nothing needs this input */
+  if (t->dtype != n->dtype)
+    return ln_seterr(LN_EARG, "feed: input '%s' expects %s, got %s", name,
+                     n->dtype == LN_F32 ? "float32" : "int32",
+                     t->dtype == LN_F32 ? "float32" : "int32");
+  for (i = n->batched; i < n->ndim; i++)
+    if (t->ndim != n->ndim || t->dim[i] != n->dim[i]) break;
+  if (t->ndim != n->ndim || i < n->ndim ||
+      (n->batched && (t->dim[0] < 1 || t->dim[0] > m->max_batch))) {
+    int d[LN_MAX_DIMS];
+    memcpy(d, n->dim, sizeof(d));
+    if (n->batched) d[0] = LN_BATCH;
+    ln_shape_str(n->ndim, d, sh, sizeof(sh));
+    return ln_seterr(LN_ESHAPE, "feed: input '%s' expects shape %s (B <= %d), got %s",
+                     name, sh, m->max_batch, ln_shape_str(t->ndim, t->dim,
+                     (char[96]){0}, 96));
+  }
+  if (m->ran_forward) {   /* a new round of feeds */
+    memset(m->fed, 0, (size_t)g->n);
+    m->ran_forward = 0;
+    m->fed_batch = -1;
+  }
+  if (n->batched) {
+    if (m->fed_batch >= 0 && t->dim[0] != m->fed_batch) {
+      int k;
+      for (k = 0; k < g->n; k++)
+        if (m->fed[k] && g->nodes[k]->batched) break;
+      return ln_seterr(LN_ESHAPE, "feed: input '%s' has batch %d but '%s' has %d",
+                       name, t->dim[0], k < g->n ? g->nodes[k]->name : "?",
+                       m->fed_batch);
+    }
+    m->fed_batch = t->dim[0];
+  }
+  memcpy(n->x, t->data, t->n * 4);
+  m->fed[id] = 1;
+  return LN_OK;
+}
+
+/* bring shapes to the fed batch; check they fit the plan */
+static int set_batch (ln_model *m, int batch) {
+  ln_graph *g = m->g;
+  int i, rc;
+  if (batch == g->batch) return LN_OK;
+  if ((rc = ln_graph_reshape(g, batch)) != LN_OK) return rc;
+  for (i = 0; i < g->n; i++)
+    if (g->nodes[i]->x && m->cap[i] && value_bytes(g->nodes[i]) > m->cap[i]) {
+      ln_graph_reshape(g, m->max_batch);
+      return ln_seterr(LN_ESHAPE, "forward: node #%d grows with batch %d beyond "
+                       "its plan", i + 1, batch);
+    }
+  return LN_OK;
+}
+
+static void make_ctx (ln_model *m, ln_ctx *c) {
+  c->training = m->training;
+  c->batch = m->g->batch;
+  c->work = m->work;
+  c->work_size = m->work_size;
+}
+
+int ln_model_forward (ln_model *m, int training) {
+  ln_graph *g = m->g;
+  ln_ctx c;
+  int i, rc;
+  for (i = 0; i < g->n; i++) {
+    ln_node *n = g->nodes[i];
+    if (n->leaf == LN_LEAF_INPUT && n->x && !m->fed[i] && !m->ran_forward)
+      return ln_seterr(LN_EARG, "forward: input '%s' was not fed", n->name);
+  }
+  if (m->fed_batch > 0 && (rc = set_batch(m, m->fed_batch)) != LN_OK) return rc;
+  m->training = training;
+  make_ctx(m, &c);
+  for (i = 0; i < m->n_fwd; i++) {
+    ln_node *n = m->fwd[i];
+    const ln_opdesc *d = ln_op_desc(n->op);
+    if (d->validate && (rc = d->validate(n)) != LN_OK) return rc;
+    d->forward(n, &c);
+  }
+  m->ran_forward = 1;
+  return LN_OK;
+}
+
+int ln_model_backward (ln_model *m) {
+  ln_ctx c;
+  int i, j;
+  if (m->loss < 0)
+    return ln_seterr(LN_ESTATE, "backward: the model was compiled without a loss");
+  if (!m->ran_forward)
+    return ln_seterr(LN_ESTATE, "backward: run forward first");
+  for (i = 0; i < m->n_params; i++)
+    memset(m->params[i]->grad->data, 0, m->params[i]->grad->n * 4);
+  make_ctx(m, &c);
+  if (m->g->nodes[m->loss]->g) m->g->nodes[m->loss]->g[0] = 1.0f;
+  for (j = 0; j < m->n_bwd; j++) {
+    ln_node *n = m->bwd[j];
+    for (i = m->zero_first[j]; i < m->zero_first[j + 1]; i++)
+      if (m->zero_list[i]->id != m->loss)
+        memset(m->zero_list[i]->g, 0, value_bytes(m->zero_list[i]));
+    ln_op_desc(n->op)->backward(n, &c);
+  }
+  return LN_OK;
+}
+
+/* is node 'id' alive after a run (its value still in place)? */
+static int readable (const ln_model *m, int id) {
+  int k;
+  ln_node *n = m->g->nodes[id];
+  if (n->leaf != LN_LEAF_NONE) return n->x != NULL;
+  if (id == m->loss) return 1;
+  for (k = 0; k < m->n_out; k++) if (m->outputs[k] == id) return 1;
+  return 0;
+}
+
+ln_tensor *ln_model_value (ln_model *m, int id) {
+  ln_node *n = ln_graph_node(m->g, id);
+  ln_tensor *t;
+  if (n == NULL) { ln_seterr(LN_EARG, "value: no node #%d", id + 1); return NULL; }
+  if (!readable(m, id)) {
+    ln_seterr(LN_EARG, "value: node #%d%s%s%s is not an output of the model "
+              "(its memory is reused); compile with it in outputs", id + 1,
+              *n->name ? " ('" : "", n->name, *n->name ? "')" : "");
+    return NULL;
+  }
+  t = ln_tensor_view(n->dtype, n->ndim, n->dim, n->x);
+  return t;
+}
+
+ln_tensor *ln_model_gradval (ln_model *m, int id) {
+  ln_node *n = ln_graph_node(m->g, id);
+  if (n == NULL) { ln_seterr(LN_EARG, "grad: no node #%d", id + 1); return NULL; }
+  if (n->leaf != LN_LEAF_PARAM) {
+    ln_seterr(LN_EARG, "grad: node #%d is not a parameter (only parameters "
+              "keep gradients)", id + 1);
+    return NULL;
+  }
+  return ln_tensor_view(LN_F32, n->ndim, n->dim, n->grad->data);
+}
+
+/* }====== */
