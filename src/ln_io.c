@@ -297,7 +297,7 @@ static int parse (rbuf *r, const char *path, ln_model **out, ln_optim **opt) {
 
 int ln_model_load (const char *path, ln_model **out, ln_optim **opt) {
   unsigned char *data;
-  size_t len;
+  size_t len = 0;
   uint32_t crc;
   rbuf r;
   int rc;
