@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "lua.h"
 #include "lauxlib.h"
 #include "ln_internal.h"
@@ -340,6 +341,24 @@ static int t_stats (lua_State *L) {
   lua_pushnumber(L, lo); lua_pushnumber(L, hi);
   lua_pushnumber(L, t->n ? s / (double)t->n : 0);
   return 3;
+}
+
+/* row-wise argmax of a 2-D float tensor: a table of 0-based class ids */
+static int t_argmax_rows (lua_State *L) {
+  ln_tensor *t = checktensor(L, 1)->t;
+  int r, c, rows, cols;
+  luaL_argcheck(L, t->ndim == 2 && t->dtype == LN_F32, 1, "argmax_rows: need a 2-D float32 tensor");
+  rows = t->dim[0];
+  cols = t->dim[1];
+  lua_createtable(L, rows, 0);
+  for (r = 0; r < rows; r++) {
+    const float *x = (const float *)t->data + (size_t)r * cols;
+    int best = 0;
+    for (c = 1; c < cols; c++) if (x[c] > x[best]) best = c;
+    lua_pushinteger(L, best);
+    lua_rawseti(L, -2, r + 1);
+  }
+  return 1;
 }
 
 /* }====== */
@@ -1005,6 +1024,13 @@ static int l_threads (lua_State *L) {
   return 1;
 }
 
+static int l_wall (lua_State *L) {   /* monotonic seconds */
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + 1e-9 * (lua_Number)ts.tv_nsec);
+  return 1;
+}
+
 static int l_blas (lua_State *L) {
   lua_pushstring(L, ln_blas_core());
   lua_pushstring(L, ln_blas_info());
@@ -1017,7 +1043,7 @@ static const luaL_Reg tensor_meth[] = {
   {"shape", t_shape}, {"dim", t_dim}, {"numel", t_numel}, {"dtype", t_dtype},
   {"get", t_get}, {"set", t_set}, {"flat", t_flat}, {"totable", t_totable},
   {"fill", t_fill}, {"clone", t_clone}, {"copy", t_copy}, {"rows", t_rows},
-  {"gather_rows", t_gather_rows}, {"stats", t_stats}, {NULL, NULL}
+  {"gather_rows", t_gather_rows}, {"stats", t_stats}, {"argmax_rows", t_argmax_rows}, {NULL, NULL}
 };
 static const luaL_Reg tensor_metameth[] = {
   {"__gc", tensor_gc}, {"__len", t_len}, {NULL, NULL}
@@ -1054,7 +1080,7 @@ static const luaL_Reg core_funcs[] = {
   {"optim", l_optim}, {"clip_grad_norm", l_clip_grad_norm},
   {"idx_load", l_idx_load}, {"npy_load", l_npy_load}, {"npy_save", l_npy_save},
   {"png_load", l_png_load}, {"png_save", l_png_save},
-  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {NULL, NULL}
+  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"wall", l_wall}, {NULL, NULL}
 };
 
 /* metatable 'tname' with 'metameth'; __index = a table of 'meth'; the

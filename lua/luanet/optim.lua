@@ -1,0 +1,106 @@
+-- luanet.optim: optimizers (C kernels: one pass per parameter) and
+-- learning-rate schedules (Lua).
+--
+--   local opt = ln.optim.adam(model, {lr = 1e-3, clip_norm = 1})
+--   local sched = ln.optim.cosine(opt, {t_max = steps, warmup = 100})
+--   ... model:step(feeds, opt); sched:step()
+local core = require "luanet.core"
+
+local M = {}
+
+local Optim = {}
+Optim.__index = Optim
+
+-- wrap a core optimizer for model 'm'
+function M.wrap (copt, m)
+  return setmetatable({core = copt, model = m}, Optim)
+end
+
+local function model_of (x, fn)
+  if type(x) == "table" and x.core and x.params_by_name then return x end
+  local mt = type(x) == "table" and getmetatable(x)
+  if mt and mt.__model then return mt.__model end
+  error(fn .. ": first argument must be a model or model:params(), got " .. type(x), 3)
+end
+
+local function make (kind)
+  return function (model, opts)
+    local m = model_of(model, kind)
+    return M.wrap(core.optim(m.core, kind, opts or {}), m)
+  end
+end
+
+-- SGD: lr, momentum, dampening, nesterov, weight_decay (PyTorch's rule)
+M.sgd = make("sgd")
+-- Adam: lr, betas = {b1, b2}, eps, weight_decay (L2, added to the gradient)
+M.adam = make("adam")
+-- AdamW: weight_decay decoupled (p <- p - lr * wd * p), default 0.01
+M.adamw = make("adamw")
+-- RMSprop: lr, alpha, eps, momentum, weight_decay
+M.rmsprop = make("rmsprop")
+
+-- one update from the model's current gradients; returns the global
+-- gradient norm (before clipping)
+function Optim:step () return self.core:step() end
+function Optim:set (t) self.core:set(t); return self end
+function Optim:get (k) return self.core:get(k) end
+function Optim:steps () return self.core:steps() end
+function Optim:lr (v)
+  if v then self.core:set{lr = v} end
+  return self.core:get("lr")
+end
+Optim.__tostring = function (o) return tostring(o.core) end
+
+-- clip the model's gradients to global L2 norm 'max'; returns the norm
+function M.clip_grad_norm (model, max)
+  return core.clip_grad_norm(model_of(model, "clip_grad_norm").core, max)
+end
+
+-- {====== Schedules: each has :step() (call once per iteration or epoch)
+-- and :lr(t) (the rate at step t, 0-based) ======
+
+local Schedule = {}
+Schedule.__index = Schedule
+
+local function schedule (opt, f)
+  if getmetatable(opt) ~= Optim then error("schedule: first argument must be an optimizer", 3) end
+  local s = setmetatable({opt = opt, base = opt:lr(), t = 0, f = f}, Schedule)
+  opt:lr(f(0, s.base))
+  return s
+end
+
+function Schedule:lr (t) return self.f(t, self.base) end
+function Schedule:step ()
+  self.t = self.t + 1
+  self.opt:lr(self.f(self.t, self.base))
+  return self.opt:lr()
+end
+
+-- lr * gamma^floor(t / step_size)
+function M.step_lr (opt, o)
+  local size, gamma = o.step_size, o.gamma or 0.1
+  if math.type(size) ~= "integer" or size < 1 then error("step_lr: step_size must be a positive integer", 2) end
+  return schedule(opt, function (t, base) return base * gamma ^ (t // size) end)
+end
+
+-- linear warmup over 'warmup' steps, then cosine from lr to eta_min at t_max
+function M.cosine (opt, o)
+  local tmax, warm, eta = o.t_max, o.warmup or 0, o.eta_min or 0
+  if type(tmax) ~= "number" or tmax <= 0 then error("cosine: t_max must be positive", 2) end
+  return schedule(opt, function (t, base)
+    if t < warm then return base * (t + 1) / warm end
+    local p = math.min(1, (t - warm) / math.max(1, tmax - warm))
+    return eta + (base - eta) * (1 + math.cos(math.pi * p)) / 2
+  end)
+end
+
+-- linear warmup from 0 to lr over 'warmup' steps, then constant
+function M.warmup (opt, o)
+  local warm = o.warmup
+  if math.type(warm) ~= "integer" or warm < 1 then error("warmup: warmup must be a positive integer", 2) end
+  return schedule(opt, function (t, base) return base * math.min(1, (t + 1) / warm) end)
+end
+
+-- }======
+
+return M
