@@ -1,0 +1,8 @@
+/*
+** conv.c -- placeholder.
+*/
+#include "ln_internal.h"
+
+const ln_opdesc ln_ops_conv[] = {
+  {0}
+};

@@ -1,0 +1,8 @@
+/*
+** nn.c -- placeholder.
+*/
+#include "ln_internal.h"
+
+const ln_opdesc ln_ops_nn[] = {
+  {0}
+};
