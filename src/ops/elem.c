@@ -1,0 +1,351 @@
+/*
+** elem.c -- elementwise ops: unary float maps (relu, exp, pow, ...) and
+** binary ops with numpy broadcasting (add, sub, mul, div, maximum, minimum).
+*/
+#include <math.h>
+#include <string.h>
+#include "ln_internal.h"
+
+/* parallel loop over 'len' elements (a local named 'len' must exist) */
+#define PFOR _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)")
+
+static int want_f32 (const ln_node *n, int k) {
+  if (n->in[k]->dtype == LN_F32) return LN_OK;
+  return ln_seterr(LN_ESHAPE, "%s: input %d must be float32, got int32",
+                   ln_node_desc(n)->name, k + 1);
+}
+
+/* {====== Unary maps ====== */
+
+static int shape_unary (ln_node *n) {
+  int rc = want_f32(n, 0);
+  if (rc != LN_OK) return rc;
+  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
+  return LN_OK;
+}
+
+/* sigmoid without overflow: exp of a non-positive number only */
+static inline float sigm (float v) {
+  float e;
+  if (v >= 0) return 1.0f / (1.0f + expf(-v));
+  e = expf(v);
+  return e / (1.0f + e);
+}
+
+/*
+** UNARY_FWD(op, F): y = F(v) with v = x[i]; a0, a1 are the first two
+** attributes. The backward variants compute dy/dx from v = x[i]
+** (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE).
+*/
+#define UNARY_FWD(op, F) \
+  static void op##_forward (ln_node *n, ln_ctx *c) { \
+    const float *x = n->in[0]->x; \
+    float *y = n->x; \
+    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
+    long i, len = (long)ln_numel(n); \
+    (void)c; (void)a0; (void)a1; \
+    PFOR \
+    for (i = 0; i < len; i++) { const float v = x[i]; y[i] = (F); } \
+  }
+
+#define UNARY_BWD(op, DECL, D) \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    const float *gy = n->g; \
+    float *gx = n->in[0]->g; \
+    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
+    long i, len = (long)ln_numel(n); \
+    (void)c; (void)a0; (void)a1; \
+    if (gx == NULL) return; \
+    { DECL \
+      PFOR \
+      for (i = 0; i < len; i++) { UNARY_VAL_##DECL gx[i] += gy[i] * (D); } } \
+  }
+
+#define XV const float *x = n->in[0]->x;
+#define YV const float *y = n->x;
+#define NV
+#define UNARY_VAL_XV const float v = x[i];
+#define UNARY_VAL_YV const float o = y[i];
+#define UNARY_VAL_NV
+
+#define UNARY_BIN(op, D) UNARY_BWD(op, XV, D)
+#define UNARY_BOUT(op, D) UNARY_BWD(op, YV, D)
+#define UNARY_BNONE(op, D) UNARY_BWD(op, NV, D)
+
+UNARY_FWD(neg, -v)
+UNARY_BNONE(neg, -1.0f)
+UNARY_FWD(abs, fabsf(v))
+UNARY_BIN(abs, (float)((v > 0) - (v < 0)))
+UNARY_FWD(exp, expf(v))
+UNARY_BOUT(exp, o)
+UNARY_FWD(log, logf(v))
+UNARY_BIN(log, 1.0f / v)
+UNARY_FWD(sqrt, sqrtf(v))
+UNARY_BIN(sqrt, 0.5f / sqrtf(v))
+UNARY_FWD(square, v * v)
+UNARY_BIN(square, 2.0f * v)
+UNARY_FWD(relu, v > 0.0f ? v : 0.0f)
+UNARY_BOUT(relu, o > 0.0f ? 1.0f : 0.0f)
+UNARY_FWD(sigmoid, sigm(v))
+UNARY_BOUT(sigmoid, o * (1.0f - o))
+UNARY_FWD(tanh, tanhf(v))
+UNARY_BOUT(tanh, 1.0f - o * o)
+UNARY_FWD(pow, powf(v, a0))
+UNARY_BIN(pow, a0 == 0.0f ? 0.0f : a0 * powf(v, a0 - 1.0f))
+UNARY_FWD(clamp, fminf(fmaxf(v, a0), a1))
+UNARY_BIN(clamp, (v > a0 && v < a1) ? 1.0f : 0.0f)
+UNARY_FWD(add_scalar, v + a0)
+UNARY_BNONE(add_scalar, 1.0f)
+UNARY_FWD(mul_scalar, a0 * v)
+UNARY_BNONE(mul_scalar, a0)
+UNARY_FWD(rdiv_scalar, a0 / v)
+UNARY_BIN(rdiv_scalar, -a0 / (v * v))
+
+/* }====== */
+
+/* {====== Binary ops with broadcasting ====== */
+
+/*
+** The output as a row-major view of 'nd' dims (size-1 dims dropped,
+** mergeable neighbours merged) with each operand's strides in it; a
+** stride 0 marks a dim the operand is broadcast over.
+*/
+typedef struct bview {
+  int nd;                          /* >= 1 */
+  long dim[LN_MAX_DIMS];
+  long s[2][LN_MAX_DIMS];          /* strides of a and b */
+  long len;                        /* output numel */
+} bview;
+
+static void bview_init (bview *v, const ln_node *n) {
+  long st[2][LN_MAX_DIMS];
+  int k, d, nd = n->ndim;
+  for (k = 0; k < 2; k++) {         /* operand strides aligned to n */
+    const ln_node *in = n->in[k];
+    long acc = 1;
+    for (d = nd - 1; d >= 0; d--) {
+      int id = d - (nd - in->ndim);
+      int dd = id >= 0 ? in->dim[id] : 1;
+      st[k][d] = dd == 1 ? 0 : acc;
+      acc *= dd;
+    }
+  }
+  v->nd = 0;
+  v->len = (long)ln_numel(n);
+  for (d = 0; d < nd; d++) {
+    int m = v->nd - 1;
+    long dd = n->dim[d];
+    if (dd == 1) continue;
+    if (m >= 0 && v->s[0][m] == st[0][d] * dd && v->s[1][m] == st[1][d] * dd) {
+      v->dim[m] *= dd;                /* contiguous for both: merge */
+      v->s[0][m] = st[0][d];
+      v->s[1][m] = st[1][d];
+    } else {
+      v->dim[++m] = dd;
+      v->s[0][m] = st[0][d];
+      v->s[1][m] = st[1][d];
+      v->nd++;
+    }
+  }
+  if (v->nd == 0) {
+    v->nd = 1;
+    v->dim[0] = 1;
+    v->s[0][0] = v->s[1][0] = 1;
+  }
+}
+
+/* offsets of a and b at the start of row 'r' (all dims but the last) */
+static inline void bview_row (const bview *v, long r, long *oa, long *ob) {
+  long a = 0, b = 0;
+  int d;
+  for (d = v->nd - 2; d >= 0; d--) {
+    long q = r % v->dim[d];
+    r /= v->dim[d];
+    a += q * v->s[0][d];
+    b += q * v->s[1][d];
+  }
+  *oa = a;
+  *ob = b;
+}
+
+/*
+** BV_LOOP(v, body): run 'body' for every output index i with the operand
+** indices ia, ib; contiguous loops for the common cases (same shapes, a
+** scalar operand, an operand repeated along rows).
+*/
+#define BV_INNER(J0, N, A0, CA, B0, CB, ...) \
+  for (j_ = 0; j_ < (N); j_++) { \
+    const long i = (J0) + j_, ia = (A0) + (CA) * j_, ib = (B0) + (CB) * j_; \
+    (void)i; (void)ia; (void)ib; \
+    __VA_ARGS__ \
+  }
+#define BV_LOOP(v, ...) do { \
+    const long len_ = (v)->len, in_ = (v)->dim[(v)->nd - 1]; \
+    const long rows_ = len_ / (in_ ? in_ : 1); \
+    const long ca_ = (v)->s[0][(v)->nd - 1], cb_ = (v)->s[1][(v)->nd - 1]; \
+    long j_, r_; \
+    if (rows_ == 1) { \
+      if (ca_ && cb_) { \
+        _Pragma("omp parallel for schedule(static) if (len_ > LN_PAR_MIN)") \
+        BV_INNER(0, in_, 0, 1, 0, 1, __VA_ARGS__) \
+      } else if (ca_) { \
+        _Pragma("omp parallel for schedule(static) if (len_ > LN_PAR_MIN)") \
+        BV_INNER(0, in_, 0, 1, 0, 0, __VA_ARGS__) \
+      } else { \
+        _Pragma("omp parallel for schedule(static) if (len_ > LN_PAR_MIN)") \
+        BV_INNER(0, in_, 0, 0, 0, 1, __VA_ARGS__) \
+      } \
+    } else { \
+      _Pragma("omp parallel for schedule(static) private(j_) if (len_ > LN_PAR_MIN)") \
+      for (r_ = 0; r_ < rows_; r_++) { \
+        long oa_, ob_; \
+        bview_row((v), r_, &oa_, &ob_); \
+        if (ca_ && cb_) { BV_INNER(r_ * in_, in_, oa_, 1, ob_, 1, __VA_ARGS__) } \
+        else if (ca_) { BV_INNER(r_ * in_, in_, oa_, 1, ob_, 0, __VA_ARGS__) } \
+        else { BV_INNER(r_ * in_, in_, oa_, 0, ob_, 1, __VA_ARGS__) } \
+      } \
+    } \
+  } while (0)
+
+/* sum over the reduced dims rd/rs (strides rs) starting at 'base' */
+static double sum_over (const float *t, long base, int nr, const long *rd,
+                        const long *rs) {
+  long c[LN_MAX_DIMS] = {0}, j, in = nr ? rd[nr - 1] : 1;
+  long is = nr ? rs[nr - 1] : 0;
+  double s = 0;
+  int d;
+  for (;;) {
+    if (is == 1) for (j = 0; j < in; j++) s += t[base + j];
+    else for (j = 0; j < in; j++) s += t[base + j * is];
+    for (d = nr - 2; d >= 0; d--) {
+      base += rs[d];
+      if (++c[d] < rd[d]) break;
+      base -= rs[d] * rd[d];
+      c[d] = 0;
+    }
+    if (d < 0) return s;
+  }
+}
+
+/*
+** g += t summed over the dims operand k is broadcast over: t has the
+** output's shape, g operand k's. One thread per element of g, fixed order:
+** deterministic.
+*/
+static void reduce_grad (const bview *v, int k, const float *t, float *g) {
+  long os[LN_MAX_DIMS], kd[LN_MAX_DIMS], ks[LN_MAX_DIMS];
+  long rd[LN_MAX_DIMS], rs[LN_MAX_DIMS], m = 1, j, len = v->len;
+  int d, nk = 0, nr = 0;
+  os[v->nd - 1] = 1;
+  for (d = v->nd - 2; d >= 0; d--) os[d] = os[d + 1] * v->dim[d + 1];
+  for (d = 0; d < v->nd; d++) {
+    if (v->s[k][d]) { kd[nk] = v->dim[d]; ks[nk++] = os[d]; m *= v->dim[d]; }
+    else { rd[nr] = v->dim[d]; rs[nr++] = os[d]; }
+  }
+  PFOR
+  for (j = 0; j < m; j++) {
+    long base = 0, r = j;
+    for (d = nk - 1; d >= 0; d--) { base += (r % kd[d]) * ks[d]; r /= kd[d]; }
+    g[j] += (float)sum_over(t, base, nr, rd, rs);
+  }
+}
+
+static int shape_binary (ln_node *n) {
+  int nd, dim[LN_MAX_DIMS], rc;
+  if ((rc = want_f32(n, 0)) != LN_OK || (rc = want_f32(n, 1)) != LN_OK)
+    return rc;
+  rc = ln_broadcast_shape(ln_node_desc(n)->name, n->in[0], n->in[1], &nd, dim);
+  if (rc != LN_OK) return rc;
+  ln_set_shape(n, LN_F32, nd, dim);
+  return LN_OK;
+}
+
+/* a temporary output-sized buffer when an operand is broadcast */
+static void scratch_binary (const ln_node *n, size_t *saved, size_t *work) {
+  size_t len = ln_numel(n);
+  *saved = 0;
+  *work = (ln_numel(n->in[0]) != len || ln_numel(n->in[1]) != len)
+    ? len * sizeof(float) : 0;
+}
+
+/*
+** BINARY(op, F, DA, DB): y = F(x0, x1) with x0 = a[ia], x1 = b[ib]; DA, DB
+** the partial derivatives. An operand as large as the output takes its
+** gradient directly; a broadcast one through ctx->work and reduce_grad.
+*/
+#define BINARY_GRAD(k, D) \
+  if (n->in[k]->g != NULL) { \
+    float *g = n->in[k]->g; \
+    if (ln_numel(n->in[k]) == (size_t)v.len) { \
+      BV_LOOP(&v, const float x0 = a[ia]; const float x1 = b[ib]; \
+              (void)x0; (void)x1; g[i] += gy[i] * (D);); \
+    } else { \
+      float *t = c->work; \
+      BV_LOOP(&v, const float x0 = a[ia]; const float x1 = b[ib]; \
+              (void)x0; (void)x1; t[i] = gy[i] * (D);); \
+      reduce_grad(&v, k, t, g); \
+    } \
+  }
+
+#define BINARY(op, F, DA, DB) \
+  static void op##_forward (ln_node *n, ln_ctx *c) { \
+    const float *a = n->in[0]->x, *b = n->in[1]->x; \
+    float *y = n->x; \
+    bview v; \
+    (void)c; \
+    bview_init(&v, n); \
+    BV_LOOP(&v, const float x0 = a[ia]; const float x1 = b[ib]; y[i] = (F);); \
+  } \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    const float *a = n->in[0]->x, *b = n->in[1]->x, *gy = n->g; \
+    bview v; \
+    bview_init(&v, n); \
+    BINARY_GRAD(0, DA) \
+    BINARY_GRAD(1, DB) \
+  }
+
+BINARY(add, x0 + x1, 1.0f, 1.0f)
+BINARY(sub, x0 - x1, 1.0f, -1.0f)
+BINARY(mul, x0 * x1, x1, x0)
+BINARY(div, x0 / x1, 1.0f / x1, -x0 / (x1 * x1))
+BINARY(maximum, x0 >= x1 ? x0 : x1, x0 >= x1 ? 1.0f : 0.0f,
+       x0 >= x1 ? 0.0f : 1.0f)
+BINARY(minimum, x0 <= x1 ? x0 : x1, x0 <= x1 ? 1.0f : 0.0f,
+       x0 <= x1 ? 0.0f : 1.0f)
+
+/* }====== */
+
+#define EW LN_F_ELEMWISE
+#define UN(op, at, fl, d) \
+  {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = shape_unary, \
+   .forward = op##_forward, .backward = op##_backward, .flags = (fl) | EW, \
+   .doc = d}
+#define BIN(op, fl, d) \
+  {.name = #op, .min_in = 2, .max_in = 2, .attrs = "", .shape = shape_binary, \
+   .scratch = scratch_binary, .forward = op##_forward, \
+   .backward = op##_backward, .flags = (fl), .doc = d}
+
+const ln_opdesc ln_ops_elem[] = {
+  UN(neg, "", 0, "y = -x"),
+  UN(abs, "", LN_F_SAVE_IN, "y = |x|"),
+  UN(exp, "", LN_F_SAVE_OUT, "y = exp(x)"),
+  UN(log, "", LN_F_SAVE_IN, "y = log(x)"),
+  UN(sqrt, "", LN_F_SAVE_IN, "y = sqrt(x)"),
+  UN(square, "", LN_F_SAVE_IN, "y = x^2"),
+  UN(relu, "", LN_F_SAVE_OUT, "y = max(0, x)"),
+  UN(sigmoid, "", LN_F_SAVE_OUT, "y = 1 / (1 + exp(-x))"),
+  UN(tanh, "", LN_F_SAVE_OUT, "y = tanh(x)"),
+  UN(pow, "p=2", LN_F_SAVE_IN, "y = x^p"),
+  UN(clamp, "min=-3.4e38,max=3.4e38", LN_F_SAVE_IN,
+     "y = min(max(x, min), max)"),
+  UN(add_scalar, "c=0", 0, "y = x + c"),
+  UN(mul_scalar, "c=1", 0, "y = c * x"),
+  UN(rdiv_scalar, "c=1", LN_F_SAVE_IN, "y = c / x"),
+  BIN(add, 0, "y = a + b (broadcasting)"),
+  BIN(sub, 0, "y = a - b (broadcasting)"),
+  BIN(mul, LN_F_SAVE_IN, "y = a * b (broadcasting)"),
+  BIN(div, LN_F_SAVE_IN, "y = a / b (broadcasting)"),
+  BIN(maximum, LN_F_SAVE_IN, "y = max(a, b) (broadcasting; ties to a)"),
+  BIN(minimum, LN_F_SAVE_IN, "y = min(a, b) (broadcasting; ties to a)"),
+  {.name = NULL}
+};
