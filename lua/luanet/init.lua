@@ -72,11 +72,9 @@ local function split_args (op, is_input, ...)
   for i = 1, args.n do
     local a = args[i]
     if is_input(a) then inputs[#inputs + 1] = a
-    elseif type(a) == "table" and i == args.n and not pos[np + 1] then
-      for k, v in pairs(a) do attrs[k] = v end
     elseif type(a) == "table" and i == args.n and getmetatable(a) == nil
-           and next(a) ~= nil and math.type(a[1]) == nil and pos[np + 1] then
-      for k, v in pairs(a) do attrs[k] = v end   -- an attribute table
+           and (a[1] == nil or not pos[np + 1]) then
+      for k, v in pairs(a) do attrs[k] = v end   -- the attribute table
     else
       np = np + 1
       local name = pos[np]
