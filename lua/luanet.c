@@ -221,16 +221,19 @@ static void load_ln (lua_State *L) {
   }
 }
 
-/* "luanet 0.1.0 (Lua 5.4.x)" and the configuration: ln.config() when
-** there is one, else what the engine says itself */
+/* "luanet 0.1.0 (Lua 5.4.x)" and the configuration: ln.config() (less a
+** first line repeating "luanet <version>") when there is one, else what
+** the engine says itself */
 static void print_version (lua_State *L) {
   int done = 0, top = lua_gettop(L);
   printf(PROGNAME " " LN_VERSION " (" LUA_RELEASE ")\n");
   if (lua_getglobal(L, "ln") == LUA_TTABLE &&
       lua_getfield(L, -1, "config") == LUA_TFUNCTION) {
     if (lua_pcall(L, 0, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
-      const char *s = lua_tostring(L, -1);
-      size_t len = strlen(s);
+      const char *s = lua_tostring(L, -1), *own = PROGNAME " " LN_VERSION "\n";
+      size_t len;
+      if (strncmp(s, own, strlen(own)) == 0) s += strlen(own);   /* said above */
+      len = strlen(s);
       printf("%s%s", s, (len > 0 && s[len - 1] == '\n') ? "" : "\n");
       done = 1;
     }
