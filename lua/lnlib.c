@@ -445,9 +445,13 @@ static int l_eager (lua_State *L) {
     out.in[n_in] = &in[n_in];
     n_in++;
   }
-  if (n_in < d->min_in || n_in > d->max_in)
-    return luaL_error(L, "%s: expects %d to %d inputs, got %d", d->name, d->min_in,
+  if (n_in < d->min_in || n_in > d->max_in) {
+    if (d->min_in == d->max_in)
+      return luaL_error(L, "%s: expects %d tensor input%s, got %d", d->name, d->min_in,
+                        d->min_in == 1 ? "" : "s", n_in);
+    return luaL_error(L, "%s: expects %d to %d tensor inputs, got %d", d->name, d->min_in,
                       d->max_in, n_in);
+  }
   if (attrs_arg) {
     lua_getfield(L, attrs_arg, "training");
     training = lua_toboolean(L, -1);

@@ -185,8 +185,8 @@ int ln_graph_op (ln_graph *g, int op, int n_in, const int *in,
     return ln_seterr(LN_EARG, "op: unknown op #%d", op);
   if (n_in < d->min_in || n_in > d->max_in) {
     if (d->min_in == d->max_in)
-      return ln_seterr(LN_EARG, "%s: expects %d inputs, got %d", d->name,
-                       d->min_in, n_in);
+      return ln_seterr(LN_EARG, "%s: expects %d input%s, got %d", d->name,
+                       d->min_in, d->min_in == 1 ? "" : "s", n_in);
     return ln_seterr(LN_EARG, "%s: expects %d to %d inputs, got %d", d->name,
                      d->min_in, d->max_in, n_in);
   }

@@ -64,7 +64,10 @@ const char *ln_node_shape (const ln_node *n) {
   static _Thread_local char bufs[4][96];
   static _Thread_local int k;
   char *b = bufs[k++ & 3];
-  return ln_shape_str(n->ndim, n->dim, b, sizeof(bufs[0]));
+  int dim[LN_MAX_DIMS], i;
+  for (i = 0; i < n->ndim; i++) dim[i] = n->dim[i];
+  if (n->batched && n->ndim > 0) dim[0] = LN_BATCH;   /* show "B" */
+  return ln_shape_str(n->ndim, dim, b, sizeof(bufs[0]));
 }
 
 int ln_axis (int axis, int ndim) {

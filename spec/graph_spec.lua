@@ -1,0 +1,138 @@
+-- Graphs and models: building, shape errors, compile, memory plan, runs
+-- at smaller batches, feeds.
+local ln = require "luanet"
+
+local function mlp (sizes, batch)
+  local g = ln.graph()
+  local net = require("graphs.mlp")(g, {sizes = sizes})
+  local y = g:input("y", {"B"}, "int32")
+  local loss = net.output:cross_entropy(y)
+  return g:compile{loss = loss, outputs = {logits = net.output}, batch = batch or 8}, g
+end
+
+describe("luanet graphs", function ()
+  describe("building", function ()
+    it("infers shapes as nodes are added", function ()
+      local g = ln.graph()
+      local x = g:input("x", {"B", 4})
+      local w = g:param("w", {3, 4})
+      local h = x:linear(w):relu()
+      assert.are.same({2, 3}, h.shape)   -- "B" is 2 while building
+      assert.truthy(tostring(h):find("relu", 1, true))
+      assert.truthy(tostring(g):find("luanet.Graph (4 nodes)", 1, true))
+    end)
+    it("reports a shape mismatch naming the op and the shapes", function ()
+      local g = ln.graph()
+      local a, b = g:input("a", {2, 3}), g:input("b", {4, 3})
+      assert.error_matches(function () return a + b end, "add: shapes 2x3 and 4x3 do not broadcast", nil, true)
+      assert.error_matches(function () return a:matmul(b) end, "matmul", nil, true)
+    end)
+    it("rejects bad arguments with clear messages", function ()
+      local g = ln.graph()
+      assert.error_matches(function () g:input("x", {2, "C"}) end,
+        "shape entry 2 must be a non-negative integer", nil, true)
+      assert.error_matches(function () g:input("x", {2}, "float64") end, "invalid option 'float64'", nil, true)
+      assert.error_matches(function () g:param("w", {2}, "glorious") end, "invalid option 'glorious'", nil, true)
+      g:input("x", {2})
+      assert.error_matches(function () g:input("x", {2}) end, "name 'x' is already used", nil, true)
+      assert.error_matches(function () g:op("relu") end, "relu: expects 1 input, got 0", nil, true)
+    end)
+    it("initialises parameters by the chosen rule", function ()
+      ln.seed(3)
+      local g = ln.graph()
+      local w = g:param("w", {256, 512}, "kaiming_normal")
+      local _, _, mean = g:value(w):stats()
+      local sq = (g:value(w) * g:value(w)):mean():get()
+      assert.is_true(math.abs(mean) < 0.01)
+      assert.is_true(math.abs(sq - 2 / 512) < 0.1 * 2 / 512)
+      local l = g:param("l", {100, 400}, "lecun_normal")
+      assert.is_true(math.abs((g:value(l) * g:value(l)):mean():get() - 1 / 400) < 0.1 / 400)
+      local u = g:param("u", {100, 50}, "xavier_uniform")
+      local lo, hi = g:value(u):stats()
+      local bound = math.sqrt(6 / 150)
+      assert.is_true(lo >= -bound and hi <= bound and hi > 0.9 * bound)
+      local z = g:param("z", {3}, "zeros")
+      assert.are.same({0, 0, 0}, g:value(z):totable())
+    end)
+  end)
+
+  describe("compile", function ()
+    it("plans memory well below the naive sum for the MLP", function ()
+      local m = mlp({784, 1024, 1024, 10}, 128)
+      local planned, naive = m:memory()
+      assert.is_true(planned <= 0.6 * naive, string.format("planned %d naive %d", planned, naive))
+      local s = tostring(m)
+      assert.truthy(s:find("memory:", 1, true))
+      assert.truthy(s:find("parameters: 1863690", 1, true))
+    end)
+    it("requires a scalar loss", function ()
+      local g = ln.graph()
+      local x = g:input("x", {"B", 3})
+      assert.error_matches(function () g:compile{loss = x:relu()} end,
+        "compile: loss must be a scalar, got shape Bx3", nil, true)
+    end)
+    it("turns the graph over to the model", function ()
+      local m, g = mlp({4, 3}, 2)
+      assert.truthy(m)
+      assert.error_matches(function () g.core:size() end, "compiled into a model", nil, true)
+    end)
+  end)
+
+  describe("running", function ()
+    it("runs batches smaller than the compiled maximum with the same results", function ()
+      ln.seed(1)
+      local m = mlp({6, 5, 3}, 8)
+      local x, y = ln.randn{8, 6}, ln.tensor({0, 1, 2, 0, 1, 2, 0, 1}, "int32")
+      local full = m:forward({x = x, y = y}).logits:clone()
+      local part = m:forward({x = x:rows(3, 2), y = y:rows(3, 2)}).logits
+      assert.are.same({2, 3}, part:shape())
+      for i = 1, 2 do for j = 1, 3 do
+        assert.is_true(math.abs(part:get(i, j) - full:get(i + 2, j)) < 1e-6)
+      end end
+      local one = m:forward({x = x:rows(8, 1), y = y:rows(8, 1)}).logits
+      assert.is_true(math.abs(one:get(1, 2) - full:get(8, 2)) < 1e-6)
+    end)
+    it("names the input on a missing or bad feed", function ()
+      local m = mlp({6, 3}, 4)
+      assert.error_matches(function () m:forward({x = ln.zeros{4, 6}}) end,
+        "forward: input 'y' was not fed", nil, true)
+      assert.error_matches(function () m:forward({x = ln.zeros{4, 5}}) end,
+        "feed: input 'x' expects shape Bx6 (B <= 4), got 4x5", nil, true)
+      assert.error_matches(function () m:forward({x = ln.zeros{5, 6}}) end,
+        "(B <= 4), got 5x6", nil, true)
+      assert.error_matches(function () m:forward({y = ln.zeros{4}}) end,
+        "feed: input 'y' expects int32, got float32", nil, true)
+      assert.error_matches(function () m:forward({z = ln.zeros{4}}) end,
+        "feed: the model has no input named 'z'", nil, true)
+      assert.error_matches(function () m:forward({x = "hello"}) end,
+        "feed: input 'x' must be a tensor, got string", nil, true)
+    end)
+    it("prunes what no output needs: inference needs no labels", function ()
+      local g = ln.graph()
+      local net = require("graphs.mlp")(g, {sizes = {4, 3}})
+      local y = g:input("y", {"B"}, "int32")
+      local _ = net.output:cross_entropy(y)
+      local m = g:compile{outputs = {logits = net.output}, batch = 2}
+      local out = m:forward({x = ln.ones{2, 4}})
+      assert.are.same({2, 3}, out.logits:shape())
+      assert.error_matches(function () m:backward() end,
+        "backward: the model was compiled without a loss", nil, true)
+    end)
+    it("computes gradients that match the hand-derived ones", function ()
+      -- loss = mean over batch of sum(w * x): dL/dw = mean of x
+      local g = ln.graph()
+      local x = g:input("x", {"B", 2})
+      local w = g:param("w", {2}, "ones")
+      local loss = (x * w):sum():mul_scalar(0.5)
+      local m = g:compile{loss = loss, batch = 2}
+      m:forward({x = ln.tensor{{1, 2}, {3, 4}}}, true)
+      m:backward()
+      assert.are.same({2, 3}, m:grad("w"):totable())
+      assert.error_matches(function () return m:grad("nope") end, "no parameter 'nope'", nil, true)
+    end)
+    it("refuses backward before forward", function ()
+      local m = mlp({4, 2}, 2)
+      assert.error_matches(function () m:backward() end, "backward: run forward first", nil, true)
+    end)
+  end)
+end)
