@@ -10,7 +10,8 @@
 PKG_CONFIG ?= pkg-config
 LUA_PC ?= lua5.4
 LUA ?= lua5.4
-BUSTED ?= busted
+# busted's script runs under 'lua', which may be another version: name ours
+BUSTED ?= $(LUA) $(shell command -v busted || echo /usr/bin/busted)
 VALGRIND ?= valgrind
 BUILD ?= build
 PREFIX ?= /usr/local

@@ -1,0 +1,89 @@
+-- Model files: round trip, optimizer state, corrupt and truncated files,
+-- atomic saves.
+local ln = require "luanet"
+
+local function tiny ()
+  ln.seed(11)
+  local g = ln.graph()
+  local net = require("graphs.mlp")(g, {sizes = {4, 5, 3}})
+  local y = g:input("y", {"B"}, "int32")
+  return g:compile{loss = net.output:cross_entropy(y), outputs = {logits = net.output}, batch = 4}
+end
+
+local function read (path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write (path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+describe("luanet model files", function ()
+  local path
+  before_each(function () path = os.tmpname() end)
+  after_each(function () os.remove(path); os.remove(path .. ".tmp") end)
+
+  it("round-trips the graph, parameters and outputs", function ()
+    local m = tiny()
+    local x, y = ln.randn{4, 4}, ln.tensor({0, 1, 2, 0}, "int32")
+    local before = m:forward({x = x, y = y}).logits:totable()
+    m:save(path)
+    local m2 = ln.load(path)
+    local after = m2:forward({x = x, y = y}).logits:totable()
+    assert.are.same(before, after)
+    assert.are.same(m:param("linear1.weight"):totable(), m2:param("linear1.weight"):totable())
+  end)
+
+  it("keeps the optimizer state in checkpoints", function ()
+    local m = tiny()
+    local opt = ln.optim.adam(m, {lr = 0.01})
+    local feeds = {x = ln.randn{4, 4}, y = ln.tensor({0, 1, 2, 0}, "int32")}
+    m:step(feeds, opt); m:step(feeds, opt)
+    m:save(path, opt)
+    local m2, opt2 = ln.load(path)
+    assert.are.equal(2, opt2:steps())
+    assert.are.equal(0.01, opt2:lr())
+    -- the next step is identical from both
+    local l1, l2 = m:step(feeds, opt), m2:step(feeds, opt2)
+    assert.are.equal(l1, l2)
+    assert.are.same(m:param("linear2.bias"):totable(), m2:param("linear2.bias"):totable())
+  end)
+
+  it("fails clearly on a truncated file", function ()
+    tiny():save(path)
+    local s = read(path)
+    write(path, s:sub(1, #s // 2))
+    assert.error_matches(function () ln.load(path) end, "checksum mismatch (file truncated or corrupted)", nil, true)
+  end)
+
+  it("fails clearly on a corrupted byte", function ()
+    tiny():save(path)
+    local s = read(path)
+    local k = #s // 2
+    write(path, s:sub(1, k - 1) .. string.char((s:byte(k) + 1) % 256) .. s:sub(k + 1))
+    assert.error_matches(function () ln.load(path) end, "checksum mismatch", nil, true)
+  end)
+
+  it("fails clearly on a file that is not a model and on a missing file", function ()
+    write(path, "just some text, long enough")
+    assert.error_matches(function () ln.load(path) end, "not a luanet model file", nil, true)
+    assert.error_matches(function () ln.load("/nonexistent/m.lnt") end,
+      "load: /nonexistent/m.lnt: No such file or directory", nil, true)
+  end)
+
+  it("leaves the previous file intact when a save fails", function ()
+    local m = tiny()
+    m:save(path)
+    local good = read(path)
+    os.execute("mkdir -p '" .. path .. ".tmp'")     -- the temp file cannot be created
+    m:param("linear1.bias"):fill(42)
+    assert.error_matches(function () m:save(path) end, "save: " .. path .. ".tmp", nil, true)
+    assert.are.equal(good, read(path))
+    os.execute("rmdir '" .. path .. ".tmp'")
+  end)
+end)
