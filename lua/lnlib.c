@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "lua.h"
 #include "lauxlib.h"
 #include "ln_internal.h"
@@ -1035,6 +1036,11 @@ static int l_wall (lua_State *L) {   /* monotonic seconds */
   return 1;
 }
 
+static int l_isatty (lua_State *L) {   /* core.isatty(fd) */
+  lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+  return 1;
+}
+
 static int l_blas (lua_State *L) {
   lua_pushstring(L, ln_blas_core());
   lua_pushstring(L, ln_blas_info());
@@ -1084,7 +1090,7 @@ static const luaL_Reg core_funcs[] = {
   {"optim", l_optim}, {"clip_grad_norm", l_clip_grad_norm},
   {"idx_load", l_idx_load}, {"npy_load", l_npy_load}, {"npy_save", l_npy_save},
   {"png_load", l_png_load}, {"png_save", l_png_save},
-  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"wall", l_wall}, {NULL, NULL}
+  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"wall", l_wall}, {"isatty", l_isatty}, {NULL, NULL}
 };
 
 /* metatable 'tname' with 'metameth'; __index = a table of 'meth'; the

@@ -28,7 +28,7 @@ function M.progress (total, opt)
   opt = opt or {}
   local out = opt.out or io.stderr
   local tty = opt.tty
-  if tty == nil then tty = os.getenv("TERM") ~= nil and os.getenv("TERM") ~= "dumb" and os.getenv("CI") == nil end
+  if tty == nil then tty = out == io.stderr and require("luanet.core").isatty(2) end
   return setmetatable({total = total, done = 0, start = wall(), out = out, tty = tty,
                        label = opt.label or "", width = opt.width or 30, last = -1}, Progress)
 end
@@ -48,6 +48,9 @@ end
 function Progress:update (n, extra)
   self.done = math.min(self.total, self.done + (n or 1))
   if self.tty then
+    local t = wall()
+    if self.done < self.total and self.drawn and t - self.drawn < 0.1 then return end
+    self.drawn = t   -- at most 10 redraws a second
     self.out:write("\r", self:line(extra), "\027[K")
     self.out:flush()
   else
