@@ -236,6 +236,7 @@ static void reduce_grad (const bview *v, int k, const float *t, float *g) {
   long os[LN_MAX_DIMS], kd[LN_MAX_DIMS], ks[LN_MAX_DIMS];
   long rd[LN_MAX_DIMS], rs[LN_MAX_DIMS], m = 1, j, len = v->len;
   int d, nk = 0, nr = 0;
+  if (len == 0) return;                  /* nothing to add */
   os[v->nd - 1] = 1;
   for (d = v->nd - 2; d >= 0; d--) os[d] = os[d + 1] * v->dim[d + 1];
   for (d = 0; d < v->nd; d++) {

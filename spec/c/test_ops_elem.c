@@ -1,0 +1,348 @@
+/*
+** test_ops_elem.c -- elementwise ops: values by hand, broadcasting,
+** central-difference gradients, shape errors.
+*/
+#include "opcheck.h"
+#include "tap.h"
+
+#define TOL 1e-2
+
+static void grad_ok (const opcheck_case *c, double h) {
+  double err = opcheck_grad(c, h);
+  tap_ok(err >= 0 && err < TOL, "%s %s gradient (%d inputs, rel. err %.2g)",
+         c->op, c->attrs ? c->attrs : "", c->n_in, err);
+}
+
+/*
+** Run c's op forward on the values 'x[k]' (NULL: keep random ones) and,
+** when 'gy' is given, backward from it. Checks the output against 'want'
+** and, when 'gwant[k]' is given, input k's gradient. 1 when all match.
+*/
+static int run_vals (const opcheck_case *c, const float *const *x,
+                     const float *want, size_t nwant, const float *gy,
+                     const float *const *gwant) {
+  opcheck_run r;
+  size_t i;
+  int k, ok = opcheck_setup(c, &r, 1u) == 0 && ln_numel(&r.out) == nwant;
+  if (ok) {
+    for (k = 0; k < c->n_in; k++)
+      if (x && x[k]) memcpy(r.in[k].x, x[k], ln_numel(&r.in[k]) * sizeof(float));
+    opcheck_forward(&r, 0);
+    for (i = 0; i < nwant; i++)
+      if (!(fabsf(r.out.x[i] - want[i]) <= 1e-5f * (1 + fabsf(want[i])))) {
+        fprintf(stderr, "  %s: y[%zu] = %g, want %g\n", c->op, i, r.out.x[i], want[i]);
+        ok = 0;
+      }
+  }
+  if (ok && gy) {
+    memcpy(r.out.g, gy, nwant * sizeof(float));
+    opcheck_backward(&r, 0);
+    for (k = 0; k < c->n_in; k++)
+      for (i = 0; gwant && gwant[k] && i < ln_numel(&r.in[k]); i++)
+        if (fabsf(r.in[k].g[i] - gwant[k][i]) > 1e-5f * (1 + fabsf(gwant[k][i]))) {
+          fprintf(stderr, "  %s: g%d[%zu] = %g, want %g\n", c->op, k, i,
+                  r.in[k].g[i], gwant[k][i]);
+          ok = 0;
+        }
+  }
+  opcheck_free(&r);
+  return ok;
+}
+
+/* shape() of c's op must fail with LN_ESHAPE and a message holding 'msg' */
+static void shape_err (const opcheck_case *c, const char *msg) {
+  ln_node in[LN_MAX_IN], out;
+  int k, rc;
+  memset(in, 0, sizeof(in));
+  memset(&out, 0, sizeof(out));
+  out.op = ln_op_find(c->op);
+  opcheck_attrs(&out, c->attrs);
+  out.n_in = c->n_in;
+  for (k = 0; k < c->n_in; k++) {
+    in[k].dtype = c->in[k].i32 ? LN_I32 : LN_F32;
+    in[k].ndim = c->in[k].ndim;
+    memcpy(in[k].dim, c->in[k].dim, sizeof(in[k].dim));
+    out.in[k] = &in[k];
+  }
+  rc = ln_node_desc(&out)->shape(&out);
+  tap_ok(rc == LN_ESHAPE && strstr(ln_errmsg(), msg) != NULL,
+         "%s shape error: '%s' (got '%s')", c->op, msg, ln_errmsg());
+}
+
+static void test_unary_grads (void) {
+  static const char *const plain[] = {
+    "neg", "abs", "exp", "square", "relu", "sigmoid", "tanh", NULL
+  };
+  static const char *const pos[] = { "log", "sqrt", "rdiv_scalar", NULL };
+  int i;
+  for (i = 0; plain[i]; i++) {
+    opcheck_case c = {plain[i], 1, {{2, {3, 4}, 0, NULL, 0}}, NULL, -2, 2, 0};
+    grad_ok(&c, 1e-3);
+  }
+  for (i = 0; pos[i]; i++) {
+    opcheck_case c = {pos[i], 1, {{2, {3, 4}, 0, NULL, 0}}, NULL, 0.5, 2, 0};
+    grad_ok(&c, 1e-3);
+  }
+  {
+    opcheck_case c = {"pow", 1, {{3, {2, 2, 3}, 0, NULL, 0}}, "p=3", 0.5, 2, 0};
+    grad_ok(&c, 1e-3);
+    c.attrs = "p=0.5";
+    grad_ok(&c, 1e-3);
+    c.attrs = "p=-1.5";
+    grad_ok(&c, 1e-3);
+    c.op = "rdiv_scalar"; c.attrs = "c=-3";
+    grad_ok(&c, 1e-3);
+    c.op = "clamp"; c.attrs = "min=0.8,max=1.7";
+    grad_ok(&c, 1e-3);
+    c.op = "add_scalar"; c.attrs = "c=2.5";
+    grad_ok(&c, 1e-3);
+    c.op = "mul_scalar"; c.attrs = "c=-4";
+    grad_ok(&c, 1e-3);
+    c.op = "clamp"; c.attrs = NULL;
+    grad_ok(&c, 1e-3);
+  }
+  {
+    opcheck_case c = {"tanh", 0, {{0}}, NULL, 0, 0, 0};   /* scalar input */
+    c.n_in = 1;
+    grad_ok(&c, 1e-3);
+  }
+}
+
+static void test_unary_values (void) {
+  opcheck_case c = {"sigmoid", 1, {{1, {5}, 0, NULL, 0}}, NULL, 0, 0, 0};
+  const float x[5] = {1e4f, -1e4f, 0, 2, -100};
+  const float *xs[1] = {x};
+  const float ones[5] = {1, 1, 1, 1, 1};
+  {
+    const float want[5] = {1, 0, 0.5f, 0.880797078f, 3.72007598e-44f};
+    const float g[5] = {0, 0, 0.25f, 0.104993585f, 0};
+    const float *gs[1] = {g};
+    tap_ok(run_vals(&c, xs, want, 5, ones, gs), "sigmoid(+-1e4) = 1, 0; finite");
+  }
+  {
+    const float want[5] = {1, -1, 0, 0.96402758f, -1};
+    c.op = "tanh";
+    tap_ok(run_vals(&c, xs, want, 5, NULL, NULL), "tanh values");
+  }
+  {
+    const float x2[5] = {-1, 0, 2, -0.5f, 3};
+    const float *xs2[1] = {x2};
+    const float want[5] = {0, 0, 2, 0, 3}, g[5] = {0, 0, 1, 0, 1};
+    const float *gs[1] = {g};
+    const float wabs[5] = {1, 0, 2, 0.5f, 3}, gabs[5] = {-1, 0, 1, -1, 1};
+    const float *gsabs[1] = {gabs};
+    const float wcl[5] = {-0.5f, 0, 1, -0.5f, 1}, gcl[5] = {0, 1, 0, 0, 0};
+    const float *gscl[1] = {gcl};
+    const float wsq[5] = {1, 0, 4, 0.25f, 9}, gsq[5] = {-2, 0, 4, -1, 6};
+    const float *gssq[1] = {gsq};
+    const float wneg[5] = {1, 0, -2, 0.5f, -3};
+    const float wadd[5] = {0.5f, 1.5f, 3.5f, 1, 4.5f};
+    const float wmul[5] = {3, 0, -6, 1.5f, -9}, gmul[5] = {-3, -3, -3, -3, -3};
+    const float *gsmul[1] = {gmul};
+    c.op = "relu";
+    tap_ok(run_vals(&c, xs2, want, 5, ones, gs), "relu values, gradient 0 at 0");
+    c.op = "abs";
+    tap_ok(run_vals(&c, xs2, wabs, 5, ones, gsabs), "abs values, gradient sign(x)");
+    c.op = "clamp"; c.attrs = "min=-0.5,max=1";
+    tap_ok(run_vals(&c, xs2, wcl, 5, ones, gscl), "clamp values, gradient 0 at the bounds");
+    c.op = "square"; c.attrs = NULL;
+    tap_ok(run_vals(&c, xs2, wsq, 5, ones, gssq), "square values");
+    c.op = "neg";
+    tap_ok(run_vals(&c, xs2, wneg, 5, NULL, NULL), "neg values");
+    c.op = "add_scalar"; c.attrs = "c=1.5";
+    tap_ok(run_vals(&c, xs2, wadd, 5, NULL, NULL), "add_scalar values");
+    c.op = "mul_scalar"; c.attrs = "c=-3";
+    tap_ok(run_vals(&c, xs2, wmul, 5, ones, gsmul), "mul_scalar values");
+  }
+  {
+    const float x3[4] = {1, 2, 4, 0.25f};
+    const float *xs3[1] = {x3};
+    const float wexp[4] = {2.71828183f, 7.3890561f, 54.59815f, 1.28402542f};
+    const float wlog[4] = {0, 0.693147181f, 1.38629436f, -1.38629436f};
+    const float glog[4] = {1, 0.5f, 0.25f, 4};
+    const float *gslog[1] = {glog};
+    const float wsqrt[4] = {1, 1.41421356f, 2, 0.5f}, gsqrt[4] = {0.5f, 0.353553391f, 0.25f, 1};
+    const float *gssqrt[1] = {gsqrt};
+    const float wpow[4] = {1, 8, 64, 0.015625f}, gpow[4] = {3, 12, 48, 0.1875f};
+    const float *gspow[1] = {gpow};
+    const float wrd[4] = {2, 1, 0.5f, 8}, grd[4] = {-2, -0.5f, -0.125f, -32};
+    const float *gsrd[1] = {grd};
+    const float one4[4] = {1, 1, 1, 1};
+    c.in[0].dim[0] = 4;
+    c.op = "exp"; c.attrs = NULL;
+    tap_ok(run_vals(&c, xs3, wexp, 4, one4, (const float *const[]){wexp}),
+           "exp values, gradient from the output");
+    c.op = "log";
+    tap_ok(run_vals(&c, xs3, wlog, 4, one4, gslog), "log values");
+    c.op = "sqrt";
+    tap_ok(run_vals(&c, xs3, wsqrt, 4, one4, gssqrt), "sqrt values");
+    c.op = "pow"; c.attrs = "p=3";
+    tap_ok(run_vals(&c, xs3, wpow, 4, one4, gspow), "pow p=3 values");
+    c.op = "rdiv_scalar"; c.attrs = "c=2";
+    tap_ok(run_vals(&c, xs3, wrd, 4, one4, gsrd), "rdiv_scalar c=2 values");
+  }
+}
+
+static void test_binary (void) {
+  static const char *const ops[] = {"add", "sub", "mul", "div", "maximum",
+                                    "minimum", NULL};
+  /* shape pairs: same, row, scalar (both sides), general, column, middle */
+  static const opcheck_in pairs[][2] = {
+    {{2, {2, 3}, 0, NULL, 0}, {2, {2, 3}, 0, NULL, 0}},
+    {{2, {4, 5}, 0, NULL, 0}, {1, {5}, 0, NULL, 0}},
+    {{1, {5}, 0, NULL, 0}, {2, {4, 5}, 0, NULL, 0}},
+    {{2, {3, 4}, 0, NULL, 0}, {0, {0}, 0, NULL, 0}},
+    {{0, {0}, 0, NULL, 0}, {2, {3, 4}, 0, NULL, 0}},
+    {{2, {3, 4}, 0, NULL, 0}, {1, {1}, 0, NULL, 0}},
+    {{3, {2, 1, 4}, 0, NULL, 0}, {2, {3, 1}, 0, NULL, 0}},
+    {{2, {3, 4}, 0, NULL, 0}, {2, {3, 1}, 0, NULL, 0}},
+    {{3, {2, 3, 4}, 0, NULL, 0}, {3, {2, 1, 4}, 0, NULL, 0}},
+    {{4, {2, 1, 3, 1}, 0, NULL, 0}, {4, {1, 2, 1, 2}, 0, NULL, 0}},
+  };
+  int i, p;
+  for (i = 0; ops[i]; i++)
+    for (p = 0; p < (int)(sizeof(pairs) / sizeof(pairs[0])); p++) {
+      opcheck_case c = {ops[i], 2, {pairs[p][0], pairs[p][1]}, NULL, 0.5, 2, 0};
+      double err = opcheck_grad(&c, 1e-3);
+      tap_ok(err >= 0 && err < TOL, "%s %s with %s gradient (rel. err %.2g)",
+             ops[i], ln_shape_str(pairs[p][0].ndim, pairs[p][0].dim,
+                                  (char[32]){0}, 32),
+             ln_shape_str(pairs[p][1].ndim, pairs[p][1].dim, (char[32]){0}, 32),
+             err);
+    }
+}
+
+static void test_binary_values (void) {
+  opcheck_case c = {"add", 2, {{2, {2, 3}, 0, NULL, 0}, {1, {3}, 0, NULL, 0}},
+                    NULL, 0, 0, 0};
+  const float a[6] = {1, 2, 3, 4, 5, 6}, b[3] = {10, 20, 30};
+  const float *xs[2] = {a, b};
+  const float ones[6] = {1, 1, 1, 1, 1, 1}, two[3] = {2, 2, 2};
+  {
+    const float want[6] = {11, 22, 33, 14, 25, 36};
+    const float *gs[2] = {ones, two};
+    tap_ok(run_vals(&c, xs, want, 6, ones, gs), "add [2,3] + [3]: values, b's gradient summed");
+  }
+  {
+    const float want[6] = {-9, -18, -27, -6, -15, -24}, mtwo[3] = {-2, -2, -2};
+    const float *gs[2] = {ones, mtwo};
+    c.op = "sub";
+    tap_ok(run_vals(&c, xs, want, 6, ones, gs), "sub [2,3] - [3]");
+  }
+  {
+    const float want[6] = {10, 40, 90, 40, 100, 180}, gb[3] = {5, 7, 9};
+    const float ga[6] = {10, 20, 30, 10, 20, 30};
+    const float *gs[2] = {ga, gb};
+    c.op = "mul";
+    tap_ok(run_vals(&c, xs, want, 6, ones, gs), "mul [2,3] * [3]");
+  }
+  {
+    const float want[6] = {0.1f, 0.1f, 0.1f, 0.4f, 0.25f, 0.2f};
+    const float ga[6] = {0.1f, 0.05f, 1 / 30.f, 0.1f, 0.05f, 1 / 30.f};
+    const float gb[3] = {-0.05f, -7 / 400.f, -9 / 900.f};
+    const float *gs[2] = {ga, gb};
+    c.op = "div";
+    tap_ok(run_vals(&c, xs, want, 6, ones, gs), "div [2,3] / [3]");
+  }
+  {
+    const float a2[3] = {1, 2, 5}, b2[3] = {1, 3, 4};
+    const float *xs2[2] = {a2, b2};
+    const float wmax[3] = {1, 3, 5}, gamax[3] = {1, 0, 1}, gbmax[3] = {0, 1, 0};
+    const float wmin[3] = {1, 2, 4}, gamin[3] = {1, 1, 0}, gbmin[3] = {0, 0, 1};
+    const float *gsmax[2] = {gamax, gbmax}, *gsmin[2] = {gamin, gbmin};
+    c.in[0].ndim = 1;
+    c.in[0].dim[0] = 3;
+    c.op = "maximum";
+    tap_ok(run_vals(&c, xs2, wmax, 3, ones, gsmax), "maximum: ties give the gradient to a");
+    c.op = "minimum";
+    tap_ok(run_vals(&c, xs2, wmin, 3, ones, gsmin), "minimum: ties give the gradient to a");
+  }
+}
+
+/* mul(x, x): both inputs are one node, gradients add up to 2x */
+static void test_same_node (void) {
+  opcheck_case c = {"mul", 2, {{1, {4}, 0, NULL, 0}, {1, {4}, 0, NULL, 0}},
+                    NULL, 0, 0, 0};
+  opcheck_run r;
+  int ok = opcheck_setup(&c, &r, 3u) == 0, i;
+  if (ok) {
+    r.out.in[1] = r.out.in[0];
+    opcheck_forward(&r, 0);
+    for (i = 0; i < 4; i++) r.out.g[i] = 1;
+    opcheck_backward(&r, 0);
+    for (i = 0; i < 4; i++) {
+      float x = r.in[0].x[i];
+      ok = ok && fabsf(r.out.x[i] - x * x) < 1e-6f
+        && fabsf(r.in[0].g[i] - 2 * x) < 1e-6f;
+    }
+  }
+  tap_ok(ok, "mul(x, x): gradient 2x through one node");
+  opcheck_free(&r);
+}
+
+/* large inputs take the parallel paths: compare with plain loops */
+static void test_large (void) {
+  static const opcheck_in shapes[][2] = {
+    {{2, {300, 200}, 0, NULL, 0}, {1, {200}, 0, NULL, 0}},
+    {{2, {300, 200}, 0, NULL, 0}, {2, {300, 200}, 0, NULL, 0}},
+    {{2, {300, 200}, 0, NULL, 0}, {2, {300, 1}, 0, NULL, 0}},
+    {{1, {1}, 0, NULL, 0}, {3, {30, 40, 50}, 0, NULL, 0}},
+  };
+  int s;
+  for (s = 0; s < 4; s++) {
+    opcheck_case c = {"mul", 2, {shapes[s][0], shapes[s][1]}, NULL, 0, 0, 0};
+    opcheck_run r;
+    int ok = opcheck_setup(&c, &r, 5u) == 0;
+    size_t i, len = ln_numel(&r.out), na = ln_numel(&r.in[0]);
+    size_t nb = ln_numel(&r.in[1]);
+    double *ga = calloc(na, sizeof(double)), *gb = calloc(nb, sizeof(double));
+    if (ok) {
+      opcheck_forward(&r, 0);
+      for (i = 0; i < len; i++) r.out.g[i] = (float)((i % 7) - 3);
+      opcheck_backward(&r, 0);
+      for (i = 0; i < len; i++) {       /* index of broadcast operands */
+        size_t ia = na == len ? i : na == 1 ? 0 : s == 2 ? i / 200 : i % na;
+        size_t ib = nb == len ? i : nb == 1 ? 0 : s == 2 ? i / 200 : i % nb;
+        float y = r.in[0].x[ia] * r.in[1].x[ib];
+        if (r.out.x[i] != y) ok = 0;
+        ga[ia] += (double)r.out.g[i] * r.in[1].x[ib];
+        gb[ib] += (double)r.out.g[i] * r.in[0].x[ia];
+      }
+      for (i = 0; i < na; i++) if (fabs(r.in[0].g[i] - ga[i]) > 1e-5 * (1 + fabs(ga[i]))) ok = 0;
+      for (i = 0; i < nb; i++) if (fabs(r.in[1].g[i] - gb[i]) > 1e-5 * (1 + fabs(gb[i]))) ok = 0;
+    }
+    tap_ok(ok, "mul large case %d: values and reduced gradients", s);
+    free(ga);
+    free(gb);
+    opcheck_free(&r);
+  }
+}
+
+static void test_errors (void) {
+  opcheck_case c = {"add", 2, {{2, {2, 3}, 0, NULL, 0}, {1, {4}, 0, NULL, 0}},
+                    NULL, 0, 0, 0};
+  shape_err(&c, "add: shapes 2x3 and 4 do not broadcast");
+  c.op = "maximum";
+  c.in[1].ndim = 2; c.in[1].dim[0] = 3; c.in[1].dim[1] = 3;
+  shape_err(&c, "maximum: shapes 2x3 and 3x3 do not broadcast");
+  c.op = "mul";
+  c.in[1].ndim = 1; c.in[1].dim[0] = 3; c.in[1].i32 = 1;
+  shape_err(&c, "mul: input 2 must be float32, got int32");
+  c.op = "relu";
+  c.n_in = 1;
+  c.in[0].i32 = 1;
+  shape_err(&c, "relu: input 1 must be float32, got int32");
+  c.op = "pow";
+  shape_err(&c, "pow: input 1 must be float32, got int32");
+}
+
+int main (void) {
+  test_unary_grads();
+  test_unary_values();
+  test_binary();
+  test_binary_values();
+  test_same_node();
+  test_large();
+  test_errors();
+  return tap_done();
+}
