@@ -1,8 +1,426 @@
 /*
-** conv.c -- placeholder.
+** conv.c -- 2-D convolution and pooling on NCHW tensors: conv2d (im2col
+** and gemm, one image per thread), max_pool2d, avg_pool2d.
 */
+#include <math.h>
+#include <string.h>
 #include "ln_internal.h"
 
+#ifdef _OPENMP
+#define THREAD_ID() omp_get_thread_num()
+#define MAX_THREADS() omp_get_max_threads()
+#else
+#define THREAD_ID() 0
+#define MAX_THREADS() 1
+#endif
+
+/* geometry of a convolution or pooling window over an NCHW input */
+typedef struct cgeom {
+  int N, C, H, W;        /* input */
+  int O, OH, OW;         /* output channels and size */
+  int kh, kw, s, p, d;   /* window, stride, padding, dilation */
+  int G;                 /* groups */
+} cgeom;
+
+/* output length of one spatial dim; < 1 when the window does not fit */
+static int out_len (int in, int k, int s, int p, int d) {
+  int span = in + 2 * p - d * (k - 1) - 1;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+/* ow range [*o0, *o1) whose input column ow*s + off lies in [0, W) */
+static void valid_range (int off, int s, int W, int OW, int *o0, int *o1) {
+  int a = off >= 0 ? 0 : (-off + s - 1) / s;
+  int b = W - 1 - off >= 0 ? (W - 1 - off) / s + 1 : 0;
+  if (b > OW) b = OW;
+  if (a > b) a = b;
+  *o0 = a;
+  *o1 = b;
+}
+
+/* {====== conv2d ====== */
+
+static void conv_geom (const ln_node *n, cgeom *g) {
+  const ln_node *x = n->in[0], *w = n->in[1];
+  g->N = x->dim[0]; g->C = x->dim[1]; g->H = x->dim[2]; g->W = x->dim[3];
+  g->O = w->dim[0]; g->kh = w->dim[2]; g->kw = w->dim[3];
+  g->s = (int)n->attr[0]; g->p = (int)n->attr[1]; g->d = (int)n->attr[2];
+  g->G = (int)n->attr[3];
+  g->OH = out_len(g->H, g->kh, g->s, g->p, g->d);
+  g->OW = out_len(g->W, g->kw, g->s, g->p, g->d);
+}
+
+static int conv2d_shape (ln_node *n) {
+  const ln_node *x = n->in[0], *w = n->in[1];
+  int k, dim[4];
+  cgeom g;
+  for (k = 0; k < n->n_in; k++)
+    if (n->in[k]->dtype != LN_F32)
+      return ln_seterr(LN_EARG, "conv2d: input %d must be float32", k + 1);
+  if (x->ndim != 4 || w->ndim != 4)
+    return ln_seterr(LN_ESHAPE, "conv2d: input %s and weight %s must be 4-D "
+                     "(NCHW and OIHW)", ln_node_shape(x), ln_node_shape(w));
+  conv_geom(n, &g);
+  if (g.s < 1 || g.d < 1 || g.p < 0 || g.G < 1)
+    return ln_seterr(LN_EARG, "conv2d: bad stride %d, padding %d, dilation %d "
+                     "or groups %d", g.s, g.p, g.d, g.G);
+  if (w->dim[1] * g.G != g.C)
+    return ln_seterr(LN_ESHAPE, "conv2d: input %s has %d channels, weight %s "
+                     "expects %d (groups %d)", ln_node_shape(x), g.C,
+                     ln_node_shape(w), w->dim[1] * g.G, g.G);
+  if (g.O % g.G != 0)
+    return ln_seterr(LN_ESHAPE, "conv2d: %d output channels do not divide "
+                     "into %d groups", g.O, g.G);
+  if (n->n_in == 3 && (n->in[2]->ndim != 1 || n->in[2]->dim[0] != g.O))
+    return ln_seterr(LN_ESHAPE, "conv2d: bias %s does not fit weight %s",
+                     ln_node_shape(n->in[2]), ln_node_shape(w));
+  if (g.OH < 1 || g.OW < 1)
+    return ln_seterr(LN_ESHAPE, "conv2d: output size %dx%d < 1 (input %s, "
+                     "kernel %dx%d, stride %d, padding %d, dilation %d)",
+                     g.OH, g.OW, ln_node_shape(x), g.kh, g.kw, g.s, g.p, g.d);
+  dim[0] = g.N; dim[1] = g.O; dim[2] = g.OH; dim[3] = g.OW;
+  ln_set_shape(n, LN_F32, 4, dim);
+  return LN_OK;
+}
+
+/* the input is its own column matrix (1x1 kernel, stride 1, no padding) */
+static int is_pointwise (const cgeom *g) {
+  return g->kh == 1 && g->kw == 1 && g->s == 1 && g->p == 0;
+}
+
+static size_t col_size (const cgeom *g) {
+  return is_pointwise(g) ? 0 : (size_t)g->C * g->kh * g->kw * g->OH * g->OW;
+}
+
+static size_t wt_size (const cgeom *g) {
+  return (size_t)g->O * (g->C / g->G) * g->kh * g->kw;
+}
+
+/* floats of workspace one thread uses: a column matrix, a dW partial */
+static size_t per_thread (const cgeom *g) { return col_size(g) + wt_size(g); }
+
+static void conv2d_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  cgeom g;
+  int t = MAX_THREADS();
+  conv_geom(n, &g);
+  if (t > g.N) t = g.N > 0 ? g.N : 1;
+  *saved = 0;
+  *work = (size_t)t * per_thread(&g) * sizeof(float);
+}
+
+/* threads that fit the workspace (it was sized for the thread count of
+** compile time; the count may have changed since) */
+static int fit_threads (const cgeom *g, const ln_ctx *c) {
+  size_t per = per_thread(g) * sizeof(float);
+  size_t fit = per ? c->work_size / per : (size_t)MAX_THREADS();
+  int t = MAX_THREADS();
+  if ((size_t)t > fit) t = (int)fit;
+  if (t > g->N) t = g->N;
+  return t < 1 ? 1 : t;
+}
+
+/* one image [C, H, W] to columns [C*kh*kw, OH*OW] */
+static void im2col (const cgeom *g, const float *x, float *col) {
+  int c, ki, kj, oh, ow, OHW = g->OH * g->OW;
+  for (c = 0; c < g->C; c++)
+    for (ki = 0; ki < g->kh; ki++)
+      for (kj = 0; kj < g->kw; kj++) {
+        float *row = col + (((size_t)c * g->kh + ki) * g->kw + kj) * OHW;
+        int off = kj * g->d - g->p, o0, o1;
+        valid_range(off, g->s, g->W, g->OW, &o0, &o1);
+        for (oh = 0; oh < g->OH; oh++) {
+          int ih = oh * g->s - g->p + ki * g->d;
+          float *r = row + (size_t)oh * g->OW;
+          const float *xr;
+          if (ih < 0 || ih >= g->H) {
+            memset(r, 0, (size_t)g->OW * sizeof(float));
+            continue;
+          }
+          xr = x + ((size_t)c * g->H + ih) * g->W;
+          for (ow = 0; ow < o0; ow++) r[ow] = 0;
+          if (g->s == 1) memcpy(r + o0, xr + o0 + off, (size_t)(o1 - o0) * sizeof(float));
+          else for (ow = o0; ow < o1; ow++) r[ow] = xr[ow * g->s + off];
+          for (ow = o1; ow < g->OW; ow++) r[ow] = 0;
+        }
+      }
+}
+
+/* columns back onto one image, added: dx [C, H, W] += col2im(col) */
+static void col2im (const cgeom *g, const float *col, float *dx) {
+  int c, ki, kj, oh, ow, OHW = g->OH * g->OW;
+  for (c = 0; c < g->C; c++)
+    for (ki = 0; ki < g->kh; ki++)
+      for (kj = 0; kj < g->kw; kj++) {
+        const float *row = col + (((size_t)c * g->kh + ki) * g->kw + kj) * OHW;
+        int off = kj * g->d - g->p, o0, o1;
+        valid_range(off, g->s, g->W, g->OW, &o0, &o1);
+        for (oh = 0; oh < g->OH; oh++) {
+          int ih = oh * g->s - g->p + ki * g->d;
+          const float *r = row + (size_t)oh * g->OW;
+          float *xr;
+          if (ih < 0 || ih >= g->H) continue;
+          xr = dx + ((size_t)c * g->H + ih) * g->W;
+          for (ow = o0; ow < o1; ow++) xr[ow * g->s + off] += r[ow];
+        }
+      }
+}
+
+static void conv2d_forward (ln_node *n, ln_ctx *c) {
+  cgeom g;
+  int i, T;
+  conv_geom(n, &g);
+  T = fit_threads(&g, c);
+  #pragma omp parallel for schedule(static) num_threads(T)
+  for (i = 0; i < g.N; i++) {
+    int Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
+    int OHW = g.OH * g.OW, gr, o;
+    const float *x = n->in[0]->x + (size_t)i * g.C * g.H * g.W;
+    float *y = n->x + (size_t)i * g.O * OHW;
+    float *col = c->work + (size_t)THREAD_ID() * per_thread(&g);
+    const float *src = is_pointwise(&g) ? x : col;
+    if (!is_pointwise(&g)) im2col(&g, x, col);
+    if (n->n_in == 3)
+      for (o = 0; o < g.O; o++) {
+        float b = n->in[2]->x[o], *yo = y + (size_t)o * OHW;
+        int j;
+        for (j = 0; j < OHW; j++) yo[j] = b;
+      }
+    for (gr = 0; gr < g.G; gr++)
+      ln_gemm(0, 0, Og, OHW, K, 1, n->in[1]->x + (size_t)gr * Og * K, K,
+              src + (size_t)gr * K * OHW, OHW, n->n_in == 3 ? 1 : 0,
+              y + (size_t)gr * Og * OHW, OHW);
+  }
+}
+
+/* db[o] += sum of dy over images and positions */
+static void conv2d_bias_grad (ln_node *n, const cgeom *g) {
+  float *db = n->in[2]->g;
+  int o, OHW = g->OH * g->OW;
+  #pragma omp parallel for schedule(static) if ((size_t)g->N * g->O * OHW > LN_PAR_MIN)
+  for (o = 0; o < g->O; o++) {
+    double s = 0;
+    int i, j;
+    for (i = 0; i < g->N; i++) {
+      const float *dy = n->g + ((size_t)i * g->O + o) * OHW;
+      for (j = 0; j < OHW; j++) s += dy[j];
+    }
+    db[o] += (float)s;
+  }
+}
+
+/*
+** Each thread takes a fixed run of images: dW partial += dy col^T in its
+** own slice of the workspace, dx[i] += col2im(W^T dy); the partials are
+** then added in thread order (deterministic for a given thread count).
+*/
+static void conv2d_backward (ln_node *n, ln_ctx *c) {
+  ln_node *x = n->in[0], *w = n->in[1];
+  cgeom g;
+  int T;
+  size_t j, wsz;
+  conv_geom(n, &g);
+  wsz = wt_size(&g);
+  T = fit_threads(&g, c);
+  if (n->n_in == 3 && n->in[2]->g) conv2d_bias_grad(n, &g);
+  if (x->g == NULL && w->g == NULL) return;
+  #pragma omp parallel num_threads(T)
+  {
+    int Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
+    int OHW = g.OH * g.OW, i, gr, tid = THREAD_ID(), nt = 1;
+    float *col = c->work + (size_t)tid * per_thread(&g);
+    float *dw = col + col_size(&g);
+#ifdef _OPENMP
+    nt = omp_get_num_threads();
+#endif
+    if (w->g) memset(dw, 0, wsz * sizeof(float));
+    for (i = (int)((long)g.N * tid / nt); i < (int)((long)g.N * (tid + 1) / nt); i++) {
+      const float *xi = x->x + (size_t)i * g.C * g.H * g.W;
+      const float *dy = n->g + (size_t)i * g.O * OHW;
+      const float *cx = is_pointwise(&g) ? xi : col;
+      if (w->g) {
+        if (!is_pointwise(&g)) im2col(&g, xi, col);
+        for (gr = 0; gr < g.G; gr++)
+          ln_gemm(0, 1, Og, K, OHW, 1, dy + (size_t)gr * Og * OHW, OHW,
+                  cx + (size_t)gr * K * OHW, OHW, 1, dw + (size_t)gr * Og * K, K);
+      }
+      if (x->g) {
+        float *dx = x->g + (size_t)i * g.C * g.H * g.W;
+        for (gr = 0; gr < g.G; gr++)
+          ln_gemm(1, 0, K, OHW, Og, 1, w->x + (size_t)gr * Og * K, K,
+                  dy + (size_t)gr * Og * OHW, OHW, is_pointwise(&g) ? 1 : 0,
+                  (is_pointwise(&g) ? dx : col) + (size_t)gr * K * OHW, OHW);
+        if (!is_pointwise(&g)) col2im(&g, col, dx);
+      }
+    }
+  }
+  if (w->g == NULL) return;
+  #pragma omp parallel for schedule(static) if (wsz * T > LN_PAR_MIN)
+  for (j = 0; j < wsz; j++) {
+    float s = 0;
+    int t;
+    for (t = 0; t < T; t++) s += c->work[(size_t)t * per_thread(&g) + col_size(&g) + j];
+    w->g[j] += s;
+  }
+}
+
+/* }====== */
+
+/* {====== max_pool2d, avg_pool2d ====== */
+
+/* kernel, stride (0 = kernel), padding from the attributes */
+static void pool_geom (const ln_node *n, cgeom *g) {
+  const ln_node *x = n->in[0];
+  g->N = x->dim[0]; g->C = g->O = x->dim[1]; g->H = x->dim[2]; g->W = x->dim[3];
+  g->kh = g->kw = (int)n->attr[0];
+  g->s = (int)n->attr[1] ? (int)n->attr[1] : g->kh;
+  g->p = (int)n->attr[2];
+  g->d = 1;
+  g->G = 1;
+  g->OH = out_len(g->H, g->kh, g->s, g->p, 1);
+  g->OW = out_len(g->W, g->kw, g->s, g->p, 1);
+}
+
+static int pool_shape (ln_node *n) {
+  const ln_node *x = n->in[0];
+  const char *op = ln_node_desc(n)->name;
+  int dim[4];
+  cgeom g;
+  if (x->dtype != LN_F32 || x->ndim != 4)
+    return ln_seterr(LN_ESHAPE, "%s: input %s must be float NCHW", op,
+                     ln_node_shape(x));
+  pool_geom(n, &g);
+  if (g.kh < 1 || g.s < 1 || g.p < 0 || g.p > g.kh / 2)
+    return ln_seterr(LN_EARG, "%s: bad kernel %d, stride %d or padding %d "
+                     "(padding must be at most half the kernel)", op, g.kh,
+                     g.s, g.p);
+  if (g.OH < 1 || g.OW < 1)
+    return ln_seterr(LN_ESHAPE, "%s: output size %dx%d < 1 (input %s, kernel "
+                     "%d, stride %d, padding %d)", op, g.OH, g.OW,
+                     ln_node_shape(x), g.kh, g.s, g.p);
+  dim[0] = g.N; dim[1] = g.C; dim[2] = g.OH; dim[3] = g.OW;
+  ln_set_shape(n, LN_F32, 4, dim);
+  return LN_OK;
+}
+
+/* saved: the argmax of each output within its input plane (int32) */
+static void max_pool_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  *saved = ln_numel(n) * sizeof(int32_t);
+  *work = 0;
+}
+
+static void max_pool_forward (ln_node *n, ln_ctx *c) {
+  cgeom g;
+  size_t pl, planes;
+  int32_t *arg = n->saved;
+  (void)c;
+  pool_geom(n, &g);
+  planes = (size_t)g.N * g.C;
+  #pragma omp parallel for schedule(static) if (ln_numel(n) * g.kh * g.kw > LN_PAR_MIN)
+  for (pl = 0; pl < planes; pl++) {
+    const float *x = n->in[0]->x + pl * g.H * g.W;
+    float *y = n->x + pl * g.OH * g.OW;
+    int32_t *a = arg + pl * g.OH * g.OW;
+    int oh, ow, ih, iw;
+    for (oh = 0; oh < g.OH; oh++)
+      for (ow = 0; ow < g.OW; ow++) {
+        int h0 = oh * g.s - g.p, w0 = ow * g.s - g.p, best = -1;
+        float mx = -INFINITY;
+        for (ih = h0 < 0 ? 0 : h0; ih < h0 + g.kh && ih < g.H; ih++)
+          for (iw = w0 < 0 ? 0 : w0; iw < w0 + g.kw && iw < g.W; iw++)
+            if (best < 0 || x[ih * g.W + iw] > mx) {
+              mx = x[ih * g.W + iw];
+              best = ih * g.W + iw;
+            }
+        y[oh * g.OW + ow] = mx;
+        a[oh * g.OW + ow] = best;
+      }
+  }
+}
+
+static void max_pool_backward (ln_node *n, ln_ctx *c) {
+  cgeom g;
+  size_t pl, planes;
+  const int32_t *arg = n->saved;
+  (void)c;
+  if (n->in[0]->g == NULL) return;
+  pool_geom(n, &g);
+  planes = (size_t)g.N * g.C;
+  #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
+  for (pl = 0; pl < planes; pl++) {
+    float *dx = n->in[0]->g + pl * g.H * g.W;
+    const float *dy = n->g + pl * g.OH * g.OW;
+    const int32_t *a = arg + pl * g.OH * g.OW;
+    int j;
+    for (j = 0; j < g.OH * g.OW; j++) dx[a[j]] += dy[j];
+  }
+}
+
+/* mean over the window, padding counted (PyTorch's count_include_pad) */
+static void avg_pool_forward (ln_node *n, ln_ctx *c) {
+  cgeom g;
+  size_t pl, planes;
+  (void)c;
+  pool_geom(n, &g);
+  planes = (size_t)g.N * g.C;
+  #pragma omp parallel for schedule(static) if (ln_numel(n) * g.kh * g.kw > LN_PAR_MIN)
+  for (pl = 0; pl < planes; pl++) {
+    const float *x = n->in[0]->x + pl * g.H * g.W;
+    float *y = n->x + pl * g.OH * g.OW, inv = 1.0f / (float)(g.kh * g.kw);
+    int oh, ow, ih, iw;
+    for (oh = 0; oh < g.OH; oh++)
+      for (ow = 0; ow < g.OW; ow++) {
+        int h0 = oh * g.s - g.p, w0 = ow * g.s - g.p;
+        float s = 0;
+        for (ih = h0 < 0 ? 0 : h0; ih < h0 + g.kh && ih < g.H; ih++)
+          for (iw = w0 < 0 ? 0 : w0; iw < w0 + g.kw && iw < g.W; iw++)
+            s += x[ih * g.W + iw];
+        y[oh * g.OW + ow] = s * inv;
+      }
+  }
+}
+
+static void avg_pool_backward (ln_node *n, ln_ctx *c) {
+  cgeom g;
+  size_t pl, planes;
+  (void)c;
+  if (n->in[0]->g == NULL) return;
+  pool_geom(n, &g);
+  planes = (size_t)g.N * g.C;
+  #pragma omp parallel for schedule(static) if (ln_numel(n) * g.kh * g.kw > LN_PAR_MIN)
+  for (pl = 0; pl < planes; pl++) {
+    float *dx = n->in[0]->g + pl * g.H * g.W;
+    const float *dy = n->g + pl * g.OH * g.OW;
+    float inv = 1.0f / (float)(g.kh * g.kw);
+    int oh, ow, ih, iw;
+    for (oh = 0; oh < g.OH; oh++)
+      for (ow = 0; ow < g.OW; ow++) {
+        int h0 = oh * g.s - g.p, w0 = ow * g.s - g.p;
+        float v = dy[oh * g.OW + ow] * inv;
+        for (ih = h0 < 0 ? 0 : h0; ih < h0 + g.kh && ih < g.H; ih++)
+          for (iw = w0 < 0 ? 0 : w0; iw < w0 + g.kw && iw < g.W; iw++)
+            dx[ih * g.W + iw] += v;
+      }
+  }
+}
+
+/* }====== */
+
 const ln_opdesc ln_ops_conv[] = {
+  {.name = "conv2d", .min_in = 2, .max_in = 3,
+   .attrs = "stride=1,padding=0,dilation=1,groups=1",
+   .shape = conv2d_shape, .scratch = conv2d_scratch,
+   .forward = conv2d_forward, .backward = conv2d_backward,
+   .flags = LN_F_SAVE_IN,
+   .doc = "y[n, o] = b[o] + sum_c w[o, c] * x[n, c] (2-D cross-correlation)"},
+  {.name = "max_pool2d", .min_in = 1, .max_in = 1,
+   .attrs = "kernel=2,stride=0,padding=0",
+   .shape = pool_shape, .scratch = max_pool_scratch,
+   .forward = max_pool_forward, .backward = max_pool_backward,
+   .doc = "y = max over each kernel x kernel window (stride 0 = kernel)"},
+  {.name = "avg_pool2d", .min_in = 1, .max_in = 1,
+   .attrs = "kernel=2,stride=0,padding=0",
+   .shape = pool_shape, .forward = avg_pool_forward,
+   .backward = avg_pool_backward,
+   .doc = "y = mean over each kernel x kernel window, padding counted"},
   {0}
 };

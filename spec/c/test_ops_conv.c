@@ -1,0 +1,184 @@
+/*
+** test_ops_conv.c -- conv2d, max_pool2d, avg_pool2d: values by hand and
+** against a direct convolution, gradients, errors.
+*/
+#include "opcheck.h"
+#include "tap.h"
+
+#define IN(nd, ...) {.ndim = nd, .dim = {__VA_ARGS__}}
+
+static int near (double a, double b, double tol) {
+  return isfinite(a) && fabs(a - b) <= tol * (1 + fabs(b));
+}
+
+static void grad_ok (const opcheck_case *c, double h, const char *what) {
+  double e = opcheck_grad(c, h);
+  tap_ok(e >= 0 && e < 1e-2, "%s: gradient (max rel err %.2g)", what, e);
+}
+
+/* shape() must fail with a message containing 'sub' */
+static void shape_err (const opcheck_case *c, const char *sub) {
+  opcheck_run r;
+  int rc = opcheck_setup(c, &r, 1u);
+  tap_ok(rc == -2 && strstr(ln_errmsg(), sub) != NULL, "%s: error '%s'",
+         c->op, ln_errmsg());
+  opcheck_free(&r);
+}
+
+/* forward on input values v[k] (NULL entries keep the random ones); the
+** output must equal 'want' */
+static void values_ok (const opcheck_case *c, const float *const *v,
+                       const float *want, size_t len, double tol,
+                       const char *what) {
+  opcheck_run r;
+  size_t i;
+  int k, ok = opcheck_setup(c, &r, 1u) == 0;
+  for (k = 0; ok && k < c->n_in; k++)
+    if (v[k]) memcpy(r.in[k].x, v[k], ln_numel(&r.in[k]) * sizeof(float));
+  if (ok) opcheck_forward(&r, c->training);
+  ok = ok && ln_numel(&r.out) == len;
+  for (i = 0; ok && i < len; i++) {
+    ok = near(r.out.x[i], want[i], tol);
+    if (!ok) fprintf(stderr, "  %s: [%zu] = %g, want %g\n", what, i, r.out.x[i], want[i]);
+  }
+  tap_ok(ok, "%s", what);
+  opcheck_free(&r);
+}
+
+/* direct convolution of the run's inputs; max abs difference to out */
+static double direct_diff (const opcheck_run *r, int s, int p, int d, int G) {
+  const ln_node *x = &r->in[0], *w = &r->in[1], *y = &r->out;
+  int N = x->dim[0], C = x->dim[1], H = x->dim[2], W = x->dim[3];
+  int O = w->dim[0], Cg = w->dim[1], kh = w->dim[2], kw = w->dim[3];
+  int OH = y->dim[2], OW = y->dim[3], n, o, i, j, c, a, b;
+  double worst = 0;
+  (void)C;
+  for (n = 0; n < N; n++)
+    for (o = 0; o < O; o++)
+      for (i = 0; i < OH; i++)
+        for (j = 0; j < OW; j++) {
+          double sum = r->out.n_in == 3 ? r->in[2].x[o] : 0;
+          int g = o / (O / G);
+          for (c = 0; c < Cg; c++)
+            for (a = 0; a < kh; a++)
+              for (b = 0; b < kw; b++) {
+                int ih = i * s - p + a * d, iw = j * s - p + b * d;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                sum += (double)x->x[((n * C + g * Cg + c) * H + ih) * W + iw] *
+                       w->x[((o * Cg + c) * kh + a) * kw + b];
+              }
+          sum -= y->x[((n * O + o) * OH + i) * OW + j];
+          if (fabs(sum) > worst) worst = fabs(sum);
+        }
+  return worst;
+}
+
+static void direct_ok (const opcheck_case *c, int s, int p, int d, int G,
+                       const char *what) {
+  opcheck_run r;
+  double diff = -1;
+  if (opcheck_setup(c, &r, 7u) == 0) {
+    opcheck_forward(&r, 0);
+    diff = direct_diff(&r, s, p, d, G);
+  }
+  tap_ok(diff >= 0 && diff < 1e-4, "%s matches a direct convolution (%.2g)",
+         what, diff);
+  opcheck_free(&r);
+}
+
+static void test_conv2d (void) {
+  opcheck_case g1 = {.op = "conv2d", .n_in = 3,
+                     .in = {IN(4, 2, 4, 7, 7), IN(4, 6, 2, 3, 3), IN(1, 6)},
+                     .attrs = "stride=2,padding=1,dilation=2,groups=2"};
+  opcheck_case g2 = {.op = "conv2d", .n_in = 2,
+                     .in = {IN(4, 2, 4, 7, 7), IN(4, 6, 2, 3, 3)},
+                     .attrs = "stride=2,padding=1,dilation=2,groups=2"};
+  opcheck_case g3 = {.op = "conv2d", .n_in = 3,
+                     .in = {IN(4, 3, 2, 6, 5), IN(4, 3, 2, 5, 5), IN(1, 3)},
+                     .attrs = "padding=2"};
+  opcheck_case g4 = {.op = "conv2d", .n_in = 2,
+                     .in = {IN(4, 2, 3, 5, 4), IN(4, 4, 3, 2, 3)}};
+  opcheck_case g5 = {.op = "conv2d", .n_in = 3,
+                     .in = {IN(4, 3, 4, 3, 3), IN(4, 2, 4, 1, 1), IN(1, 2)}};
+  opcheck_case v1 = {.op = "conv2d", .n_in = 2,
+                     .in = {IN(4, 1, 1, 3, 3), IN(4, 1, 1, 3, 3)},
+                     .attrs = "padding=1"};
+  opcheck_case v2 = {.op = "conv2d", .n_in = 2,
+                     .in = {IN(4, 1, 1, 3, 3), IN(4, 1, 1, 3, 3)},
+                     .attrs = "padding=1,stride=2"};
+  opcheck_case v3 = {.op = "conv2d", .n_in = 3,
+                     .in = {IN(4, 1, 1, 3, 3), IN(4, 1, 1, 2, 2), IN(1, 1)}};
+  opcheck_case d1 = {.op = "conv2d", .n_in = 3,
+                     .in = {IN(4, 5, 4, 9, 8), IN(4, 6, 2, 3, 2), IN(1, 6)},
+                     .attrs = "stride=2,padding=2,dilation=2,groups=2"};
+  opcheck_case e1 = {.op = "conv2d", .n_in = 2,
+                     .in = {IN(4, 8, 3, 5, 5), IN(4, 4, 2, 3, 3)}};
+  opcheck_case e2 = {.op = "conv2d", .n_in = 2,
+                     .in = {IN(4, 1, 1, 2, 2), IN(4, 1, 1, 3, 3)}};
+  opcheck_case e3 = {.op = "conv2d", .n_in = 3,
+                     .in = {IN(4, 1, 1, 4, 4), IN(4, 2, 1, 3, 3), IN(1, 3)}};
+  opcheck_case e4 = {.op = "conv2d", .n_in = 2,
+                     .in = {IN(3, 1, 4, 4), IN(4, 2, 1, 3, 3)}};
+  float x[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, ones[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  float w[] = {1, 2, 3, 4}, b[] = {1};
+  float want1[] = {12, 21, 16, 27, 45, 33, 24, 39, 28}, want2[] = {12, 16, 24, 28};
+  float want3[] = {38, 48, 68, 78};
+  const float *p1[] = {x, ones}, *p3[] = {x, w, b};
+  grad_ok(&g1, 1e-2, "conv2d stride 2, padding 1, dilation 2, groups 2, bias");
+  grad_ok(&g2, 1e-2, "conv2d stride 2, padding 1, dilation 2, groups 2, no bias");
+  grad_ok(&g3, 1e-2, "conv2d 5x5 padding 2, bias");
+  grad_ok(&g4, 1e-2, "conv2d 2x3 kernel, no padding, no bias");
+  grad_ok(&g5, 1e-2, "conv2d 1x1, bias");
+  values_ok(&v1, p1, want1, 9, 1e-6, "conv2d 3x3 ones kernel, padding 1, by hand");
+  values_ok(&v2, p1, want2, 4, 1e-6, "conv2d 3x3 ones kernel, padding 1, stride 2");
+  values_ok(&v3, p3, want3, 4, 1e-6, "conv2d 2x2 kernel with bias by hand");
+  direct_ok(&d1, 2, 2, 2, 2, "conv2d strided dilated grouped");
+  direct_ok(&g3, 1, 2, 1, 1, "conv2d 5x5 padding 2");
+  shape_err(&e1, "conv2d: input 8x3x5x5 has 3 channels, weight 4x2x3x3 "
+            "expects 2 (groups 1)");
+  shape_err(&e2, "conv2d: output size");
+  shape_err(&e3, "conv2d: bias 3 does not fit");
+  shape_err(&e4, "must be 4-D");
+}
+
+static void test_pools (void) {
+  opcheck_case g1 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 6, 6)}};
+  opcheck_case g2 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 2, 7, 6)},
+                     .attrs = "kernel=3,stride=2,padding=1"};
+  opcheck_case g3 = {.op = "avg_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 6, 6)}};
+  opcheck_case g4 = {.op = "avg_pool2d", .n_in = 1, .in = {IN(4, 2, 2, 7, 6)},
+                     .attrs = "kernel=3,stride=2,padding=1"};
+  opcheck_case v1 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 1, 1, 4, 4)}};
+  opcheck_case v2 = {.op = "avg_pool2d", .n_in = 1, .in = {IN(4, 1, 1, 4, 4)}};
+  opcheck_case v3 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 1, 1, 4, 4)},
+                     .attrs = "kernel=3,stride=1,padding=1"};
+  opcheck_case v4 = {.op = "avg_pool2d", .n_in = 1, .in = {IN(4, 1, 1, 2, 2)},
+                     .attrs = "kernel=2,stride=1,padding=1"};
+  opcheck_case e1 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 1, 1, 4, 4)},
+                     .attrs = "kernel=5"};
+  opcheck_case e2 = {.op = "avg_pool2d", .n_in = 1, .in = {IN(4, 1, 1, 4, 4)},
+                     .attrs = "kernel=2,padding=2"};
+  float x[] = {1, 2, 5, 3, 4, 0, 1, 8, 9, 7, 2, 2, 3, 6, 4, 1};
+  float wmax[] = {4, 8, 9, 4}, wavg[] = {1.75f, 4.25f, 6.25f, 2.25f};
+  float wmax3[] = {4, 5, 8, 8, 9, 9, 8, 8, 9, 9, 8, 8, 9, 9, 7, 4};
+  float x4[] = {1, 2, 3, 4};
+  float wavg4[] = {0.25f, 0.75f, 0.5f, 1, 2.5f, 1.5f, 0.75f, 1.75f, 1};
+  const float *p[] = {x}, *p4[] = {x4};
+  grad_ok(&g1, 1e-3, "max_pool2d 2x2");
+  grad_ok(&g2, 1e-3, "max_pool2d kernel 3, stride 2, padding 1");
+  grad_ok(&g3, 1e-2, "avg_pool2d 2x2");
+  grad_ok(&g4, 1e-2, "avg_pool2d kernel 3, stride 2, padding 1");
+  values_ok(&v1, p, wmax, 4, 0, "max_pool2d of a 4x4 by hand");
+  values_ok(&v2, p, wavg, 4, 1e-6, "avg_pool2d of a 4x4 by hand");
+  values_ok(&v3, p, wmax3, 16, 0, "max_pool2d 3x3 stride 1 padding 1 by hand");
+  values_ok(&v4, p4, wavg4, 9, 1e-6, "avg_pool2d counts padding");
+  shape_err(&e1, "max_pool2d: output size");
+  shape_err(&e2, "at most half the kernel");
+}
+
+int main (void) {
+  test_conv2d();
+  test_pools();
+  printf("1..%d\n", tap_count);
+  return tap_done();
+}
