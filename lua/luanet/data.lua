@@ -11,14 +11,11 @@ M.fashion_mnist_dir = "/usr/share/datasets/fashion-mnist"
 -- tree, or share/luanet/ when installed
 local function bundled_dir ()
   local src = debug.getinfo(1, "S").source:match("^@(.*)$") or ""
-  local root = src:match("^(.*)/lua/luanet/data%.lua$")
-  local candidates = {
-    root and (root .. "/data/fashion-mnist-subset"),
-    "data/fashion-mnist-subset",
-    "/usr/local/share/luanet/fashion-mnist-subset",
-  }
+  local root = src:match("^(.*)lua/luanet/data%.lua$")
+  local candidates = {"data/fashion-mnist-subset", "/usr/local/share/luanet/fashion-mnist-subset"}
+  if root then table.insert(candidates, 1, (root == "" and "." or root:gsub("/$", "")) .. "/data/fashion-mnist-subset") end
   for _, d in ipairs(candidates) do
-    local f = d and io.open(d .. "/train-labels-idx1-ubyte.gz", "rb")
+    local f = io.open(d .. "/train-labels-idx1-ubyte.gz", "rb")
     if f then f:close(); return d end
   end
   return nil
