@@ -1,0 +1,55 @@
+-- luanet.nn: layers build nodes with the right shapes, names and inits.
+local ln = require "luanet"
+local nn = ln.nn
+
+describe("luanet.nn", function ()
+  it("prints layers like Torch", function ()
+    assert.are.equal("Linear(784 -> 512)", tostring(nn.Linear(784, 512)))
+    assert.are.equal("Conv2d(1 -> 32, 5x5, padding 2)", tostring(nn.Conv2d(1, 32, 5, {padding = 2})))
+    assert.are.equal("BatchNorm(16)", tostring(nn.BatchNorm(16)))
+    assert.are.equal("Dropout(p=0.25)", tostring(nn.Dropout(0.25)))
+    local s = tostring(nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)))
+    assert.truthy(s:find("(1) Linear(4 -> 3)", 1, true))
+    assert.truthy(s:find("(3) Linear(3 -> 2)", 1, true))
+  end)
+
+  it("builds a Sequential on a graph and trains it", function ()
+    ln.seed(9)
+    local g = ln.graph()
+    local x = g:input("x", {"B", 1, 8, 8})
+    local y = g:input("y", {"B"}, "int32")
+    local net = nn.Sequential(nn.Conv2d(1, 4, 3, {padding = 1}), nn.BatchNorm(4), nn.ReLU(),
+      nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.1), nn.Linear(64, 3))
+    local logits = net(x)
+    assert.are.same({2, 3}, logits.shape)
+    local m = g:compile{loss = logits:cross_entropy(y), outputs = {logits = logits}, batch = 6}
+    assert.truthy(m:param("conv1.weight"))
+    assert.are.same({4}, m:param("bn1.weight"):shape())
+    local opt = ln.optim.adam(m, {lr = 0.01})
+    local xb = ln.randn{6, 1, 8, 8}
+    local yb = ln.tensor({0, 1, 2, 0, 1, 2}, "int32")
+    local first = m:step({x = xb, y = yb}, opt)
+    local last
+    for _ = 1, 60 do last = m:step({x = xb, y = yb}, opt) end
+    assert.is_true(last < 0.5 * first, string.format("loss %g -> %g", first, last))
+  end)
+
+  it("initialises Linear like PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in))", function ()
+    ln.seed(1)
+    local g = ln.graph()
+    local l = nn.Linear(100, 50)
+    l(g:input("x", {"B", 100}))
+    local lo, hi = g:value(l.weight):stats()
+    assert.is_true(lo >= -0.1 and hi <= 0.1 and hi > 0.09)
+  end)
+
+  it("checks its arguments", function ()
+    assert.error_matches(function () nn.Linear(0, 3) end, "Linear: n_in must be a positive integer, got 0", nil, true)
+    assert.error_matches(function () nn.Dropout(1) end, "Dropout: p must be in [0, 1), got 1", nil, true)
+    local g = ln.graph()
+    assert.error_matches(function () nn.Linear(5, 2)(g:input("x", {"B", 4})) end,
+      "Linear(5 -> 2): input has 4 features (shape 2x4)", nil, true)
+    assert.error_matches(function () nn.Linear(5, 2)(ln.zeros{2, 5}) end,
+      "Linear: input must be a graph node", nil, true)
+  end)
+end)
