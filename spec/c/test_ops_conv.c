@@ -39,7 +39,8 @@ static void values_ok (const opcheck_case *c, const float *const *v,
   ok = ok && ln_numel(&r.out) == len;
   for (i = 0; ok && i < len; i++) {
     ok = near(r.out.x[i], want[i], tol);
-    if (!ok) fprintf(stderr, "  %s: [%zu] = %g, want %g\n", what, i, r.out.x[i], want[i]);
+    if (!ok)
+      fprintf(stderr, "  %s: [%zu] = %g, want %g\n", what, i, r.out.x[i], want[i]);
   }
   tap_ok(ok, "%s", what);
   opcheck_free(&r);
@@ -83,6 +84,24 @@ static void direct_ok (const opcheck_case *c, int s, int p, int d, int G,
   }
   tap_ok(diff >= 0 && diff < 1e-4, "%s matches a direct convolution (%.2g)",
          what, diff);
+  opcheck_free(&r);
+}
+
+/* workspace sized for one thread, run with more: still right */
+static void more_threads_ok (const opcheck_case *c) {
+  opcheck_run r;
+  double diff = -1;
+  int keep = ln_get_threads();
+  ln_set_threads(1);
+  if (opcheck_setup(c, &r, 7u) == 0) {
+    ln_set_threads(4);
+    opcheck_forward(&r, 0);
+    opcheck_backward(&r, 0);
+    diff = direct_diff(&r, 1, 2, 1, 1);
+  }
+  ln_set_threads(keep);
+  tap_ok(diff >= 0 && diff < 1e-4, "conv2d with more threads than its "
+         "workspace was sized for (%.2g)", diff);
   opcheck_free(&r);
 }
 
@@ -134,6 +153,7 @@ static void test_conv2d (void) {
   values_ok(&v3, p3, want3, 4, 1e-6, "conv2d 2x2 kernel with bias by hand");
   direct_ok(&d1, 2, 2, 2, 2, "conv2d strided dilated grouped");
   direct_ok(&g3, 1, 2, 1, 1, "conv2d 5x5 padding 2");
+  more_threads_ok(&g3);
   shape_err(&e1, "conv2d: input 8x3x5x5 has 3 channels, weight 4x2x3x3 "
             "expects 2 (groups 1)");
   shape_err(&e2, "conv2d: output size");

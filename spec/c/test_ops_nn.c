@@ -46,7 +46,8 @@ static void values_ok (const opcheck_case *c, const float *const *v,
   int ok = run_values(c, &r, v, c->training) == 0 && ln_numel(&r.out) == len;
   for (i = 0; ok && i < len; i++) {
     ok = near(r.out.x[i], want[i], tol);
-    if (!ok) fprintf(stderr, "  %s: [%zu] = %g, want %g\n", what, i, r.out.x[i], want[i]);
+    if (!ok)
+      fprintf(stderr, "  %s: [%zu] = %g, want %g\n", what, i, r.out.x[i], want[i]);
   }
   tap_ok(ok, "%s", what);
   opcheck_free(&r);
@@ -141,8 +142,8 @@ static void test_softmax (void) {
   float x1[] = {0, (float)log(3.0)}, w1[] = {0.25f, 0.75f};
   float x2[] = {1e4f, -1e4f}, w2[] = {1, 0};
   float x3[] = {0, 1e4f, (float)log(3.0), -1e4f}, w3[] = {0.25f, 1, 0.75f, 0};
-  float x4[] = {1e4f, -1e4f, 1e4f}, w4[] = {(float)-log(2.0), (float)(-2e4 - log(2.0)),
-                                     (float)-log(2.0)};
+  float x4[] = {1e4f, -1e4f, 1e4f};
+  float w4[] = {(float)-log(2.0), (float)(-2e4 - log(2.0)), (float)-log(2.0)};
   const float *p1[] = {x1}, *p2[] = {x2}, *p3[] = {x3}, *p4[] = {x4};
   grad_ok(&c1, 1e-3, "softmax last axis");
   grad_ok(&c2, 1e-3, "softmax middle axis");

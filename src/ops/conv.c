@@ -138,7 +138,8 @@ static void im2col (const cgeom *g, const float *x, float *col) {
           }
           xr = x + ((size_t)c * g->H + ih) * g->W;
           for (ow = 0; ow < o0; ow++) r[ow] = 0;
-          if (g->s == 1) memcpy(r + o0, xr + o0 + off, (size_t)(o1 - o0) * sizeof(float));
+          if (g->s == 1)
+            memcpy(r + o0, xr + o0 + off, (size_t)(o1 - o0) * sizeof(float));
           else for (ow = o0; ow < o1; ow++) r[ow] = xr[ow * g->s + off];
           for (ow = o1; ow < g->OW; ow++) r[ow] = 0;
         }
@@ -196,7 +197,8 @@ static void conv2d_forward (ln_node *n, ln_ctx *c) {
 static void conv2d_bias_grad (ln_node *n, const cgeom *g) {
   float *db = n->in[2]->g;
   int o, OHW = g->OH * g->OW;
-  #pragma omp parallel for schedule(static) if ((size_t)g->N * g->O * OHW > LN_PAR_MIN)
+  size_t len = (size_t)g->N * g->O * OHW;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (o = 0; o < g->O; o++) {
     double s = 0;
     int i, j;
@@ -226,14 +228,16 @@ static void conv2d_backward (ln_node *n, ln_ctx *c) {
   #pragma omp parallel num_threads(T)
   {
     int Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
-    int OHW = g.OH * g.OW, i, gr, tid = THREAD_ID(), nt = 1;
+    int OHW = g.OH * g.OW, i, i0, i1, gr, tid = THREAD_ID(), nt = 1;
     float *col = c->work + (size_t)tid * per_thread(&g);
     float *dw = col + col_size(&g);
 #ifdef _OPENMP
     nt = omp_get_num_threads();
 #endif
+    i0 = (int)((long)g.N * tid / nt);
+    i1 = (int)((long)g.N * (tid + 1) / nt);
     if (w->g) memset(dw, 0, wsz * sizeof(float));
-    for (i = (int)((long)g.N * tid / nt); i < (int)((long)g.N * (tid + 1) / nt); i++) {
+    for (i = i0; i < i1; i++) {
       const float *xi = x->x + (size_t)i * g.C * g.H * g.W;
       const float *dy = n->g + (size_t)i * g.O * OHW;
       const float *cx = is_pointwise(&g) ? xi : col;
@@ -256,9 +260,10 @@ static void conv2d_backward (ln_node *n, ln_ctx *c) {
   if (w->g == NULL) return;
   #pragma omp parallel for schedule(static) if (wsz * T > LN_PAR_MIN)
   for (j = 0; j < wsz; j++) {
+    const float *part = c->work + col_size(&g) + j;
     float s = 0;
     int t;
-    for (t = 0; t < T; t++) s += c->work[(size_t)t * per_thread(&g) + col_size(&g) + j];
+    for (t = 0; t < T; t++) s += part[(size_t)t * per_thread(&g)];
     w->g[j] += s;
   }
 }
@@ -302,39 +307,59 @@ static int pool_shape (ln_node *n) {
   return LN_OK;
 }
 
+/* enough work to go parallel? */
+static int big_pool (const ln_node *n, const cgeom *g) {
+  return ln_numel(n) * g->kh * g->kw > LN_PAR_MIN;
+}
+
 /* saved: the argmax of each output within its input plane (int32) */
 static void max_pool_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *saved = ln_numel(n) * sizeof(int32_t);
   *work = 0;
 }
 
+/* window of output (oh, ow) clipped to the input: rows [*h0, *h1), ... */
+static void window (const cgeom *g, int oh, int ow, int *h0, int *h1,
+                    int *w0, int *w1) {
+  int hs = oh * g->s - g->p, ws = ow * g->s - g->p;
+  *h0 = hs < 0 ? 0 : hs;
+  *h1 = hs + g->kh < g->H ? hs + g->kh : g->H;
+  *w0 = ws < 0 ? 0 : ws;
+  *w1 = ws + g->kw < g->W ? ws + g->kw : g->W;
+}
+
+/* max over one plane's windows, first maximum wins (branch-free) */
+static void max_plane (const cgeom *g, const float *x, float *y, int32_t *a) {
+  int oh, ow, ih, iw, h0, h1, w0, w1;
+  for (oh = 0; oh < g->OH; oh++)
+    for (ow = 0; ow < g->OW; ow++) {
+      float mx;
+      int best;
+      window(g, oh, ow, &h0, &h1, &w0, &w1);
+      best = h0 * g->W + w0;
+      mx = x[best];
+      for (ih = h0; ih < h1; ih++)
+        for (iw = w0; iw < w1; iw++) {
+          float v = x[ih * g->W + iw];
+          int gt = v > mx;
+          mx = gt ? v : mx;
+          best = gt ? ih * g->W + iw : best;
+        }
+      y[oh * g->OW + ow] = mx;
+      a[oh * g->OW + ow] = best;
+    }
+}
+
 static void max_pool_forward (ln_node *n, ln_ctx *c) {
   cgeom g;
   size_t pl, planes;
-  int32_t *arg = n->saved;
   (void)c;
   pool_geom(n, &g);
   planes = (size_t)g.N * g.C;
-  #pragma omp parallel for schedule(static) if (ln_numel(n) * g.kh * g.kw > LN_PAR_MIN)
-  for (pl = 0; pl < planes; pl++) {
-    const float *x = n->in[0]->x + pl * g.H * g.W;
-    float *y = n->x + pl * g.OH * g.OW;
-    int32_t *a = arg + pl * g.OH * g.OW;
-    int oh, ow, ih, iw;
-    for (oh = 0; oh < g.OH; oh++)
-      for (ow = 0; ow < g.OW; ow++) {
-        int h0 = oh * g.s - g.p, w0 = ow * g.s - g.p, best = -1;
-        float mx = -INFINITY;
-        for (ih = h0 < 0 ? 0 : h0; ih < h0 + g.kh && ih < g.H; ih++)
-          for (iw = w0 < 0 ? 0 : w0; iw < w0 + g.kw && iw < g.W; iw++)
-            if (best < 0 || x[ih * g.W + iw] > mx) {
-              mx = x[ih * g.W + iw];
-              best = ih * g.W + iw;
-            }
-        y[oh * g.OW + ow] = mx;
-        a[oh * g.OW + ow] = best;
-      }
-  }
+  #pragma omp parallel for schedule(static) if (big_pool(n, &g))
+  for (pl = 0; pl < planes; pl++)
+    max_plane(&g, n->in[0]->x + pl * g.H * g.W, n->x + pl * g.OH * g.OW,
+              (int32_t *)n->saved + pl * g.OH * g.OW);
 }
 
 static void max_pool_backward (ln_node *n, ln_ctx *c) {
@@ -362,18 +387,18 @@ static void avg_pool_forward (ln_node *n, ln_ctx *c) {
   (void)c;
   pool_geom(n, &g);
   planes = (size_t)g.N * g.C;
-  #pragma omp parallel for schedule(static) if (ln_numel(n) * g.kh * g.kw > LN_PAR_MIN)
+  #pragma omp parallel for schedule(static) if (big_pool(n, &g))
   for (pl = 0; pl < planes; pl++) {
     const float *x = n->in[0]->x + pl * g.H * g.W;
     float *y = n->x + pl * g.OH * g.OW, inv = 1.0f / (float)(g.kh * g.kw);
     int oh, ow, ih, iw;
     for (oh = 0; oh < g.OH; oh++)
       for (ow = 0; ow < g.OW; ow++) {
-        int h0 = oh * g.s - g.p, w0 = ow * g.s - g.p;
+        int h0, h1, w0, w1;
         float s = 0;
-        for (ih = h0 < 0 ? 0 : h0; ih < h0 + g.kh && ih < g.H; ih++)
-          for (iw = w0 < 0 ? 0 : w0; iw < w0 + g.kw && iw < g.W; iw++)
-            s += x[ih * g.W + iw];
+        window(&g, oh, ow, &h0, &h1, &w0, &w1);
+        for (ih = h0; ih < h1; ih++)
+          for (iw = w0; iw < w1; iw++) s += x[ih * g.W + iw];
         y[oh * g.OW + ow] = s * inv;
       }
   }
@@ -386,7 +411,7 @@ static void avg_pool_backward (ln_node *n, ln_ctx *c) {
   if (n->in[0]->g == NULL) return;
   pool_geom(n, &g);
   planes = (size_t)g.N * g.C;
-  #pragma omp parallel for schedule(static) if (ln_numel(n) * g.kh * g.kw > LN_PAR_MIN)
+  #pragma omp parallel for schedule(static) if (big_pool(n, &g))
   for (pl = 0; pl < planes; pl++) {
     float *dx = n->in[0]->g + pl * g.H * g.W;
     const float *dy = n->g + pl * g.OH * g.OW;
@@ -394,11 +419,11 @@ static void avg_pool_backward (ln_node *n, ln_ctx *c) {
     int oh, ow, ih, iw;
     for (oh = 0; oh < g.OH; oh++)
       for (ow = 0; ow < g.OW; ow++) {
-        int h0 = oh * g.s - g.p, w0 = ow * g.s - g.p;
+        int h0, h1, w0, w1;
         float v = dy[oh * g.OW + ow] * inv;
-        for (ih = h0 < 0 ? 0 : h0; ih < h0 + g.kh && ih < g.H; ih++)
-          for (iw = w0 < 0 ? 0 : w0; iw < w0 + g.kw && iw < g.W; iw++)
-            dx[ih * g.W + iw] += v;
+        window(&g, oh, ow, &h0, &h1, &w0, &w1);
+        for (ih = h0; ih < h1; ih++)
+          for (iw = w0; iw < w1; iw++) dx[ih * g.W + iw] += v;
       }
   }
 }

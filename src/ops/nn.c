@@ -289,10 +289,25 @@ static void softmax_grad (ln_node *n, int logsm) {
   }
 }
 
-static void softmax_forward (ln_node *n, ln_ctx *c) { (void)c; softmax_run(n, 0); }
-static void softmax_backward (ln_node *n, ln_ctx *c) { (void)c; softmax_grad(n, 0); }
-static void log_softmax_forward (ln_node *n, ln_ctx *c) { (void)c; softmax_run(n, 1); }
-static void log_softmax_backward (ln_node *n, ln_ctx *c) { (void)c; softmax_grad(n, 1); }
+static void softmax_forward (ln_node *n, ln_ctx *c) {
+  (void)c;
+  softmax_run(n, 0);
+}
+
+static void softmax_backward (ln_node *n, ln_ctx *c) {
+  (void)c;
+  softmax_grad(n, 0);
+}
+
+static void log_softmax_forward (ln_node *n, ln_ctx *c) {
+  (void)c;
+  softmax_run(n, 1);
+}
+
+static void log_softmax_backward (ln_node *n, ln_ctx *c) {
+  (void)c;
+  softmax_grad(n, 1);
+}
 
 /* }====== */
 

@@ -53,12 +53,15 @@ static void channel_stats (const float *x, const bgeom *g, int ch,
   double s = 0, ss = 0;
   for (i = 0; i < g->N; i++) {
     const float *p = x + (i * g->C + ch) * g->hw;
+    #pragma omp simd reduction(+:s)
     for (j = 0; j < g->hw; j++) s += p[j];
   }
   *mean = cnt ? s / cnt : 0;
   for (i = 0; i < g->N; i++) {
     const float *p = x + (i * g->C + ch) * g->hw;
-    for (j = 0; j < g->hw; j++) ss += (p[j] - *mean) * (p[j] - *mean);
+    double m = *mean;
+    #pragma omp simd reduction(+:ss)
+    for (j = 0; j < g->hw; j++) ss += (p[j] - m) * (p[j] - m);
   }
   *var = cnt ? ss / cnt : 0;
 }
@@ -117,18 +120,23 @@ static void batch_norm_backward (ln_node *n, ln_ctx *c) {
     double sdy = 0, sdyx = 0;
     size_t i, j;
     for (i = 0; i < g.N; i++) {
-      const float *p = x + (i * g.C + ch) * g.hw, *dy = n->g + (i * g.C + ch) * g.hw;
+      size_t at = (i * g.C + ch) * g.hw;
+      const float *p = x + at, *dy = n->g + at;
+      float m = mu[ch];
+      #pragma omp simd reduction(+:sdy, sdyx)
       for (j = 0; j < g.hw; j++) {
         sdy += dy[j];
-        sdyx += dy[j] * (p[j] - mu[ch]) * istd[ch];
+        sdyx += dy[j] * (p[j] - m);
       }
     }
+    sdyx *= istd[ch];
     if (dgam) dgam[ch] += (float)sdyx;
     if (dbet) dbet[ch] += (float)sdy;
     if (dx == NULL) continue;
     for (i = 0; i < g.N; i++) {
-      const float *p = x + (i * g.C + ch) * g.hw, *dy = n->g + (i * g.C + ch) * g.hw;
-      float *d = dx + (i * g.C + ch) * g.hw, k = gam[ch] * istd[ch];
+      size_t at = (i * g.C + ch) * g.hw;
+      const float *p = x + at, *dy = n->g + at;
+      float *d = dx + at, k = gam[ch] * istd[ch];
       if (c->training) {
         float mdy = (float)(sdy / cnt), mdyx = (float)(sdyx / cnt);
         for (j = 0; j < g.hw; j++)
