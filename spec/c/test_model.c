@@ -1,0 +1,515 @@
+/*
+** test_model.c -- compiled models through the C API: memory plan, training
+** a small MLP, smaller run-time batches, no allocation in the training step,
+** save/load round trips and failures, feed and compile errors, determinism
+** and dropout. Tiny shapes: it runs under valgrind in seconds.
+*/
+#define _GNU_SOURCE 1   /* dladdr */
+#include <dlfcn.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "luanet.h"
+#include "tap.h"
+
+#define NIN 6
+#define NHID 8
+#define NCLS 3
+#define BATCH 4
+#define NDATA 12
+
+/*
+** Allocation counting: the C library lets a program replace malloc and
+** friends; these forward to glibc's own allocator (so memory from either
+** side may be freed by the other, and valgrind still sees every call) and
+** count calls while 'counting' is set, by caller: libgomp allocates a team
+** for every parallel region, even one that runs on one thread (a transient
+** malloc/free pair inside the OpenMP runtime, not the engine's memory).
+*/
+extern void *__libc_malloc (size_t n);
+extern void *__libc_calloc (size_t n, size_t sz);
+extern void *__libc_realloc (void *p, size_t n);
+extern void *__libc_memalign (size_t al, size_t n);
+extern void __libc_free (void *p);
+
+static int counting;
+static long n_calls, n_gomp;   /* calls from elsewhere, from libgomp */
+static void *gomp_live[64];    /* blocks libgomp got while counting */
+
+static int from_gomp (void *caller) {
+  Dl_info info;
+  return dladdr(caller, &info) && info.dli_fname &&
+         strstr(info.dli_fname, "libgomp") != NULL;
+}
+
+/* an allocation that returned 'p' (kept, if libgomp's, for its free) */
+static void *count (void *caller, void *p) {
+  int k;
+  if (!__atomic_load_n(&counting, __ATOMIC_RELAXED)) return p;
+  if (!from_gomp(caller)) { __atomic_fetch_add(&n_calls, 1, __ATOMIC_RELAXED); return p; }
+  __atomic_fetch_add(&n_gomp, 1, __ATOMIC_RELAXED);
+  for (k = 0; k < 64; k++)
+    if (__atomic_compare_exchange_n(&gomp_live[k], &(void *){NULL}, p, 0,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) break;
+  return p;
+}
+
+/* a free: libgomp frees its team by a tail call, so match the block */
+static void count_free (void *p) {
+  int k;
+  if (p == NULL || !__atomic_load_n(&counting, __ATOMIC_RELAXED)) return;
+  for (k = 0; k < 64; k++)
+    if (__atomic_compare_exchange_n(&gomp_live[k], &(void *){p}, NULL, 0,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+      __atomic_fetch_add(&n_gomp, 1, __ATOMIC_RELAXED);
+      return;
+    }
+  __atomic_fetch_add(&n_calls, 1, __ATOMIC_RELAXED);
+}
+
+#define RA __builtin_return_address(0)
+
+void *malloc (size_t n) { return count(RA, __libc_malloc(n)); }
+void *calloc (size_t n, size_t sz) { return count(RA, __libc_calloc(n, sz)); }
+void *realloc (void *p, size_t n) { count_free(p); return count(RA, __libc_realloc(p, n)); }
+void free (void *p) { count_free(p); __libc_free(p); }
+void *aligned_alloc (size_t al, size_t n) { return count(RA, __libc_memalign(al, n)); }
+void *memalign (size_t al, size_t n) { return count(RA, __libc_memalign(al, n)); }
+int posix_memalign (void **p, size_t al, size_t n) {
+  void *q;
+  if (al < sizeof(void *) || (al & (al - 1)) != 0) return 22;   /* EINVAL */
+  if ((q = count(RA, __libc_memalign(al, n))) == NULL) return 12;   /* ENOMEM */
+  *p = q;
+  return 0;
+}
+
+/* {====== Helpers ====== */
+
+typedef struct net { ln_graph *g; int x, y, logits, loss; } net;
+
+static char tmpdir[64];
+
+static const char *tmp (const char *name) {
+  static char buf[4][160];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof(buf[k]), "%s/%s", tmpdir, name);
+  return buf[k];
+}
+
+/* the MLP NIN-NHID-NCLS (ReLU, optional dropout p=0.5 after it) + loss */
+static int build (net *nt, int dropout) {
+  int xd[2] = {LN_BATCH, NIN}, yd[1] = {LN_BATCH};
+  int w1d[2] = {NHID, NIN}, b1d[1] = {NHID}, w2d[2] = {NCLS, NHID}, b2d[1] = {NCLS};
+  int w1, b1, w2, b2, h, rc;
+  ln_graph *g;
+  if ((rc = ln_graph_new(&g)) != LN_OK) return rc;
+  nt->g = g;
+  if ((rc = ln_graph_input(g, "x", LN_F32, 2, xd, &nt->x)) ||
+      (rc = ln_graph_input(g, "y", LN_I32, 1, yd, &nt->y)) ||
+      (rc = ln_graph_param(g, "linear1.weight", 2, w1d, LN_INIT_TORCH_DEFAULT, 0, &w1)) ||
+      (rc = ln_graph_param(g, "linear1.bias", 1, b1d, LN_INIT_UNIFORM, 1 / sqrt(NIN), &b1)) ||
+      (rc = ln_graph_param(g, "linear2.weight", 2, w2d, LN_INIT_TORCH_DEFAULT, 0, &w2)) ||
+      (rc = ln_graph_param(g, "linear2.bias", 1, b2d, LN_INIT_UNIFORM, 1 / sqrt(NHID), &b2)) ||
+      (rc = ln_graph_opn(g, "linear", 3, (int[]){nt->x, w1, b1}, NULL, &h)) ||
+      (rc = ln_graph_opn(g, "relu", 1, &h, NULL, &h)) ||
+      (dropout && (rc = ln_graph_opn(g, "dropout", 1, &h, NULL, &h))) ||
+      (rc = ln_graph_opn(g, "linear", 3, (int[]){h, w2, b2}, NULL, &nt->logits)) ||
+      (rc = ln_graph_set_name(g, nt->logits, "logits")) ||
+      (rc = ln_graph_opn(g, "cross_entropy", 2, (int[]){nt->logits, nt->y},
+                         NULL, &nt->loss))) {
+    ln_graph_free(g);
+    nt->g = NULL;
+  }
+  return rc;
+}
+
+/* build and compile for BATCH; NULL (and a failed check) on error */
+static ln_model *make_model (net *nt, int dropout) {
+  ln_model *m = NULL;
+  int rc = build(nt, dropout);
+  if (rc == LN_OK) {
+    rc = ln_model_compile(nt->g, BATCH, nt->loss, 1, &nt->logits, &m);
+    if (rc != LN_OK) ln_graph_free(nt->g);
+  }
+  if (rc != LN_OK) tap_ok(0, "build and compile the MLP (%s)", ln_errmsg());
+  return m;
+}
+
+/* a separable data set: class c lights features 2c and 2c+1, plus noise */
+static float data_x[NDATA][NIN];
+static int32_t data_y[NDATA];
+
+static void make_data (void) {
+  int i, j;
+  for (i = 0; i < NDATA; i++) {
+    int c = i % NCLS;
+    data_y[i] = c;
+    for (j = 0; j < NIN; j++)
+      data_x[i][j] = (j / 2 == c ? 1.0f : 0.0f) + 0.1f * (float)((i * 7 + j * 3) % 5 - 2);
+  }
+}
+
+/* feed rows [first, first+b) of the data set */
+static int feed (ln_model *m, int first, int b) {
+  ln_tensor *x = ln_tensor_view(LN_F32, 2, (int[]){b, NIN}, data_x[first]);
+  ln_tensor *y = ln_tensor_view(LN_I32, 1, (int[]){b}, &data_y[first]);
+  int rc = LN_ENOMEM;
+  if (x && y && (rc = ln_model_feed(m, "x", x)) == LN_OK)
+    rc = ln_model_feed(m, "y", y);
+  ln_tensor_free(x);
+  ln_tensor_free(y);
+  return rc;
+}
+
+/* one training step on batch 'k' (cycling over the data); loss in *loss */
+static int step (ln_model *m, ln_optim *o, const net *nt, int k, float *loss) {
+  int rc, first = (k % (NDATA / BATCH)) * BATCH;
+  ln_tensor *l;
+  if ((rc = feed(m, first, BATCH)) || (rc = ln_model_forward(m, 1)) ||
+      (rc = ln_model_backward(m)) || (rc = ln_optim_step(o, NULL)))
+    return rc;
+  if (loss) {
+    if ((l = ln_model_value(m, nt->loss)) == NULL) return LN_EARG;
+    *loss = *(float *)l->data;
+    ln_tensor_free(l);
+  }
+  return LN_OK;
+}
+
+static ln_optim *adam (ln_model *m) {
+  ln_optconf c;
+  ln_optim *o = NULL;
+  ln_optconf_defaults(LN_OPT_ADAM, &c);
+  c.lr = 1e-2;
+  if (ln_optim_new(m, LN_OPT_ADAM, &c, &o) != LN_OK)
+    tap_ok(0, "adam (%s)", ln_errmsg());
+  return o;
+}
+
+/* forward rows [first, first+b) in mode 'training'; copy logits to 'out' */
+static int logits_of (ln_model *m, const net *nt, int first, int b, int training,
+                      float *out) {
+  ln_tensor *t;
+  int rc;
+  if ((rc = feed(m, first, b)) || (rc = ln_model_forward(m, training))) return rc;
+  if ((t = ln_model_value(m, nt->logits)) == NULL) return LN_EARG;
+  rc = t->n == (size_t)b * NCLS ? LN_OK : LN_ESHAPE;
+  if (rc == LN_OK) memcpy(out, t->data, t->n * sizeof(float));
+  ln_tensor_free(t);
+  return rc;
+}
+
+static int near (const float *a, const float *b, int n, float tol) {
+  int i;
+  for (i = 0; i < n; i++)
+    if (!(fabsf(a[i] - b[i]) <= tol * (1 + fabsf(b[i])))) return 0;
+  return 1;
+}
+
+/* ": message" after a failure, "" after success (for check lines) */
+static const char *why (int rc) {
+  static char buf[600];
+  if (rc == LN_OK) return "";
+  snprintf(buf, sizeof(buf), ": %s", ln_errmsg());
+  return buf;
+}
+
+static int contains (const char *s, const char *sub) { return strstr(s, sub) != NULL; }
+
+static long file_size (const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* the whole file into a malloc'ed buffer (size in *n); NULL on failure */
+static unsigned char *slurp (const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  long sz = file_size(path);
+  unsigned char *p;
+  if (f == NULL || sz < 0 || (p = malloc((size_t)sz + 1)) == NULL) {
+    if (f) fclose(f);
+    return NULL;
+  }
+  *n = fread(p, 1, (size_t)sz, f);
+  fclose(f);
+  return p;
+}
+
+static int write_file (const char *path, const void *p, size_t n) {
+  FILE *f = fopen(path, "wb");
+  if (f == NULL) return 0;
+  if (fwrite(p, 1, n, f) != n) { fclose(f); return 0; }
+  return fclose(f) == 0;
+}
+
+/* }====== */
+
+/* {====== Tests ====== */
+
+/* compile, plan, train; then the smaller batch, allocation, files */
+static void test_train (void) {
+  net nt;
+  ln_model *m;
+  ln_optim *o;
+  size_t planned = 0, naive = 0;
+  float first = 0, last = 0, l, l4[BATCH * NCLS], l2[2 * NCLS];
+  int k, rc = LN_OK;
+  ln_seed(42);
+  if ((m = make_model(&nt, 0)) == NULL) return;
+  ln_model_memory(m, &planned, &naive);
+  tap_ok(planned > 0 && planned <= naive, "memory: planned %zu <= naive %zu bytes",
+         planned, naive);
+  if ((o = adam(m)) == NULL) { ln_model_free(m); return; }
+
+  /* 200 Adam steps; the loss of the last round over the data set */
+  for (k = 0; k < 200 && rc == LN_OK; k++) {
+    rc = step(m, o, &nt, k, &l);
+    if (k < NDATA / BATCH) first += l / (NDATA / BATCH);
+    if (k >= 200 - NDATA / BATCH) last += l / (NDATA / BATCH);
+  }
+  tap_ok(rc == LN_OK, "200 training steps run%s", why(rc));
+  tap_ok(ln_optim_steps(o) == 200, "the optimizer counted 200 steps");
+  /* measured (seed 42): 1.194 -> 0.0037 */
+  tap_ok(last < 0.05f && last < first / 2, "loss falls: %.4f -> %.6f", first, last);
+
+  /* a batch of 2 on a model compiled for 4 */
+  rc = logits_of(m, &nt, 0, BATCH, 0, l4);
+  tap_ok(rc == LN_OK, "eval forward, batch %d", BATCH);
+  rc = logits_of(m, &nt, 0, 2, 0, l2);
+  tap_ok(rc == LN_OK && ln_model_batch(m) == 2, "eval forward, batch 2%s", why(rc));
+  tap_ok(near(l2, l4, 2 * NCLS, 1e-5f), "batch 2 gives the first rows of batch %d",
+         BATCH);
+  {
+    int correct = 0, i, j;
+    for (i = 0; i < BATCH; i++) {
+      int best = 0;
+      for (j = 1; j < NCLS; j++) if (l4[i * NCLS + j] > l4[i * NCLS + best]) best = j;
+      correct += best == data_y[i];
+    }
+    tap_ok(correct == BATCH, "the trained model classifies its batch (%d/%d)",
+           correct, BATCH);
+  }
+
+  /* no allocation inside feed/forward/backward/step, after a warm-up;
+  ** the tensors fed are made before counting */
+  {
+    struct mallinfo2 a, b;
+    long calls[4] = {0, 0, 0, 0}, gomp = 0;
+    int phase;
+    ln_tensor *x = ln_tensor_view(LN_F32, 2, (int[]){BATCH, NIN}, data_x[0]);
+    ln_tensor *y = ln_tensor_view(LN_I32, 1, (int[]){BATCH}, data_y);
+    ln_set_threads(1);
+    rc = step(m, o, &nt, 0, NULL);
+    a = mallinfo2();
+    for (k = 0; k < 5 && rc == LN_OK && x && y; k++)
+      for (phase = 0; phase < 4 && rc == LN_OK; phase++) {
+        __atomic_store_n(&n_calls, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&n_gomp, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&counting, 1, __ATOMIC_SEQ_CST);
+        switch (phase) {
+        case 0:
+          if ((rc = ln_model_feed(m, "x", x)) == LN_OK) rc = ln_model_feed(m, "y", y);
+          break;
+        case 1: rc = ln_model_forward(m, 1); break;
+        case 2: rc = ln_model_backward(m); break;
+        default: rc = ln_optim_step(o, NULL); break;
+        }
+        __atomic_store_n(&counting, 0, __ATOMIC_SEQ_CST);
+        calls[phase] += __atomic_load_n(&n_calls, __ATOMIC_SEQ_CST);
+        gomp += __atomic_load_n(&n_gomp, __ATOMIC_SEQ_CST);
+      }
+    b = mallinfo2();
+    tap_ok(rc == LN_OK && x && y, "counted steps run");
+    tap_ok(calls[0] + calls[1] + calls[2] + calls[3] == 0,
+           "no malloc/calloc/realloc/free in 5 training steps (feed %ld, "
+           "forward %ld, backward %ld, step %ld calls)", calls[0], calls[1],
+           calls[2], calls[3]);
+    printf("# libgomp's own parallel-region teams: %ld malloc/free calls\n", gomp);
+    tap_ok(a.arena == b.arena && a.uordblks == b.uordblks && a.hblkhd == b.hblkhd,
+           "mallinfo2 unchanged by 5 training steps (arena %zu/%zu, in use "
+           "%zu/%zu, mmap %zu/%zu)", a.arena, b.arena, a.uordblks, b.uordblks,
+           a.hblkhd, b.hblkhd);
+    ln_tensor_free(x);
+    ln_tensor_free(y);
+  }
+
+  /* save (after a smaller batch ran), load: the same logits, bit for bit */
+  {
+    const char *path = tmp("m.lnt");
+    ln_model *m2 = NULL;
+    float r4[BATCH * NCLS];
+    net n2 = nt;
+    rc = logits_of(m, &nt, 0, BATCH, 0, l4);
+    if (rc == LN_OK) rc = logits_of(m, &nt, 0, 2, 0, l2);
+    if (rc == LN_OK) rc = ln_model_save(m, NULL, path);
+    tap_ok(rc == LN_OK, "save%s", why(rc));
+    rc = ln_model_load(path, &m2, NULL);
+    tap_ok(rc == LN_OK, "load%s", why(rc));
+    if (m2) {
+      n2.logits = ln_graph_find(ln_model_graph(m2), "logits");
+      tap_ok(n2.logits == ln_model_output(m2, 0) && n2.logits == nt.logits,
+             "the loaded model keeps its names and outputs");
+      tap_ok(ln_graph_batch(ln_model_graph(m2)) == BATCH,
+             "the loaded model keeps its max batch %d (got %d)", BATCH,
+             ln_graph_batch(ln_model_graph(m2)));
+      rc = logits_of(m2, &n2, 0, 2, 0, r4);
+      tap_ok(rc == LN_OK && memcmp(r4, l2, sizeof(l2)) == 0,
+             "the loaded model gives identical logits, batch 2");
+      rc = logits_of(m2, &n2, 0, BATCH, 0, r4);
+      tap_ok(rc == LN_OK && memcmp(r4, l4, sizeof(l4)) == 0,
+             "the loaded model gives identical logits, batch %d%s", BATCH, why(rc));
+      ln_model_free(m2);
+    }
+  }
+
+  /* a truncated file, a missing file */
+  {
+    size_t n = 0;
+    unsigned char *p = slurp(tmp("m.lnt"), &n);
+    ln_model *m2 = (ln_model *)1;
+    tap_ok(p != NULL && write_file(tmp("half.lnt"), p, n / 2), "write half a file");
+    rc = ln_model_load(tmp("half.lnt"), &m2, NULL);
+    tap_ok(rc == LN_EFORMAT && m2 == NULL && contains(ln_errmsg(), "checksum mismatch"),
+           "truncated file: LN_EFORMAT, '%s'", ln_errmsg());
+    rc = ln_model_load(tmp("missing.lnt"), &m2, NULL);
+    tap_ok(rc == LN_EIO && m2 == NULL, "missing file: LN_EIO, '%s'", ln_errmsg());
+    free(p);
+  }
+
+  /* a failed save leaves the previous file as it was */
+  {
+    size_t n0 = 0, n1 = 0;
+    unsigned char *before = slurp(tmp("m.lnt"), &n0), *after;
+    ln_optim_step(o, NULL);   /* change the params: a save would differ */
+    tap_ok(mkdir(tmp("m.lnt.tmp"), 0755) == 0, "make m.lnt.tmp a directory");
+    rc = ln_model_save(m, NULL, tmp("m.lnt"));
+    tap_ok(rc == LN_EIO, "save over a directory: LN_EIO, '%s'", ln_errmsg());
+    after = slurp(tmp("m.lnt"), &n1);
+    tap_ok(before && after && n0 == n1 && memcmp(before, after, n0) == 0,
+           "the previous file is byte-identical (%zu bytes)", n1);
+    rmdir(tmp("m.lnt.tmp"));
+    free(before);
+    free(after);
+  }
+
+  /* feeding a wrong shape */
+  {
+    float buf[BATCH * 5] = {0};
+    ln_tensor *x = ln_tensor_view(LN_F32, 2, (int[]){BATCH, 5}, buf);
+    rc = ln_model_feed(m, "x", x);
+    tap_ok(rc == LN_ESHAPE && contains(ln_errmsg(), "'x'"),
+           "wrong shape: LN_ESHAPE naming the input, '%s'", ln_errmsg());
+    ln_tensor_free(x);
+    x = ln_tensor_view(LN_F32, 2, (int[]){BATCH + 1, NIN}, buf);
+    rc = ln_model_feed(m, "x", x);
+    tap_ok(rc == LN_ESHAPE && contains(ln_errmsg(), "'x'"),
+           "batch above the compiled maximum: LN_ESHAPE, '%s'", ln_errmsg());
+    ln_tensor_free(x);
+  }
+  ln_optim_free(o);
+  ln_model_free(m);
+  unlink(tmp("m.lnt"));
+  unlink(tmp("half.lnt"));
+}
+
+/* forward before feeding; a loss that is not a scalar */
+static void test_errors (void) {
+  net nt;
+  ln_model *m;
+  int rc;
+  ln_seed(1);
+  if ((m = make_model(&nt, 0)) == NULL) return;
+  rc = ln_model_forward(m, 0);
+  tap_ok(rc != LN_OK && contains(ln_errmsg(), "'x'"),
+         "forward without feeding names the input: '%s'", ln_errmsg());
+  {
+    ln_tensor *x = ln_tensor_view(LN_F32, 2, (int[]){BATCH, NIN}, data_x[0]);
+    ln_model_feed(m, "x", x);
+    ln_tensor_free(x);
+  }
+  rc = ln_model_forward(m, 1);
+  tap_ok(rc != LN_OK && contains(ln_errmsg(), "'y'"),
+         "forward with 'y' unfed names it: '%s'", ln_errmsg());
+  rc = ln_model_backward(m);
+  tap_ok(rc == LN_ESTATE, "backward before a forward: LN_ESTATE, '%s'", ln_errmsg());
+  ln_model_free(m);
+
+  if (build(&nt, 0) == LN_OK) {
+    m = (ln_model *)1;
+    rc = ln_model_compile(nt.g, BATCH, nt.logits, 1, &nt.logits, &m);
+    tap_ok(rc != LN_OK && m == NULL && contains(ln_errmsg(), "loss must be a scalar"),
+           "a non-scalar loss does not compile: '%s'", ln_errmsg());
+    ln_graph_free(nt.g);   /* still ours: compile failed */
+  } else tap_ok(0, "build (%s)", ln_errmsg());
+}
+
+/* the loss sequence of 20 steps from seed 'seed' */
+static int run_seq (uint64_t seed, float *loss) {
+  net nt;
+  ln_model *m;
+  ln_optim *o;
+  int k, rc = LN_OK;
+  ln_seed(seed);
+  if ((m = make_model(&nt, 1)) == NULL) return LN_EARG;
+  if ((o = adam(m)) == NULL) { ln_model_free(m); return LN_EARG; }
+  for (k = 0; k < 20 && rc == LN_OK; k++) rc = step(m, o, &nt, k, &loss[k]);
+  ln_optim_free(o);
+  ln_model_free(m);
+  return rc;
+}
+
+static void test_determinism (void) {
+  float a[20], b[20], c[20];
+  int ra = run_seq(7, a), rb = run_seq(7, b), rc = run_seq(8, c);
+  tap_ok(ra == LN_OK && rb == LN_OK && rc == LN_OK, "three 20-step runs");
+  tap_ok(memcmp(a, b, sizeof(a)) == 0, "same seed: bit-identical losses "
+         "(%.6f ... %.6f)", a[0], a[19]);
+  tap_ok(memcmp(a, c, sizeof(a)) != 0, "another seed: other losses");
+}
+
+static void test_dropout (void) {
+  net nt;
+  ln_model *m;
+  float t1[BATCH * NCLS], t2[BATCH * NCLS], t3[BATCH * NCLS];
+  float e1[BATCH * NCLS], e2[BATCH * NCLS];
+  int rc = LN_OK;
+  ln_seed(3);
+  if ((m = make_model(&nt, 1)) == NULL) return;
+  ln_seed(100);
+  rc |= logits_of(m, &nt, 0, BATCH, 1, t1);
+  ln_seed(200);
+  rc |= logits_of(m, &nt, 0, BATCH, 1, t2);
+  ln_seed(100);
+  rc |= logits_of(m, &nt, 0, BATCH, 1, t3);
+  ln_seed(100);
+  rc |= logits_of(m, &nt, 0, BATCH, 0, e1);
+  ln_seed(200);
+  rc |= logits_of(m, &nt, 0, BATCH, 0, e2);
+  tap_ok(rc == LN_OK, "dropout model runs");
+  tap_ok(memcmp(t1, t2, sizeof(t1)) != 0, "training: two seeds, two outputs");
+  tap_ok(memcmp(t1, t3, sizeof(t1)) == 0, "training: the same seed, the same output");
+  tap_ok(memcmp(e1, e2, sizeof(e1)) == 0, "eval: the same output whatever the seed");
+  tap_ok(memcmp(e1, t1, sizeof(e1)) != 0, "eval differs from training");
+  ln_model_free(m);
+}
+
+/* }====== */
+
+int main (void) {
+  snprintf(tmpdir, sizeof(tmpdir), "/tmp/ln_test_model.XXXXXX");
+  if (mkdtemp(tmpdir) == NULL) { perror("mkdtemp"); return 2; }
+  ln_set_threads(1);   /* tiny shapes; and OpenMP creates no threads lazily */
+  make_data();
+  test_train();
+  test_errors();
+  test_determinism();
+  test_dropout();
+  rmdir(tmpdir);
+  printf("1..%d\n", tap_count);
+  return tap_done();
+}
