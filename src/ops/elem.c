@@ -8,6 +8,9 @@
 
 /* parallel loop over 'len' elements (a local named 'len' must exist) */
 #define PFOR _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)")
+/* the same, vectorised (if-converted ternaries: relu, clamp) */
+#define PFOR_SIMD \
+  _Pragma("omp parallel for simd schedule(static) if (parallel: len > LN_PAR_MIN)")
 
 static int want_f32 (const ln_node *n, int k) {
   if (n->in[k]->dtype == LN_F32) return LN_OK;
@@ -26,16 +29,15 @@ static int shape_unary (ln_node *n) {
 
 /* sigmoid without overflow: exp of a non-positive number only */
 static inline float sigm (float v) {
-  float e;
-  if (v >= 0) return 1.0f / (1.0f + expf(-v));
-  e = expf(v);
-  return e / (1.0f + e);
+  float e = expf(-fabsf(v)), r = 1.0f / (1.0f + e);
+  return v >= 0.0f ? r : e * r;
 }
 
 /*
 ** UNARY_FWD(op, F): y = F(v) with v = x[i]; a0, a1 are the first two
-** attributes. The backward variants compute dy/dx from v = x[i]
-** (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE).
+** attributes. The backward variants compute g * dy/dx (g = dL/dy) from
+** v = x[i] (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE);
+** selects rather than products where dy/dx is 0 or +-1 (they vectorise).
 */
 #define UNARY_FWD(op, F) \
   static void op##_forward (ln_node *n, ln_ctx *c) { \
@@ -44,7 +46,7 @@ static inline float sigm (float v) {
     const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
     long i, len = (long)ln_numel(n); \
     (void)c; (void)a0; (void)a1; \
-    PFOR \
+    PFOR_SIMD \
     for (i = 0; i < len; i++) { const float v = x[i]; y[i] = (F); } \
   }
 
@@ -57,8 +59,9 @@ static inline float sigm (float v) {
     (void)c; (void)a0; (void)a1; \
     if (gx == NULL) return; \
     { DECL \
-      PFOR \
-      for (i = 0; i < len; i++) { UNARY_VAL_##DECL gx[i] += gy[i] * (D); } } \
+      PFOR_SIMD \
+      for (i = 0; i < len; i++) { \
+        UNARY_VAL_##DECL const float g = gy[i]; gx[i] += (D); } } \
   }
 
 #define XV const float *x = n->in[0]->x;
@@ -73,33 +76,33 @@ static inline float sigm (float v) {
 #define UNARY_BNONE(op, D) UNARY_BWD(op, NV, D)
 
 UNARY_FWD(neg, -v)
-UNARY_BNONE(neg, -1.0f)
+UNARY_BNONE(neg, -g)
 UNARY_FWD(abs, fabsf(v))
-UNARY_BIN(abs, (float)((v > 0) - (v < 0)))
+UNARY_BIN(abs, v > 0.0f ? g : v < 0.0f ? -g : 0.0f)
 UNARY_FWD(exp, expf(v))
-UNARY_BOUT(exp, o)
+UNARY_BOUT(exp, g * o)
 UNARY_FWD(log, logf(v))
-UNARY_BIN(log, 1.0f / v)
+UNARY_BIN(log, g / v)
 UNARY_FWD(sqrt, sqrtf(v))
-UNARY_BIN(sqrt, 0.5f / sqrtf(v))
+UNARY_BIN(sqrt, 0.5f * g / sqrtf(v))
 UNARY_FWD(square, v * v)
-UNARY_BIN(square, 2.0f * v)
+UNARY_BIN(square, 2.0f * g * v)
 UNARY_FWD(relu, v > 0.0f ? v : 0.0f)
-UNARY_BOUT(relu, o > 0.0f ? 1.0f : 0.0f)
+UNARY_BOUT(relu, o > 0.0f ? g : 0.0f)
 UNARY_FWD(sigmoid, sigm(v))
-UNARY_BOUT(sigmoid, o * (1.0f - o))
+UNARY_BOUT(sigmoid, g * (o * (1.0f - o)))
 UNARY_FWD(tanh, tanhf(v))
-UNARY_BOUT(tanh, 1.0f - o * o)
+UNARY_BOUT(tanh, g * (1.0f - o * o))
 UNARY_FWD(pow, powf(v, a0))
-UNARY_BIN(pow, a0 == 0.0f ? 0.0f : a0 * powf(v, a0 - 1.0f))
+UNARY_BIN(pow, g * (a0 == 0.0f ? 0.0f : a0 * powf(v, a0 - 1.0f)))
 UNARY_FWD(clamp, fminf(fmaxf(v, a0), a1))
-UNARY_BIN(clamp, (v > a0 && v < a1) ? 1.0f : 0.0f)
+UNARY_BIN(clamp, (v > a0 && v < a1) ? g : 0.0f)
 UNARY_FWD(add_scalar, v + a0)
-UNARY_BNONE(add_scalar, 1.0f)
+UNARY_BNONE(add_scalar, g)
 UNARY_FWD(mul_scalar, a0 * v)
-UNARY_BNONE(mul_scalar, a0)
+UNARY_BNONE(mul_scalar, g * a0)
 UNARY_FWD(rdiv_scalar, a0 / v)
-UNARY_BIN(rdiv_scalar, -a0 / (v * v))
+UNARY_BIN(rdiv_scalar, -a0 * g / (v * v))
 
 /* }====== */
 
@@ -227,6 +230,23 @@ static double sum_over (const float *t, long base, int nr, const long *rd,
   }
 }
 
+#define CBLK 256
+
+/* g[j] += sum over rows of t[r * cols + j]: column blocks in parallel,
+** each column summed in row order */
+static void col_sums (const float *t, long rows, long cols, float *g) {
+  long b, len = rows * cols;
+  PFOR
+  for (b = 0; b < cols; b += CBLK) {
+    double acc[CBLK];
+    long r, j, w = cols - b < CBLK ? cols - b : CBLK;
+    for (j = 0; j < w; j++) acc[j] = 0;
+    for (r = 0; r < rows; r++)
+      for (j = 0; j < w; j++) acc[j] += t[r * cols + b + j];
+    for (j = 0; j < w; j++) g[b + j] += (float)acc[j];
+  }
+}
+
 /*
 ** g += t summed over the dims operand k is broadcast over: t has the
 ** output's shape, g operand k's. One thread per element of g, fixed order:
@@ -242,6 +262,10 @@ static void reduce_grad (const bview *v, int k, const float *t, float *g) {
   for (d = 0; d < v->nd; d++) {
     if (v->s[k][d]) { kd[nk] = v->dim[d]; ks[nk++] = os[d]; m *= v->dim[d]; }
     else { rd[nr] = v->dim[d]; rs[nr++] = os[d]; }
+  }
+  if (nk == 1 && nr == 1 && ks[0] == 1 && rs[0] == kd[0]) {
+    col_sums(t, rd[0], kd[0], g);          /* repeated along rows */
+    return;
   }
   PFOR
   for (j = 0; j < m; j++) {

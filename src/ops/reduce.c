@@ -158,6 +158,42 @@ static double sum_at (const rview *v, const float *x, long o, double m,
   return red_sum(v, x, base, m, p);
 }
 
+/* reduced dims all before kept ones: a [rows, cols] matrix reduced over
+** its rows; summed by column blocks, each column in row order */
+static inline int col_case (const rview *v) {
+  return v->nk == 1 && v->nr == 1 && v->ks[0] == 1 && v->rs[0] == v->kd[0];
+}
+
+#define CBLK 256
+
+/*
+** For each column j of the rows x cols matrix x: s = sum over rows of
+** (x - m[j])^p, p = 1 (m unused) or 2; stores s * scale into y[j] (float)
+** or, when y is NULL, into d[j] (double).
+*/
+static void col_reduce (const float *x, long rows, long cols, const double *m,
+                        int p, double scale, float *y, double *d) {
+  long b, len = rows * cols;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (b = 0; b < cols; b += CBLK) {
+    double acc[CBLK];
+    long r, j, w = cols - b < CBLK ? cols - b : CBLK;
+    for (j = 0; j < w; j++) acc[j] = 0;
+    for (r = 0; r < rows; r++) {
+      const float *row = x + r * cols + b;
+      if (p == 1) for (j = 0; j < w; j++) acc[j] += row[j];
+      else for (j = 0; j < w; j++) {
+        double e = row[j] - m[b + j];
+        acc[j] += e * e;
+      }
+    }
+    for (j = 0; j < w; j++) {
+      if (y) y[b + j] = (float)(acc[j] * scale);
+      else d[b + j] = acc[j] * scale;
+    }
+  }
+}
+
 /* }====== */
 
 /* {====== Kernels ====== */
@@ -168,6 +204,10 @@ static void sum_forward (ln_node *n, ln_ctx *c) {
   long o;
   (void)c;
   rview_init(&v, n);
+  if (col_case(&v)) {
+    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, 1.0, n->x, NULL);
+    return;
+  }
   #pragma omp parallel for schedule(static) \
     if (!split_inner(&v) && v.nout * v.nred > LN_PAR_MIN)
   for (o = 0; o < v.nout; o++) n->x[o] = (float)sum_at(&v, x, o, 0, 1);
@@ -179,6 +219,10 @@ static void mean_forward (ln_node *n, ln_ctx *c) {
   long o;
   (void)c;
   rview_init(&v, n);
+  if (col_case(&v)) {
+    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, 1.0 / (double)v.nred, n->x, NULL);
+    return;
+  }
   #pragma omp parallel for schedule(static) \
     if (!split_inner(&v) && v.nout * v.nred > LN_PAR_MIN)
   for (o = 0; o < v.nout; o++)
@@ -199,6 +243,11 @@ static void var_forward (ln_node *n, ln_ctx *c) {
   (void)c;
   rview_init(&v, n);
   den = (double)v.nred - n->attr[ATTR_CORRECTION];
+  if (col_case(&v)) {
+    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, 1.0 / (double)v.nred, NULL, mean);
+    col_reduce(x, v.rd[0], v.kd[0], mean, 2, 1.0 / den, n->x, NULL);
+    return;
+  }
   #pragma omp parallel for schedule(static) \
     if (!split_inner(&v) && v.nout * v.nred > LN_PAR_MIN)
   for (o = 0; o < v.nout; o++) {
@@ -231,38 +280,97 @@ static void max_forward (ln_node *n, ln_ctx *c) {
 }
 
 /*
-** gx[off] += scale * gy[o] * (x[off] - mean[o])^p over each output o's
-** elements: p = 0 (sum: scale 1, mean: 1/N) or 1 (var: 2/(N - correction)).
-** Outputs own disjoint inputs: no races.
+** The input in row-major order as 'nd' dims (size-1 dims dropped, dims of
+** the same kind merged) with the output's stride along each, 0 on reduced
+** dims: backward walks the input in order and finds each output.
+*/
+typedef struct sview {
+  int nd;
+  long dim[LN_MAX_DIMS], os[LN_MAX_DIMS];
+  long len;
+} sview;
+
+static void sview_init (sview *v, const ln_node *n) {
+  const ln_node *in = n->in[0];
+  int mask[LN_MAX_DIMS], d, prev = -1;
+  long acc = 1, os[LN_MAX_DIMS];
+  red_mask(n, mask);                     /* validated by shape() */
+  for (d = in->ndim - 1; d >= 0; d--) {
+    os[d] = mask[d] ? 0 : acc;
+    if (!mask[d]) acc *= in->dim[d];
+  }
+  v->nd = 0;
+  v->len = (long)ln_numel(in);
+  for (d = 0; d < in->ndim; d++) {
+    if (in->dim[d] == 1) continue;
+    if (prev == mask[d]) {
+      v->dim[v->nd - 1] *= in->dim[d];
+      v->os[v->nd - 1] = os[d];
+    } else {
+      v->dim[v->nd] = in->dim[d];
+      v->os[v->nd++] = os[d];
+    }
+    prev = mask[d];
+  }
+  if (v->nd == 0) { v->nd = 1; v->dim[0] = 1; v->os[0] = 0; }
+}
+
+/* gx[i0 + j] += scale * gy[o] * (x - mean[o])^p, o = o0 + j * os */
+static inline void spread_run (float *gx, const float *x, const float *gy,
+                               const double *mean, float scale, int p,
+                               long i0, long o0, long cnt, long os) {
+  long j;
+  if (p) {
+    for (j = 0; j < cnt; j++) {
+      long o = o0 + j * os;
+      gx[i0 + j] += scale * gy[o] * (x[i0 + j] - (float)mean[o]);
+    }
+  } else if (os == 0) {
+    float g = scale * gy[o0];
+    for (j = 0; j < cnt; j++) gx[i0 + j] += g;
+  } else {
+    for (j = 0; j < cnt; j++) gx[i0 + j] += scale * gy[o0 + j * os];
+  }
+}
+
+/*
+** gx += scale * gy * (x - mean)^p, gy and mean broadcast over the reduced
+** dims: p = 0 (sum: scale 1, mean: 1/N) or 1 (var: 2/(N - correction)).
+** Each input element is written once: no races.
 */
 static void spread (ln_node *n, int kind) {
   const float *x = n->in[0]->x, *gy = n->g;
   const double *mean = n->saved;
   float *gx = n->in[0]->g;
-  double scale;
-  rview v;
-  long o;
+  long nred = (long)ln_numel(n) ? (long)(ln_numel(n->in[0]) / ln_numel(n)) : 0;
+  long r, rows, in, ol, len;
+  float scale;
   int p = kind == 2;
-  if (gx == NULL) return;
-  rview_init(&v, n);
-  if (v.nred == 0) return;
-  scale = kind == 0 ? 1.0 : kind == 1 ? 1.0 / (double)v.nred
-    : 2.0 / ((double)v.nred - n->attr[ATTR_CORRECTION]);
-  if (split_inner(&v)) {                   /* few long contiguous blocks */
-    for (o = 0; o < v.nout; o++) {
-      long base = rview_base(&v, o), j, len = v.nred;
-      float g = (float)(scale * gy[o]), m = p ? (float)mean[o] : 0;
-      #pragma omp parallel for schedule(static)
-      for (j = base; j < base + len; j++)
-        gx[j] += p ? g * (x[j] - m) : g;
+  sview s;
+  if (gx == NULL || nred == 0) return;
+  sview_init(&s, n);
+  scale = (float)(kind == 0 ? 1.0 : kind == 1 ? 1.0 / (double)nred
+                  : 2.0 / ((double)nred - n->attr[ATTR_CORRECTION]));
+  len = s.len;
+  in = s.dim[s.nd - 1];
+  ol = s.os[s.nd - 1];
+  rows = len / in;
+  if (rows == 1) {                         /* one run: split it */
+    long piece = (in + NCHUNK - 1) / NCHUNK, q;
+    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+    for (q = 0; q < NCHUNK; q++) {
+      long lo = q * piece, hi = lo + piece < in ? lo + piece : in;
+      if (lo < hi)
+        spread_run(gx, x, gy, mean, scale, p, lo, lo * ol, hi - lo, ol);
     }
     return;
   }
-  #pragma omp parallel for schedule(static) if (v.nout * v.nred > LN_PAR_MIN)
-  for (o = 0; o < v.nout; o++) {
-    float g = (float)(scale * gy[o]), m = p ? (float)mean[o] : 0;
-    if (p) RED_FOR(&v, rview_base(&v, o), off, gx[off] += g * (x[off] - m););
-    else RED_FOR(&v, rview_base(&v, o), off, gx[off] += g;);
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (r = 0; r < rows; r++) {
+    long o0 = 0, q = r;
+    int d;
+    for (d = s.nd - 2; d >= 0; d--) { o0 += (q % s.dim[d]) * s.os[d]; q /= s.dim[d]; }
+    spread_run(gx, x, gy, mean, scale, p, r * in, o0, in, ol);
   }
 }
 

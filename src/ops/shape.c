@@ -149,63 +149,52 @@ bad:
 }
 
 /*
-** For each output row (all dims but the last), the input offset of its
-** first element.
+** y = x with dims permuted (y dim k = x dim perm[k]), x of shape xd: row by
+** row of y, gathering from x. 'acc': add floats instead of copying words.
 */
-static inline long perm_row (const ln_node *n, const long *ist,
-                             const int *perm, long r) {
-  long off = 0;
+static void perm_apply (const float *x, const int *xd, int nd, const int *perm,
+                        float *y, int acc) {
+  long xs[LN_MAX_DIMS], yd[LN_MAX_DIMS], len = 1, r, rows, in, ls, s = 1;
   int d;
-  for (d = n->ndim - 2; d >= 0; d--) {
-    off += (r % n->dim[d]) * ist[perm[d]];
-    r /= n->dim[d];
+  for (d = nd - 1; d >= 0; d--) { xs[d] = s; s *= xd[d]; }
+  for (d = 0; d < nd; d++) { yd[d] = xd[perm[d]]; len *= yd[d]; }
+  if (nd == 0) {
+    if (acc) y[0] += x[0]; else memcpy(y, x, sizeof(float));
+    return;
   }
-  return off;
-}
-
-static void perm_strides (const ln_node *n, int *perm, long *ist) {
-  const ln_node *in = n->in[0];
-  long acc = 1;
-  int d;
-  get_perm(n, perm);
-  for (d = in->ndim - 1; d >= 0; d--) { ist[d] = acc; acc *= in->dim[d]; }
+  in = yd[nd - 1];
+  rows = in ? len / in : 0;
+  ls = xs[perm[nd - 1]];
+  PFOR
+  for (r = 0; r < rows; r++) {
+    long j, off = 0, q = r;
+    float *yr = y + r * in;
+    for (d = nd - 2; d >= 0; d--) { off += (q % yd[d]) * xs[perm[d]]; q /= yd[d]; }
+    if (acc) for (j = 0; j < in; j++) yr[j] += x[off + j * ls];
+    else {
+      const uint32_t *xw = (const uint32_t *)x + off;
+      uint32_t *yw = (uint32_t *)yr;
+      for (j = 0; j < in; j++) yw[j] = xw[j * ls];
+    }
+  }
 }
 
 static void perm_forward (ln_node *n, ln_ctx *c) {
-  const uint32_t *x = (const uint32_t *)n->in[0]->x;
-  uint32_t *y = (uint32_t *)n->x;
   int perm[LN_MAX_DIMS];
-  long ist[LN_MAX_DIMS], r, len = (long)ln_numel(n), in, rows, ls;
   (void)c;
-  if (n->ndim == 0) { y[0] = x[0]; return; }
-  perm_strides(n, perm, ist);
-  in = n->dim[n->ndim - 1];
-  rows = in ? len / in : 0;
-  ls = ist[perm[n->ndim - 1]];
-  PFOR
-  for (r = 0; r < rows; r++) {
-    long j, off = perm_row(n, ist, perm, r);
-    for (j = 0; j < in; j++) y[r * in + j] = x[off + j * ls];
-  }
+  get_perm(n, perm);
+  perm_apply(n->in[0]->x, n->in[0]->dim, n->ndim, perm, n->x, 0);
 }
 
+/* the gradient goes through the inverse permutation, gathered likewise */
 static void perm_backward (ln_node *n, ln_ctx *c) {
   float *gx = in_grad(n, 0);
-  const float *gy = n->g;
-  int perm[LN_MAX_DIMS];
-  long ist[LN_MAX_DIMS], r, len = (long)ln_numel(n), in, rows, ls;
+  int perm[LN_MAX_DIMS], inv[LN_MAX_DIMS], d;
   (void)c;
   if (gx == NULL) return;
-  if (n->ndim == 0) { gx[0] += gy[0]; return; }
-  perm_strides(n, perm, ist);
-  in = n->dim[n->ndim - 1];
-  rows = in ? len / in : 0;
-  ls = ist[perm[n->ndim - 1]];
-  PFOR
-  for (r = 0; r < rows; r++) {
-    long j, off = perm_row(n, ist, perm, r);
-    for (j = 0; j < in; j++) gx[off + j * ls] += gy[r * in + j];
-  }
+  get_perm(n, perm);
+  for (d = 0; d < n->ndim; d++) inv[perm[d]] = d;
+  perm_apply(n->g, n->dim, n->ndim, inv, gx, 1);
 }
 
 /* }====== */
