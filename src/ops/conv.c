@@ -146,6 +146,11 @@ static void im2col (const cgeom *g, const float *x, float *col) {
       }
 }
 
+static void add_row (float *restrict dst, const float *restrict src, int len) {
+  int i;
+  for (i = 0; i < len; i++) dst[i] += src[i];
+}
+
 /* columns back onto one image, added: dx [C, H, W] += col2im(col) */
 static void col2im (const cgeom *g, const float *col, float *dx) {
   int c, ki, kj, oh, ow, OHW = g->OH * g->OW;
@@ -161,7 +166,8 @@ static void col2im (const cgeom *g, const float *col, float *dx) {
           float *xr;
           if (ih < 0 || ih >= g->H) continue;
           xr = dx + ((size_t)c * g->H + ih) * g->W;
-          for (ow = o0; ow < o1; ow++) xr[ow * g->s + off] += r[ow];
+          if (g->s == 1) add_row(xr + o0 + off, r + o0, o1 - o0);
+          else for (ow = o0; ow < o1; ow++) xr[ow * g->s + off] += r[ow];
         }
       }
 }
@@ -204,6 +210,7 @@ static void conv2d_bias_grad (ln_node *n, const cgeom *g) {
     int i, j;
     for (i = 0; i < g->N; i++) {
       const float *dy = n->g + ((size_t)i * g->O + o) * OHW;
+      #pragma omp simd reduction(+:s)
       for (j = 0; j < OHW; j++) s += dy[j];
     }
     db[o] += (float)s;
