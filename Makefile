@@ -53,7 +53,7 @@ EXAMPLES := $(BUILD)/embed $(BUILD)/infer
 SPEC_ENV = LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
 
 .PHONY: all deps deps-bench test check ctest spec valgrind train bench \
-        examples install clean
+        examples install clean sanitize
 .DELETE_ON_ERROR:
 
 all: $(LIB_A) $(LIB_SO) $(CORE_SO) $(EXE) luanet
@@ -85,11 +85,11 @@ $(LIB_A): $(ENGINE_OBJ)
 	rm -f $@; $(AR) rcs $@ $^
 
 $(LIB_SO): $(ENGINE_OBJ)
-	$(CC) -shared -o $@ $^ $(ENGINE_LIBS)
+	$(CC) -shared -o $@ $^ $(LDFLAGS) $(ENGINE_LIBS)
 
 # a Lua C module does not link liblua: the host interpreter provides it
 $(CORE_SO): $(BUILD)/obj/lua/lnlib.o $(LIB_A) | $(BUILD)/luanet
-	$(CC) -shared -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+	$(CC) -shared -o $@ $< $(LIB_A) $(LDFLAGS) $(ENGINE_LIBS)
 
 $(EXE): $(BUILD)/obj/lua/luanet.o $(BUILD)/obj/lua/lnlib.o $(LIB_A)
 	$(CC) -o $@ $(BUILD)/obj/lua/luanet.o $(BUILD)/obj/lua/lnlib.o $(LIB_A) \
@@ -100,7 +100,7 @@ luanet: $(EXE)
 	ln -sf $(EXE) $@
 
 $(BUILD)/ctest/%: spec/c/%.c $(LIB_A) | $(BUILD)/ctest
-	$(CC) $(ALL_CFLAGS) -Ispec/c -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+	$(CC) $(ALL_CFLAGS) -Ispec/c -o $@ $< $(LIB_A) $(LDFLAGS) $(ENGINE_LIBS)
 
 examples: $(EXAMPLES)
 $(BUILD)/embed: $(BUILD)/obj/examples/embed.o $(LIB_A)
@@ -123,6 +123,20 @@ check: all examples $(CTEST_BIN)
 	cat $(BUILD)/results/valgrind.tap; \
 	cat $(BUILD)/results/*.tap | awk '/^ok /{p++} /^not ok /{f++} \
 	  END{printf "%d passed, %d failed\n", p, f; exit (f > 0)}' || rc=1; \
+	exit $$rc
+
+# AddressSanitizer + UBSan: the C tests and the busted suite (less #slow)
+# on a separate build; lua5.4 is not instrumented, so libasan is preloaded.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-san CFLAGS='$(SAN_FLAGS)' \
+	  LDFLAGS='-fsanitize=address,undefined' build-san/luanet/core.so \
+	  $(patsubst $(BUILD)/%,build-san/%,$(CTEST_BIN))
+	@rc=0; for t in build-san/ctest/test_*; do \
+	  ASAN_OPTIONS=detect_leaks=1 $$t > /dev/null || { echo "FAIL $$t"; rc=1; }; done; \
+	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0 LUA_PATH='lua/?.lua;lua/?/init.lua;./?.lua;;' \
+	  LUA_CPATH='build-san/?.so;;' $(BUSTED) --exclude-tags=slow spec || rc=1; \
 	exit $$rc
 
 train: deps all

@@ -811,7 +811,7 @@ static int m_find (lua_State *L) {
   if (id < 0) lua_pushnil(L); else lua_pushinteger(L, id + 1);
   return 1;
 }
-static int m_batch (lua_State *L) { lua_pushinteger(L, ln_model_batch(checkmodel(L, 1)->m)); return 1; }
+static int m_batch (lua_State *L) { lua_pushinteger(L, ln_model_max_batch(checkmodel(L, 1)->m)); return 1; }
 
 static LOptim *checkoptim (lua_State *L, int arg);
 

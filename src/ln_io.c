@@ -126,7 +126,7 @@ int ln_model_save (ln_model *m, const ln_optim *o, const char *path) {
   put(&b, MAGIC, 8);
   put(&b, &v, 4);
   put(&b, &nn, 4);
-  put_i32(&b, ln_graph_batch(g));
+  put_i32(&b, ln_model_max_batch(m));
   put_i32(&b, ln_model_loss(m));
   put_i32(&b, ln_model_n_outputs(m));
   for (k = 0; k < ln_model_n_outputs(m); k++) put_i32(&b, ln_model_output(m, k));

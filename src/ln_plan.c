@@ -63,6 +63,7 @@ int ln_model_output (const ln_model *m, int k) {
   return (k >= 0 && k < m->n_out) ? m->outputs[k] : -1;
 }
 int ln_model_batch (const ln_model *m) { return m->g->batch; }
+int ln_model_max_batch (const ln_model *m) { return m->max_batch; }
 
 void ln_model_memory (const ln_model *m, size_t *planned, size_t *naive) {
   *planned = m->arena_size + m->work_size;

@@ -254,6 +254,7 @@ int ln_model_forward (ln_model *m, int training);
 /* backward from the loss (dL/dloss = 1); zeroes parameter gradients first */
 int ln_model_backward (ln_model *m);
 int ln_model_batch (const ln_model *m);             /* run-time batch */
+int ln_model_max_batch (const ln_model *m);         /* compiled maximum */
 /* value / gradient of node 'id' as a view (valid until the next run);
 ** NULL (message set) when there is none */
 ln_tensor *ln_model_value (ln_model *m, int id);
