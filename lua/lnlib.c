@@ -787,6 +787,20 @@ static int m_memory (lua_State *L) {
   return 2;
 }
 
+static int m_profile (lua_State *L) {   /* m:profile(on) */
+  if (ln_model_profile(checkmodel(L, 1)->m, lua_toboolean(L, 2)) != LN_OK) return engine_error(L);
+  return 0;
+}
+
+static int m_times (lua_State *L) {   /* m:times(id) -> forward, backward seconds */
+  ln_model *m = checkmodel(L, 1)->m;
+  double f, b;
+  ln_model_times(m, checknode(L, ln_model_graph(m), 2), &f, &b);
+  lua_pushnumber(L, f);
+  lua_pushnumber(L, b);
+  return 2;
+}
+
 static int m_node (lua_State *L) {
   ln_model *m = checkmodel(L, 1)->m;
   push_node_info(L, ln_model_graph(m), checknode(L, ln_model_graph(m), 2));
@@ -1071,7 +1085,7 @@ static const luaL_Reg model_meth[] = {
   {"value", m_value}, {"scalar", m_scalar}, {"grad", m_grad}, {"params", m_params},
   {"order", m_order}, {"memory", m_memory}, {"node", m_node}, {"size", m_size},
   {"loss", m_loss}, {"outputs", m_outputs}, {"find", m_find}, {"batch", m_batch},
-  {"save", m_save}, {"free", model_gc}, {NULL, NULL}
+  {"save", m_save}, {"profile", m_profile}, {"times", m_times}, {"free", model_gc}, {NULL, NULL}
 };
 static const luaL_Reg model_metameth[] = {
   {"__gc", model_gc}, {"__close", model_gc}, {"__tostring", model_tostring}, {NULL, NULL}

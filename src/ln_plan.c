@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "ln_internal.h"
 
 #define ALIGN 64
@@ -41,6 +42,7 @@ struct ln_model {
   int fed_batch;           /* batch of the fed inputs */
   int ran_forward;         /* a forward ran since the last feed */
   int training;            /* mode of the last forward */
+  double *prof;            /* 2 per node: forward, backward seconds; or NULL */
 };
 
 static size_t align (size_t s) { return (s + ALIGN - 1) / ALIGN * ALIGN; }
@@ -52,7 +54,7 @@ void ln_model_free (ln_model *m) {
   ln_graph_free(m->g);
   free(m->outputs); free(m->fwd); free(m->bwd);
   free(m->zero_first); free(m->zero_list); free(m->params);
-  free(m->arena); free(m->cap); free(m->saved_cap); free(m->fed);
+  free(m->arena); free(m->cap); free(m->saved_cap); free(m->fed); free(m->prof);
   free(m);
 }
 
@@ -349,6 +351,38 @@ int ln_model_compile (ln_graph *g, int max_batch, int loss, int n_out,
 
 /* {====== Run ====== */
 
+static double now (void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int ln_model_profile (ln_model *m, int on) {
+  free(m->prof);
+  m->prof = NULL;
+  if (on && (m->prof = ln_calloc(2 * (size_t)m->g->n + 2, sizeof(double))) == NULL)
+    return LN_ENOMEM;
+  return LN_OK;
+}
+
+void ln_model_times (const ln_model *m, int id, double *fwd, double *bwd) {
+  *fwd = *bwd = 0;
+  if (m->prof && id >= 0 && id < m->g->n) {
+    *fwd = m->prof[2 * id];
+    *bwd = m->prof[2 * id + 1];
+  }
+}
+
+/* run kernel 'k' of node 'n', timed when profiling */
+static void run_kernel (ln_model *m, void (*k) (ln_node *, ln_ctx *), ln_node *n,
+                        ln_ctx *c, int slot) {
+  double t0;
+  if (m->prof == NULL) { k(n, c); return; }
+  t0 = now();
+  k(n, c);
+  m->prof[2 * n->id + slot] += now() - t0;
+}
+
 int ln_model_feed (ln_model *m, const char *name, const ln_tensor *t) {
   ln_graph *g = m->g;
   int id = ln_graph_find(g, name), i;
@@ -434,7 +468,7 @@ int ln_model_forward (ln_model *m, int training) {
     ln_node *n = m->fwd[i];
     const ln_opdesc *d = ln_op_desc(n->op);
     if (d->validate && (rc = d->validate(n)) != LN_OK) return rc;
-    d->forward(n, &c);
+    run_kernel(m, d->forward, n, &c, 0);
   }
   m->ran_forward = 1;
   return LN_OK;
@@ -456,7 +490,7 @@ int ln_model_backward (ln_model *m) {
     for (i = m->zero_first[j]; i < m->zero_first[j + 1]; i++)
       if (m->zero_list[i]->id != m->loss)
         memset(m->zero_list[i]->g, 0, value_bytes(m->zero_list[i]));
-    ln_op_desc(n->op)->backward(n, &c);
+    run_kernel(m, ln_op_desc(n->op)->backward, n, &c, 1);
   }
   return LN_OK;
 }

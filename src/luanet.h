@@ -263,6 +263,10 @@ ln_tensor *ln_model_gradval (ln_model *m, int id);
 void ln_model_memory (const ln_model *m, size_t *planned, size_t *naive);
 /* trainable parameter node ids, in graph order */
 int ln_model_params (const ln_model *m, int *ids, int max);
+/* per-node timing: on = 1 starts (and zeroes) accumulating seconds spent
+** in each node's forward and backward kernels; 0 stops it */
+int ln_model_profile (ln_model *m, int on);
+void ln_model_times (const ln_model *m, int id, double *fwd, double *bwd);
 /* nodes in execution order (for printing) */
 int ln_model_order (const ln_model *m, int *ids, int max);
 

@@ -479,6 +479,32 @@ function Model:n_params ()
   return n
 end
 
+-- model:profile(feeds, steps): time 'steps' training steps (forward and
+-- backward) per node; returns rows {id, op, name, fwd, bwd, share} sorted
+-- by time, and the total seconds per step
+function Model:profile (feeds, steps)
+  steps = steps or 10
+  local cm = self.core
+  self:feed(feeds)
+  cm:forward(true); if self.loss_id then cm:backward() end   -- warm up
+  cm:profile(true)
+  for _ = 1, steps do
+    cm:forward(true)
+    if self.loss_id then cm:backward() end
+  end
+  local rows, total = {}, 0
+  for _, id in ipairs(cm:order()) do
+    local f, b = cm:times(id)
+    local info = cm:node(id)
+    rows[#rows + 1] = {id = id, op = info.op, name = info.name, fwd = f / steps, bwd = b / steps}
+    total = total + (f + b) / steps
+  end
+  cm:profile(false)
+  for _, r in ipairs(rows) do r.share = (r.fwd + r.bwd) / math.max(total, 1e-12) end
+  table.sort(rows, function (a, b) return a.fwd + a.bwd > b.fwd + b.bwd end)
+  return rows, total
+end
+
 local function human_bytes (b)
   if b >= 1048576 then return string.format("%.2f MiB", b / 1048576) end
   if b >= 1024 then return string.format("%.1f KiB", b / 1024) end
