@@ -130,6 +130,19 @@ describe("luanet graphs", function ()
       assert.are.same({2, 3}, m:grad("w"):totable())
       assert.error_matches(function () return m:grad("nope") end, "no parameter 'nope'", nil, true)
     end)
+    it("accumulates the gradient of a weight shared by two layers", function ()
+      -- loss = sum(x1 W^T) + sum(x2 W^T): dL/dW[o][i] = sum_r x1[r][i] + sum_r x2[r][i]
+      local g = ln.graph()
+      local x1, x2 = g:input("x1", {"B", 2}), g:input("x2", {"B", 2})
+      local w = g:param("w", {3, 2}, "ones")
+      local loss = x1:linear(w):sum() + x2:matmul(w:transpose(1, 2)):sum()
+      local m = g:compile{loss = loss, batch = 2}
+      m:forward({x1 = ln.tensor{{1, 2}, {3, 4}}, x2 = ln.tensor{{10, 20}, {30, 40}}}, true)
+      for _ = 1, 2 do   -- twice: gradients are recomputed, not accumulated across calls
+        m:backward()
+        assert.are.same({{44, 66}, {44, 66}, {44, 66}}, m:grad("w"):totable())
+      end
+    end)
     it("refuses backward before forward", function ()
       local m = mlp({4, 2}, 2)
       assert.error_matches(function () m:backward() end, "backward: run forward first", nil, true)

@@ -32,6 +32,8 @@ struct ln_model {
   int n_bwd; ln_node **bwd;        /* nodes whose backward runs, in order */
   int *zero_first;         /* zero_list[zero_first[j]..zero_first[j+1]) */
   ln_node **zero_list;     /* gradients born at backward step j */
+  int n_pzero;             /* parameter gradients to zero before backward */
+  ln_node **pzero;
   int n_params; ln_node **params;
   char *arena; size_t arena_size;
   float *work; size_t work_size;
@@ -53,7 +55,7 @@ void ln_model_free (ln_model *m) {
   if (m == NULL) return;
   ln_graph_free(m->g);
   free(m->outputs); free(m->fwd); free(m->bwd);
-  free(m->zero_first); free(m->zero_list); free(m->params);
+  free(m->zero_first); free(m->zero_list); free(m->params); free(m->pzero);
   free(m->arena); free(m->cap); free(m->saved_cap); free(m->fed); free(m->prof);
   free(m);
 }
@@ -226,25 +228,37 @@ static int plan_memory (ln_model *m, const char *need, const char *hasg,
   return LN_OK;
 }
 
-/* for each backward step, the gradients to zero before it runs */
+/*
+** For each backward step, the gradients to zero before it runs. The first
+** writer of a gradient that can assign (LN_F_ASSIGN) overwrites it instead,
+** so it needs no zeroing; parameter gradients that still need it are
+** zeroed at the start of backward.
+*/
 static int plan_zeroing (ln_model *m) {
   int j, k, n = 0, cap = 0;
+  char *seen = ln_calloc((size_t)m->g->n + 1, 1);
   for (j = 0; j < m->n_bwd; j++) cap += m->bwd[j]->n_in;
   m->zero_first = ln_calloc((size_t)m->n_bwd + 1, sizeof(int));
   m->zero_list = ln_calloc((size_t)cap + 1, sizeof(ln_node *));
-  if (!m->zero_first || !m->zero_list) return LN_ENOMEM;
+  m->pzero = ln_calloc((size_t)m->n_params + 1, sizeof(ln_node *));
+  if (!seen || !m->zero_first || !m->zero_list || !m->pzero) { free(seen); return LN_ENOMEM; }
+  if (m->loss >= 0) seen[m->loss] = 1;   /* seeded with 1 */
   for (j = 0; j < m->n_bwd; j++) {
     ln_node *c = m->bwd[j];
+    int can = (ln_op_desc(c->op)->flags & LN_F_ASSIGN) != 0;
     m->zero_first[j] = n;
+    c->assign = 0;
     for (k = 0; k < c->n_in; k++) {
       ln_node *in = c->in[k];
-      int seen = 0, i;
-      if (in->g == NULL || in->leaf != LN_LEAF_NONE) continue;
-      for (i = 0; i < n && !seen; i++) seen = m->zero_list[i] == in;
-      if (!seen) m->zero_list[n++] = in;
+      if (in->g == NULL || seen[in->id]) continue;
+      seen[in->id] = 1;
+      if (can) c->assign |= 1u << k;
+      else if (in->leaf == LN_LEAF_PARAM) m->pzero[m->n_pzero++] = in;
+      else m->zero_list[n++] = in;
     }
   }
   m->zero_first[m->n_bwd] = n;
+  free(seen);
   return LN_OK;
 }
 
@@ -481,15 +495,14 @@ int ln_model_backward (ln_model *m) {
     return ln_seterr(LN_ESTATE, "backward: the model was compiled without a loss");
   if (!m->ran_forward)
     return ln_seterr(LN_ESTATE, "backward: run forward first");
-  for (i = 0; i < m->n_params; i++)
-    memset(m->params[i]->grad->data, 0, m->params[i]->grad->n * 4);
+  for (i = 0; i < m->n_pzero; i++)
+    memset(m->pzero[i]->g, 0, m->pzero[i]->grad->n * 4);
   make_ctx(m, &c);
   if (m->g->nodes[m->loss]->g) m->g->nodes[m->loss]->g[0] = 1.0f;
   for (j = 0; j < m->n_bwd; j++) {
     ln_node *n = m->bwd[j];
     for (i = m->zero_first[j]; i < m->zero_first[j + 1]; i++)
-      if (m->zero_list[i]->id != m->loss)
-        memset(m->zero_list[i]->g, 0, value_bytes(m->zero_list[i]));
+      memset(m->zero_list[i]->g, 0, value_bytes(m->zero_list[i]));
     run_kernel(m, ln_op_desc(n->op)->backward, n, &c, 1);
   }
   return LN_OK;

@@ -143,6 +143,8 @@ struct ln_node {
   float *x;                  /* value (int32 values are stored here too) */
   float *g;                  /* gradient, NULL when none is needed */
   void *saved;               /* op's state kept from forward to backward */
+  unsigned assign;           /* bit k: backward may overwrite in[k]->g
+                             ** (it is the first writer; see LN_F_ASSIGN) */
   ln_tensor *store;          /* persistent value of params/buffers/consts */
   ln_tensor *grad;           /* persistent gradient of params */
 };
@@ -161,6 +163,9 @@ struct ln_ctx {
 #define LN_F_ELEMWISE   4u   /* y[i] depends on x[i] only */
 #define LN_F_RANDOM     8u   /* draws random numbers in training */
 #define LN_F_NOGRAD_IN1 16u  /* input 1 never gets a gradient (labels, ids) */
+#define LN_F_ASSIGN     32u  /* backward writes every element of in[k]->g and
+                             ** honours n->assign: '=' instead of '+=' there,
+                             ** so the plan need not zero that gradient */
 
 typedef struct ln_opdesc {
   const char *name;          /* as seen from Lua */

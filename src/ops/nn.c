@@ -80,19 +80,20 @@ static void matmul_backward (ln_node *n, ln_ctx *c) {
   ln_node *a = n->in[0], *b = n->in[1];
   int M = a->dim[a->ndim - 2], K = a->dim[a->ndim - 1], N = n->dim[n->ndim - 1];
   size_t t, nb = lead(a, a->ndim - 2);
+  float ba = (n->assign & 1u) ? 0 : 1, bb = (n->assign & 2u) ? 0 : 1;
   (void)c;
   if (b->ndim == 2) {
     int rows = (int)nb * M;
-    if (a->g) ln_gemm(0, 1, rows, K, N, 1, n->g, N, b->x, N, 1, a->g, K);
-    if (b->g) ln_gemm(1, 0, K, N, rows, 1, a->x, K, n->g, N, 1, b->g, N);
+    if (a->g) ln_gemm(0, 1, rows, K, N, 1, n->g, N, b->x, N, ba, a->g, K);
+    if (b->g) ln_gemm(1, 0, K, N, rows, 1, a->x, K, n->g, N, bb, b->g, N);
     return;
   }
   for (t = 0; t < nb; t++) {
     const float *g = n->g + t * M * N;
     if (a->g)
-      ln_gemm(0, 1, M, K, N, 1, g, N, b->x + t * K * N, N, 1, a->g + t * M * K, K);
+      ln_gemm(0, 1, M, K, N, 1, g, N, b->x + t * K * N, N, ba, a->g + t * M * K, K);
     if (b->g)
-      ln_gemm(1, 0, K, N, M, 1, a->x + t * M * K, K, g, N, 1, b->g + t * K * N, N);
+      ln_gemm(1, 0, K, N, M, 1, a->x + t * M * K, K, g, N, bb, b->g + t * K * N, N);
   }
 }
 
@@ -137,8 +138,11 @@ static void linear_backward (ln_node *n, ln_ctx *c) {
   int in = w->dim[1], out = w->dim[0];
   size_t rows = lead(x, x->ndim - 1);
   (void)c;
-  if (x->g) ln_gemm(0, 0, (int)rows, in, out, 1, n->g, out, w->x, in, 1, x->g, in);
-  if (w->g) ln_gemm(1, 0, out, in, (int)rows, 1, n->g, out, x->x, in, 1, w->g, in);
+  /* '=' where the plan says this is the gradient's first writer */
+  if (x->g) ln_gemm(0, 0, (int)rows, in, out, 1, n->g, out, w->x, in,
+                    (n->assign & 1u) ? 0 : 1, x->g, in);
+  if (w->g) ln_gemm(1, 0, out, in, (int)rows, 1, n->g, out, x->x, in,
+                    (n->assign & 2u) ? 0 : 1, w->g, in);
   if (n->n_in == 3 && n->in[2]->g) {
     float *db = n->in[2]->g;
     int j;
@@ -147,7 +151,7 @@ static void linear_backward (ln_node *n, ln_ctx *c) {
       double s = 0;
       size_t r;
       for (r = 0; r < rows; r++) s += n->g[r * out + j];
-      db[j] += (float)s;
+      db[j] = (n->assign & 4u) ? (float)s : db[j] + (float)s;
     }
   }
 }
@@ -509,11 +513,11 @@ static void dropout_backward (ln_node *n, ln_ctx *c) {
 const ln_opdesc ln_ops_nn[] = {
   {.name = "matmul", .min_in = 2, .max_in = 2, .attrs = "",
    .shape = matmul_shape, .forward = matmul_forward,
-   .backward = matmul_backward, .flags = LN_F_SAVE_IN,
+   .backward = matmul_backward, .flags = LN_F_SAVE_IN | LN_F_ASSIGN,
    .doc = "a [..., M, K] x b [..., K, N] (or b [K, N]) -> [..., M, N]"},
   {.name = "linear", .min_in = 2, .max_in = 3, .attrs = "",
    .shape = linear_shape, .forward = linear_forward,
-   .backward = linear_backward, .flags = LN_F_SAVE_IN,
+   .backward = linear_backward, .flags = LN_F_SAVE_IN | LN_F_ASSIGN,
    .doc = "y = x W^T + b; x [..., in], W [out, in], b [out] optional"},
   {.name = "embedding", .min_in = 2, .max_in = 2, .attrs = "",
    .shape = embedding_shape, .forward = embedding_forward,
