@@ -53,7 +53,7 @@ EXAMPLES := $(BUILD)/embed $(BUILD)/infer
 SPEC_ENV = LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
 
 .PHONY: all deps deps-bench test check ctest spec valgrind train bench \
-        examples install clean sanitize
+        examples install clean sanitize sanitize-run
 .DELETE_ON_ERROR:
 
 all: $(LIB_A) $(LIB_SO) $(CORE_SO) $(EXE) luanet
@@ -121,6 +121,8 @@ check: all examples $(CTEST_BIN)
 	cat $(BUILD)/results/spec.tap; \
 	sh spec/run-valgrind.sh $(BUILD) > $(BUILD)/results/valgrind.tap 2>&1 || rc=1; \
 	cat $(BUILD)/results/valgrind.tap; \
+	$(MAKE) --no-print-directory sanitize-run > $(BUILD)/results/sanitize.tap 2>&1 || rc=1; \
+	cat $(BUILD)/results/sanitize.tap; \
 	cat $(BUILD)/results/*.tap | awk '/^ok /{p++} /^not ok /{f++} \
 	  END{printf "%d passed, %d failed\n", p, f; exit (f > 0)}' || rc=1; \
 	exit $$rc
@@ -129,14 +131,22 @@ check: all examples $(CTEST_BIN)
 # on a separate build; lua5.4 is not instrumented, so libasan is preloaded.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 sanitize: deps
-	@$(MAKE) --no-print-directory BUILD=build-san CFLAGS='$(SAN_FLAGS)' \
+	@$(MAKE) --no-print-directory sanitize-run
+
+sanitize-run:
+	@mkdir -p build-san; $(MAKE) --no-print-directory BUILD=build-san CFLAGS='$(SAN_FLAGS)' \
 	  LDFLAGS='-fsanitize=address,undefined' build-san/luanet/core.so \
-	  $(patsubst $(BUILD)/%,build-san/%,$(CTEST_BIN))
-	@rc=0; for t in build-san/ctest/test_*; do \
-	  ASAN_OPTIONS=detect_leaks=1 $$t > /dev/null || { echo "FAIL $$t"; rc=1; }; done; \
-	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	  $(patsubst $(BUILD)/%,build-san/%,$(CTEST_BIN)) > build-san/build.log 2>&1 \
+	  || { echo "not ok - sanitize: build failed (build-san/build.log)"; exit 1; }
+	@rc=0; for t in build-san/ctest/test_*; do [ -x $$t ] || continue; \
+	  ASAN_OPTIONS=detect_leaks=1 $$t > build-san/$$(basename $$t).log 2>&1 \
+	  && echo "ok - sanitize: $$t" || { echo "not ok - sanitize: $$t (build-san/$$(basename $$t).log)"; rc=1; }; done; \
+	if LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	  ASAN_OPTIONS=detect_leaks=0 LUA_PATH='lua/?.lua;lua/?/init.lua;./?.lua;;' \
-	  LUA_CPATH='build-san/?.so;;' $(BUSTED) --exclude-tags=slow spec || rc=1; \
+	  LUA_CPATH='build-san/?.so;;' $(BUSTED) --exclude-tags=slow -o utfTerminal spec \
+	  > build-san/busted.log 2>&1; then \
+	  echo "ok - sanitize: busted suite ($$(tail -n 1 build-san/busted.log | sed 's/\x1b\[[0-9;]*m//g'))"; \
+	else echo "not ok - sanitize: busted suite (build-san/busted.log)"; tail -n 30 build-san/busted.log | sed 's/^/# /'; rc=1; fi; \
 	exit $$rc
 
 train: deps all
@@ -155,6 +165,6 @@ install: all
 	install -m 644 src/luanet.h $(DESTDIR)$(PREFIX)/include/
 
 clean:
-	rm -rf $(BUILD) luanet
+	rm -rf $(BUILD) build-san luanet
 
 -include $(ENGINE_OBJ:.o=.d) $(BUILD)/obj/lua/lnlib.d $(BUILD)/obj/lua/luanet.d

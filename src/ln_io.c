@@ -228,7 +228,7 @@ static int read_node (rbuf *r, ln_graph *g, const char *path) {
 static int read_optim (rbuf *r, ln_model *m, ln_optim **opt, const char *path) {
   ln_optconf c;
   double conf[10];
-  int64_t t;
+  int64_t t = 0;
   int kind, ns, k, s, rc;
   const void *q;
   ln_optim *o;

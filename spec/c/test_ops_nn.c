@@ -158,7 +158,7 @@ static void test_softmax (void) {
 
 static void test_cross_entropy (void) {
   static const int y4[] = {0, 3, 4, 1}, y0[] = {0}, y1[] = {1}, y01[] = {0, 1};
-  static const int y10[] = {1, 10, 2, 0};
+  static const int y10[] = {1, 10, 2, 0, 0};   /* 5: also the mismatch case */
   opcheck_case g1 = {.op = "cross_entropy", .n_in = 2,
                      .in = {IN(2, 4, 5), IIN(1, y4, 4)}};
   opcheck_case g2 = {.op = "cross_entropy", .n_in = 2,
