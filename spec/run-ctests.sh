@@ -9,4 +9,18 @@ for t in "$build"/ctest/test_*; do
   [ $s -eq 0 ] || rc=1
   [ $s -gt 1 ] && echo "not ok - $t crashed (status $s)"
 done
+# the C embedding examples: train one epoch from C, then load and predict
+tmp=$(mktemp -d)
+if "$build/embed" "$tmp/embed.lnt" > "$tmp/embed.log" 2>&1; then
+  acc=$(grep -o 'accuracy[^%]*%' "$tmp/embed.log" | tail -n 1)
+  echo "ok - examples/embed.c trains one epoch from C and saves ($acc)"
+else
+  echo "not ok - examples/embed.c failed:"; sed 's/^/# /' "$tmp/embed.log"; rc=1
+fi
+if "$build/infer" "$tmp/embed.lnt" -n 100 > "$tmp/infer.log" 2>&1 && grep -q 'accuracy' "$tmp/infer.log"; then
+  echo "ok - examples/infer.c loads the model and predicts ($(grep -o 'accuracy.*' "$tmp/infer.log" | tail -n 1))"
+else
+  echo "not ok - examples/infer.c failed:"; sed 's/^/# /' "$tmp/infer.log"; rc=1
+fi
+rm -rf "$tmp"
 exit $rc
