@@ -280,8 +280,10 @@ Graph.__tostring = function (g)
   local lines = {string.format("luanet.Graph (%d nodes)", s)}
   for id = 1, s do
     local info = g.core:node(id)
+    local shape = table.concat(info.shape, "x")
+    if info.batched then shape = "B" .. shape:gsub("^%d+", "") end
     lines[#lines + 1] = string.format("  #%-3d %-12s %-16s %s%s", id, info.op,
-      table.concat(info.shape, "x"), info.name,
+      shape, info.name,
       #info.inputs > 0 and ("  <- " .. table.concat(info.inputs, ", ")) or "")
   end
   return table.concat(lines, "\n")
@@ -329,8 +331,10 @@ Node.__div = node_binop("div", function (n, c) return n:mul_scalar(1 / c) end,
 Node.__unm = function (n) return n:neg() end
 Node.__tostring = function (n)
   local i = n:info()
-  return string.format("luanet.Node #%d %s %s%s", n.id, i.op,
-    table.concat(i.shape, "x"), i.name ~= "" and (" '" .. i.name .. "'") or "")
+  local shape = table.concat(i.shape, "x")
+  if i.batched then shape = "B" .. shape:gsub("^%d+", "") end
+  return string.format("luanet.Node #%d %s %s%s", n.id, i.op, shape,
+                       i.name ~= "" and (" '" .. i.name .. "'") or "")
 end
 
 -- ln.concat({a, b, ...}, dim): tensors or nodes
