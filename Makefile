@@ -163,6 +163,9 @@ install: all
 	install -m 755 $(EXE) $(DESTDIR)$(PREFIX)/bin/luanet
 	install -m 644 $(LIB_A) $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 src/luanet.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(PREFIX)/share/luanet/fashion-mnist-subset $(DESTDIR)$(LUA_LMOD)/graphs
+	install -m 644 data/fashion-mnist-subset/*.gz $(DESTDIR)$(PREFIX)/share/luanet/fashion-mnist-subset/
+	install -m 644 graphs/*.lua $(DESTDIR)$(LUA_LMOD)/graphs/
 
 clean:
 	rm -rf $(BUILD) build-san luanet
