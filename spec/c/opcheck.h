@@ -191,4 +191,80 @@ static double opcheck_grad (const opcheck_case *c, double h) {
   return worst;
 }
 
+/* {====== TAP checks shared by the op tests (need tap.h) ====== */
+#include "tap.h"
+
+static inline int opcheck_near (double a, double b, double tol) {
+  return isfinite(a) && fabs(a - b) <= tol * (1 + fabs(b));
+}
+
+/* the op's gradient agrees with central differences (step 'h') */
+static inline void opcheck_grad_ok (const opcheck_case *c, double h, const char *what) {
+  double e = opcheck_grad(c, h);
+  if (what)
+    tap_ok(e >= 0 && e < 1e-2, "%s: gradient (max rel err %.2g)", what, e);
+  else
+    tap_ok(e >= 0 && e < 1e-2, "%s %s gradient (%d inputs, rel. err %.2g)",
+           c->op, c->attrs ? c->attrs : "", c->n_in, e);
+}
+
+/* shape() of c's op must fail, with 'code' (0: any) and a message holding
+** 'msg'; the inputs get shapes only, so no values are read */
+static inline void opcheck_shape_err (const opcheck_case *c, const char *msg, int code) {
+  ln_node in[LN_MAX_IN], out;
+  int k, rc;
+  memset(in, 0, sizeof(in));
+  memset(&out, 0, sizeof(out));
+  out.op = ln_op_find(c->op);
+  opcheck_attrs(&out, c->attrs);
+  out.n_in = c->n_in;
+  for (k = 0; k < c->n_in; k++) {
+    in[k].dtype = c->in[k].i32 ? LN_I32 : LN_F32;
+    in[k].ndim = c->in[k].ndim;
+    memcpy(in[k].dim, c->in[k].dim, sizeof(in[k].dim));
+    out.in[k] = &in[k];
+  }
+  rc = ln_node_desc(&out)->shape(&out);
+  tap_ok(rc != LN_OK && (code == 0 || rc == code) && strstr(ln_errmsg(), msg) != NULL,
+         "%s shape error: '%s' (got '%s')", c->op, msg, ln_errmsg());
+}
+
+/*
+** Run c's op forward on the values 'x[k]' (NULL: keep random ones) and,
+** when 'gy' is given, backward from it. Checks the output against 'want'
+** and, when 'gwant[k]' is given, input k's gradient. 1 when all match.
+*/
+static inline int opcheck_run_vals (const opcheck_case *c, const float *const *x,
+                     const float *want, size_t nwant, const float *gy,
+                     const float *const *gwant) {
+  opcheck_run r;
+  size_t i;
+  int k, ok = opcheck_setup(c, &r, 1u) == 0 && ln_numel(&r.out) == nwant;
+  if (ok) {
+    for (k = 0; k < c->n_in; k++)
+      if (x && x[k]) memcpy(r.in[k].x, x[k], ln_numel(&r.in[k]) * sizeof(float));
+    opcheck_forward(&r, 0);
+    for (i = 0; i < nwant; i++)
+      if (!(fabsf(r.out.x[i] - want[i]) <= 1e-5f * (1 + fabsf(want[i])))) {
+        fprintf(stderr, "  %s: y[%zu] = %g, want %g\n", c->op, i, r.out.x[i], want[i]);
+        ok = 0;
+      }
+  }
+  if (ok && gy) {
+    memcpy(r.out.g, gy, nwant * sizeof(float));
+    opcheck_backward(&r, 0);
+    for (k = 0; k < c->n_in; k++)
+      for (i = 0; gwant && gwant[k] && i < ln_numel(&r.in[k]); i++)
+        if (fabsf(r.in[k].g[i] - gwant[k][i]) > 1e-5f * (1 + fabsf(gwant[k][i]))) {
+          fprintf(stderr, "  %s: g%d[%zu] = %g, want %g\n", c->op, k, i,
+                  r.in[k].g[i], gwant[k][i]);
+          ok = 0;
+        }
+  }
+  opcheck_free(&r);
+  return ok;
+}
+
+/* }====== */
+
 #endif

@@ -8,23 +8,9 @@
 #define IN(nd, ...) {.ndim = nd, .dim = {__VA_ARGS__}}
 #define NOGRAD(nd, ...) {.ndim = nd, .dim = {__VA_ARGS__}, .nograd = 1}
 
-static int near (double a, double b, double tol) {
-  return isfinite(a) && fabs(a - b) <= tol * (1 + fabs(b));
-}
-
-static void grad_ok (const opcheck_case *c, double h, const char *what) {
-  double e = opcheck_grad(c, h);
-  tap_ok(e >= 0 && e < 1e-2, "%s: gradient (max rel err %.2g)", what, e);
-}
-
-/* shape() must fail with a message containing 'sub' */
-static void shape_err (const opcheck_case *c, const char *sub) {
-  opcheck_run r;
-  int rc = opcheck_setup(c, &r, 1u);
-  tap_ok(rc == -2 && strstr(ln_errmsg(), sub) != NULL, "%s: error '%s'",
-         c->op, ln_errmsg());
-  opcheck_free(&r);
-}
+#define near opcheck_near
+#define grad_ok opcheck_grad_ok
+#define shape_err(c, sub) opcheck_shape_err(c, sub, 0)
 
 /* all 'len' values of 'got' near 'want' */
 static int all_near (const float *got, const float *want, int len, double tol) {

@@ -5,69 +5,9 @@
 #include "opcheck.h"
 #include "tap.h"
 
-#define TOL 1e-2
-
-static void grad_ok (const opcheck_case *c, double h) {
-  double err = opcheck_grad(c, h);
-  tap_ok(err >= 0 && err < TOL, "%s %s gradient (%d inputs, rel. err %.2g)",
-         c->op, c->attrs ? c->attrs : "", c->n_in, err);
-}
-
-/*
-** Run c's op forward on the values 'x[k]' (NULL: keep random ones) and,
-** when 'gy' is given, backward from it. Checks the output against 'want'
-** and, when 'gwant[k]' is given, input k's gradient. 1 when all match.
-*/
-static int run_vals (const opcheck_case *c, const float *const *x,
-                     const float *want, size_t nwant, const float *gy,
-                     const float *const *gwant) {
-  opcheck_run r;
-  size_t i;
-  int k, ok = opcheck_setup(c, &r, 1u) == 0 && ln_numel(&r.out) == nwant;
-  if (ok) {
-    for (k = 0; k < c->n_in; k++)
-      if (x && x[k]) memcpy(r.in[k].x, x[k], ln_numel(&r.in[k]) * sizeof(float));
-    opcheck_forward(&r, 0);
-    for (i = 0; i < nwant; i++)
-      if (!(fabsf(r.out.x[i] - want[i]) <= 1e-5f * (1 + fabsf(want[i])))) {
-        fprintf(stderr, "  %s: y[%zu] = %g, want %g\n", c->op, i, r.out.x[i], want[i]);
-        ok = 0;
-      }
-  }
-  if (ok && gy) {
-    memcpy(r.out.g, gy, nwant * sizeof(float));
-    opcheck_backward(&r, 0);
-    for (k = 0; k < c->n_in; k++)
-      for (i = 0; gwant && gwant[k] && i < ln_numel(&r.in[k]); i++)
-        if (fabsf(r.in[k].g[i] - gwant[k][i]) > 1e-5f * (1 + fabsf(gwant[k][i]))) {
-          fprintf(stderr, "  %s: g%d[%zu] = %g, want %g\n", c->op, k, i,
-                  r.in[k].g[i], gwant[k][i]);
-          ok = 0;
-        }
-  }
-  opcheck_free(&r);
-  return ok;
-}
-
-/* shape() of c's op must fail with LN_ESHAPE and a message holding 'msg' */
-static void shape_err (const opcheck_case *c, const char *msg) {
-  ln_node in[LN_MAX_IN], out;
-  int k, rc;
-  memset(in, 0, sizeof(in));
-  memset(&out, 0, sizeof(out));
-  out.op = ln_op_find(c->op);
-  opcheck_attrs(&out, c->attrs);
-  out.n_in = c->n_in;
-  for (k = 0; k < c->n_in; k++) {
-    in[k].dtype = c->in[k].i32 ? LN_I32 : LN_F32;
-    in[k].ndim = c->in[k].ndim;
-    memcpy(in[k].dim, c->in[k].dim, sizeof(in[k].dim));
-    out.in[k] = &in[k];
-  }
-  rc = ln_node_desc(&out)->shape(&out);
-  tap_ok(rc == LN_ESHAPE && strstr(ln_errmsg(), msg) != NULL,
-         "%s shape error: '%s' (got '%s')", c->op, msg, ln_errmsg());
-}
+#define grad_ok(c, h) opcheck_grad_ok(c, h, NULL)
+#define run_vals opcheck_run_vals
+#define shape_err(c, msg) opcheck_shape_err(c, msg, LN_ESHAPE)
 
 static const float m23[6] = {1, 2, 3, 4, 5, 6};
 
