@@ -1,23 +1,32 @@
--- bench/luanet_bench.lua: luanet's side of `make bench`. Prints RESULT lines
--- (images/s, ms, bytes) for bench/run.sh to compare with PyTorch.
+-- bench/luanet_bench.lua: luanet's side of `make bench`. Times MLP and CNN
+-- training and inference on random data of the right shapes and prints
+-- machine-readable lines for bench/run.sh (bench/report.lua) to compare with
+-- PyTorch:  RESULT <model> <what> <value> [unit]
 local ln = require "luanet"
 local opt = ln.cli.parse(arg, [[
 usage: luanet bench/luanet_bench.lua [options]
-Time MLP and CNN training and inference on random data of the right shapes.]], {
+Time MLP (784-1024-1024-10) and CNN training (Adam, lr 1e-3) and inference
+on random data of the right shapes; print RESULT lines (images/s, ms, bytes,
+peak RSS).]], {
   {"threads", 0, "threads (0: all cores)"},
-  {"steps", 40, "timed training steps for the MLP (the CNN runs a quarter)"},
-  {"repeats", 3, "repeat each measurement and keep the best"},
+  {"batch", 128, "batch for training and inference"},
+  {"steps", 40, "timed training steps per run for the MLP (the CNN runs a quarter)"},
+  {"warmup", 5, "untimed steps before each measurement"},
+  {"repeats", 3, "timed runs per measurement; the best is kept"},
+  {"budget", 6, "seconds per measurement: no further run starts after this"},
+  {"models", "mlp,cnn", "which models, comma-separated"},
 })
 if opt.threads > 0 then ln.threads(opt.threads) end
 ln.seed(1)
-local wall = ln.core.wall
+local wall, B = ln.core.wall, opt.batch
+local wall0 = wall()
 
 local function build (name, batch)
   local g = ln.graph()
   local net = require("graphs." .. name)(g, {})
   local y = g:input("y", {"B"}, "int32")
-  local m = g:compile{loss = net.output:cross_entropy(y), outputs = {logits = net.output}, batch = batch}
-  return m
+  return g:compile{loss = net.output:cross_entropy(y), outputs = {logits = net.output},
+                   batch = batch}
 end
 
 local function feeds (name, batch)
@@ -27,53 +36,75 @@ local function feeds (name, batch)
   return {x = x, y = y}
 end
 
--- best of 'repeats' runs of 'n' calls of f, in seconds per call
-local function best (n, f)
-  local b = math.huge
+-- seconds per call of f: 'warmup' calls, then up to 'repeats' runs of n
+-- calls (no new run once 'budget' seconds have gone by); the best run
+local function measure (n, f)
+  for _ = 1, opt.warmup do f() end
+  local best, t_start = math.huge, wall()
   for _ = 1, opt.repeats do
     local t0 = wall()
     for _ = 1, n do f() end
-    b = math.min(b, (wall() - t0) / n)
+    best = math.min(best, (wall() - t0) / n)
+    if wall() - t_start > opt.budget then break end
   end
-  return b
+  return best
+end
+
+local function result (model, what, v, unit)
+  print(string.format("RESULT %s %s %.4f%s", model, what, v, unit and (" " .. unit) or ""))
+  io.stdout:flush()
 end
 
 local function bench_model (name, steps)
-  local m = build(name, 128)
-  local f = feeds(name, 128)
+  local m = build(name, B)
+  local f = feeds(name, B)
   local adam = ln.optim.adam(m, {lr = 1e-3})
-  for _ = 1, 3 do m:step(f, adam) end
-  local t = best(steps, function () m:step(f, adam) end)
-  print(string.format("RESULT %s train %.1f img/s", name, 128 / t))
-  print(string.format("RESULT %s train_ms %.3f", name, 1000 * t))
+  local t = measure(steps, function () m:step(f, adam) end)
+  result(name, "train", B / t, "img/s")
+  result(name, "step_ms", 1000 * t, "ms")
   m:feed(f)
-  local ti = best(steps * 2, function () m.core:forward(false) end)
-  print(string.format("RESULT %s infer128 %.1f img/s", name, 128 / ti))
+  local ti = measure(steps * 2, function () m.core:forward(false) end)
+  result(name, "infer" .. B, B / ti, "img/s")
   local planned, naive = m:memory()
-  print(string.format("RESULT %s memory_planned %d", name, planned))
-  print(string.format("RESULT %s memory_naive %d", name, naive))
+  result(name, "memory_planned", planned, "bytes")
+  result(name, "memory_naive", naive, "bytes")
   if name == "mlp" then
-    -- the dense layers' share of a step, from the engine's per-node timer
-    local rows, total = m:profile(f, steps)
-    local dense = 0
-    for _, r in ipairs(rows) do if r.op == "linear" then dense = dense + r.fwd + r.bwd end end
-    print(string.format("RESULT mlp dense_ms %.3f", 1000 * dense))
-    print(string.format("RESULT mlp fwdbwd_ms %.3f", 1000 * total))
+    -- where a step goes: the engine's per-node timer over forward and
+    -- backward (the dense layers are the 3 linear nodes), and the optimizer
+    local best_rows, best_total = nil, math.huge
+    for _ = 1, opt.repeats do      -- the best of 'repeats' profiles
+      local rows, total = m:profile(f, steps)
+      if total < best_total then best_rows, best_total = rows, total end
+    end
+    local dense_f, dense_b = 0, 0
+    for _, r in ipairs(best_rows) do
+      if r.op == "linear" then dense_f, dense_b = dense_f + r.fwd, dense_b + r.bwd end
+    end
+    result("mlp", "dense_ms", 1000 * (dense_f + dense_b), "ms")
+    result("mlp", "dense_fwd_ms", 1000 * dense_f, "ms")
+    result("mlp", "dense_bwd_ms", 1000 * dense_b, "ms")
+    result("mlp", "profile_ms", 1000 * best_total, "ms")
+    m:feed(f)
+    result("mlp", "fwdbwd_ms", 1000 * measure(steps, function ()
+      m.core:forward(true); m.core:backward() end), "ms")
+    result("mlp", "adam_ms", 1000 * measure(steps, function () adam:step() end), "ms")
+    -- inference at batch 1000 (a model compiled for that batch)
     local big = build("mlp", 1000)
-    local fb = feeds("mlp", 1000)
-    big:feed(fb)
-    big.core:forward(false)
-    local tb = best(math.max(4, steps // 4), function () big.core:forward(false) end)
-    print(string.format("RESULT mlp infer1000 %.1f img/s", 1000 / tb))
+    big:feed(feeds("mlp", 1000))
+    local tb = measure(math.max(4, steps // 4), function () big.core:forward(false) end)
+    result("mlp", "infer1000", 1000 / tb, "img/s")
   end
 end
 
 print("# " .. ln.config():gsub("\n", "\n# "))
-bench_model("mlp", opt.steps)
-bench_model("cnn", math.max(4, opt.steps // 4))
+for name in opt.models:gmatch("[^,]+") do
+  bench_model(name, name == "cnn" and math.max(4, opt.steps // 4) or opt.steps)
+end
+result("proc", "wall_s", wall() - wall0, "s")
+result("proc", "cpu_s", os.clock(), "s")   -- the whole process, all threads
 local status = io.open("/proc/self/status")
 if status then
   local s = status:read("a")
   status:close()
-  print(string.format("RESULT rss peak_kb %d", tonumber(s:match("VmHWM:%s*(%d+)")) or 0))
+  result("rss", "peak_kb", tonumber(s:match("VmHWM:%s*(%d+)")) or 0, "kB")
 end

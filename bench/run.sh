@@ -1,35 +1,87 @@
 #!/bin/sh
 # make bench: luanet and PyTorch side by side, one run, one table.
-#   sh bench/run.sh [--threads N] [--steps N] [--quick]
-# PyTorch (Debian's python3-torch, /usr/bin/python3) runs twice in fp32: as
-# installed, and with OPENBLAS_CORETYPE set to the core luanet uses.
+#   sh bench/run.sh [--threads N] [--steps N] [--budget S] [--quick]
+#                   [--no-passive] [--no-bf16]
+# (or the environment: THREADS, STEPS, BUDGET, QUICK=1, PASSIVE=0, BF16=0)
+# Each side runs as its own process: the bare-sgemm bound, luanet, and
+# PyTorch (Debian's python3-torch, /usr/bin/python3) in fp32 as installed,
+# in fp32 with OPENBLAS_CORETYPE set to the core luanet uses, in fp32 with
+# OMP_WAIT_POLICY=passive, and in bf16 autocast. Raw RESULT lines go to
+# build/bench/*.txt; bench/README.md explains the table.
 set -e
 cd "$(dirname "$0")/.."
-threads=$(nproc)
-steps=40
+threads=${THREADS:-$(nproc)}
+steps=${STEPS:-40}
+budget=${BUDGET:-5}
+repeats=3
+bf16=${BF16:-1}
+passive=${PASSIVE:-1}
+[ "${QUICK:-0}" = 1 ] && { steps=10; repeats=1; budget=2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
+    --threads=*) threads=${1#*=}; shift ;;
     --steps) steps=$2; shift 2 ;;
-    --quick) steps=10; shift ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    --steps=*) steps=${1#*=}; shift ;;
+    --budget) budget=$2; shift 2 ;;
+    --budget=*) budget=${1#*=}; shift ;;
+    --quick) steps=10; repeats=1; budget=2; shift ;;
+    --no-bf16) bf16=0; shift ;;
+    --no-passive) passive=0; shift ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
   esac
 done
 out=build/bench
 mkdir -p "$out"
+rm -f "$out"/*.txt
+[ -f build/libluanet.a ] && [ -x ./luanet ] || { echo "run.sh: build luanet first (make all)" >&2; exit 1; }
 cc -O2 -Isrc bench/sgemm_bound.c build/libluanet.a -fopenmp -lpng -lz -ldl -lm -o build/sgemm_bound
+
+# busy and total CPU ticks of the whole machine (all processes, all CPUs)
+ticks () { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat; }
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+ncpu=$(nproc)
+
+# run NAME CMD...: CMD's output to $out/NAME.txt, plus the machine's busy
+# CPU seconds and the capacity (CPU seconds) over the run, to tell how much
+# other processes took
+run () {
+  name=$1; shift
+  set -- $(ticks) "$@"; b0=$1; t0=$2; shift 2
+  if "$@" > "$out/$name.txt"; then :; else
+    echo "run.sh: '$*' failed (exit $?); see $out/$name.txt" >&2; return 1; fi
+  set -- $(ticks); b1=$1; t1=$2
+  awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v hz="$hz" \
+    'BEGIN{printf "RESULT sys busy_s %.3f s\nRESULT sys capacity_s %.3f s\n", b/hz, t/hz}' >> "$out/$name.txt"
+}
+
 core=$(./luanet -e 'io.write((ln.core.blas()))')
-echo "luanet vs PyTorch: $threads threads, batch 128, Adam; OpenBLAS core for luanet: $core"
-./build/sgemm_bound "$threads" "$steps" > "$out/bound.txt"
-./luanet bench/luanet_bench.lua --threads "$threads" --steps "$steps" > "$out/luanet.txt"
+set -- $(ticks); b0=$1; t0=$2; sleep 1; set -- $(ticks)
+idle_load=$(awk -v b="$(($1 - b0))" -v t="$(($2 - t0))" 'BEGIN{printf "%.0f", (t > 0) ? 100*b/t : 0}')
+echo "luanet vs PyTorch: $threads threads ($ncpu CPUs), batch 128, Adam lr 1e-3, random data"
+echo "OpenBLAS core luanet uses: $core; CPU busy before the run (other processes): $idle_load%"
+args="--threads $threads --steps $steps --repeats $repeats --budget $budget"
+echo "bare sgemm bound ..."
+run bound ./build/sgemm_bound "$threads" "$steps" "$repeats"
+echo "luanet ..."
+run luanet ./luanet bench/luanet_bench.lua $args
+echo "bare sgemm bound again ..."
+run bound2 ./build/sgemm_bound "$threads" "$steps" "$repeats"
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  /usr/bin/python3 bench/torch_bench.py --threads "$threads" --steps "$steps" > "$out/torch.txt"
-  OPENBLAS_CORETYPE=$core /usr/bin/python3 bench/torch_bench.py --threads "$threads" --steps "$steps" > "$out/torch_core.txt"
-  /usr/bin/python3 bench/torch_bench.py --threads "$threads" --steps "$steps" --bf16 > "$out/torch_bf16.txt"
+  echo "PyTorch fp32 ..."
+  run torch /usr/bin/python3 bench/torch_bench.py $args
+  echo "PyTorch fp32, OPENBLAS_CORETYPE=$core ..."
+  run torch_core env OPENBLAS_CORETYPE="$core" /usr/bin/python3 bench/torch_bench.py $args
+  if [ "$passive" = 1 ]; then
+    echo "PyTorch fp32, OMP_WAIT_POLICY=passive ..."
+    run torch_passive env OMP_WAIT_POLICY=passive /usr/bin/python3 bench/torch_bench.py $args
+  fi
+  if [ "$bf16" = 1 ]; then
+    echo "PyTorch bf16 autocast ..."
+    run torch_bf16 /usr/bin/python3 bench/torch_bench.py $args --bf16
+  fi
 else
-  echo "(python3-torch is not installed: luanet's figures only)"
-  : > "$out/torch.txt"; : > "$out/torch_core.txt"; : > "$out/torch_bf16.txt"
+  echo "(python3-torch is not installed: luanet's figures only; make bench installs it)"
 fi
-./build/sgemm_bound "$threads" "$steps" >> "$out/bound.txt"
-lua5.4 bench/report.lua "$out" "$core"
+lua5.4 bench/report.lua "$out" "$core" "$threads"
