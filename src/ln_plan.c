@@ -43,6 +43,7 @@ struct ln_model {
   char *fed;               /* inputs fed since the last forward */
   int fed_batch;           /* batch of the fed inputs */
   int ran_forward;         /* a forward ran since the last feed */
+  int can_backward;        /* a forward ran since the last backward */
   int training;            /* mode of the last forward */
   double *prof;            /* 2 per node: forward, backward seconds; or NULL */
 };
@@ -485,6 +486,7 @@ int ln_model_forward (ln_model *m, int training) {
     run_kernel(m, d->forward, n, &c, 0);
   }
   m->ran_forward = 1;
+  m->can_backward = 1;
   return LN_OK;
 }
 
@@ -493,8 +495,10 @@ int ln_model_backward (ln_model *m) {
   int i, j;
   if (m->loss < 0)
     return ln_seterr(LN_ESTATE, "backward: the model was compiled without a loss");
-  if (!m->ran_forward)
-    return ln_seterr(LN_ESTATE, "backward: run forward first");
+  if (!m->can_backward)   /* backward reuses memory forward's state was in */
+    return ln_seterr(LN_ESTATE, "backward: run forward first (each backward "
+                     "needs its own forward)");
+  m->can_backward = 0;
   for (i = 0; i < m->n_pzero; i++)
     memset(m->pzero[i]->g, 0, m->pzero[i]->grad->n * 4);
   make_ctx(m, &c);
