@@ -53,7 +53,7 @@ EXE := $(BUILD)/luanet-bin
 EXAMPLES := $(BUILD)/embed $(BUILD)/infer
 SPEC_ENV = LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
 
-.PHONY: all deps deps-bench test check ctest spec valgrind train bench \
+.PHONY: all deps deps-bench test check ctest spec valgrind train bench docs \
         examples install clean sanitize sanitize-run
 .DELETE_ON_ERROR:
 
@@ -108,6 +108,10 @@ $(BUILD)/embed: $(BUILD)/obj/examples/embed.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)
 $(BUILD)/infer: $(BUILD)/obj/examples/infer.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+
+# the op reference, generated from the op table
+docs: all
+	./luanet tools/ops_doc.lua > docs/ops.md.tmp && mv docs/ops.md.tmp docs/ops.md
 
 # ---- tests: results go to $(BUILD)/results/*.tap, summed at the end ----
 

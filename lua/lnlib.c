@@ -498,6 +498,7 @@ static int l_op_info (lua_State *L) {
   lua_pushinteger(L, d->min_in); lua_setfield(L, -2, "min_in");
   lua_pushinteger(L, d->max_in); lua_setfield(L, -2, "max_in");
   lua_pushstring(L, d->doc ? d->doc : ""); lua_setfield(L, -2, "doc");
+  lua_pushstring(L, d->paper ? d->paper : ""); lua_setfield(L, -2, "paper");
   lua_pushstring(L, d->attrs ? d->attrs : ""); lua_setfield(L, -2, "attrs");
   lua_pushboolean(L, d->backward != NULL); lua_setfield(L, -2, "has_grad");
   n = ln_op_attr_names(op, names, LN_MAX_ATTRS);

@@ -187,6 +187,9 @@ typedef struct ln_opdesc {
   int (*validate) (const ln_node *n);
   unsigned flags;            /* LN_F_* */
   const char *doc;           /* one line: formula */
+  /* where the formula comes from: "Authors year, title, arXiv:id" (ops
+  ** from papers; NULL for textbook ops); docs/ops.md shows it */
+  const char *paper;
 } ln_opdesc;
 
 /* the op table: entry 'op' (0 = leaf, 1..ln_op_count()-1 = ops), NULL
