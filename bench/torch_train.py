@@ -16,6 +16,8 @@ p.add_argument("--model", default="mlp", choices=["mlp", "cnn"])
 p.add_argument("--epochs", type=int, default=0, help="0: 5 for mlp, 3 for cnn")
 p.add_argument("--batch", type=int, default=128)
 p.add_argument("--lr", type=float, default=1e-3)
+p.add_argument("--schedule", default="auto", choices=["auto", "const", "cosine"],
+               help="cosine: decay to 0 over the run, per step; auto: cosine for cnn")
 p.add_argument("--seed", type=int, default=0)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--bf16", action="store_true", help="bf16 autocast")
@@ -51,6 +53,9 @@ else:
                         nn.Flatten(), nn.Linear(64 * 49, 1024), nn.ReLU(), nn.Linear(1024, 10))
 opt = torch.optim.Adam(net.parameters(), lr=a.lr)
 lossf = nn.CrossEntropyLoss()
+steps = epochs * ((len(xtr) + a.batch - 1) // a.batch)
+cosine = a.schedule == "cosine" or (a.schedule == "auto" and a.model == "cnn")
+sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if cosine else None
 ac = torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16)
 for ep in range(1, epochs + 1):
     t0 = time.time()
@@ -62,6 +67,8 @@ for ep in range(1, epochs + 1):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        if sched:
+            sched.step()
     with torch.no_grad(), ac:
         pred = torch.cat([net(xte[i:i + 1000]).argmax(1) for i in range(0, len(xte), 1000)])
     acc = (pred == yte).float().mean().item()

@@ -10,6 +10,7 @@ Train a classifier on Fashion-MNIST with Adam and report test accuracy.]], {
   {"epochs", 0, "epochs (0: 5 for mlp, 3 for cnn)"},
   {"batch", 128, "mini-batch size"},
   {"lr", 1e-3, "Adam learning rate"},
+  {"schedule", "auto", "learning rate: const, cosine (decay to 0 over the run, per step) or auto (cosine for cnn, const for mlp)"},
   {"threads", 0, "threads (0: all cores)"},
   {"seed", 1, "random seed"},
   {"out", "out", "directory for model.lnt, curves.png, checkpoint"},
@@ -20,6 +21,11 @@ Train a classifier on Fashion-MNIST with Adam and report test accuracy.]], {
 
 if opt.model ~= "mlp" and opt.model ~= "cnn" then
   io.stderr:write("train.lua: --model must be mlp or cnn, got '", opt.model, "'\n")
+  os.exit(2)
+end
+if opt.schedule == "auto" then opt.schedule = opt.model == "cnn" and "cosine" or "const" end
+if opt.schedule ~= "const" and opt.schedule ~= "cosine" then
+  io.stderr:write("train.lua: --schedule must be const, cosine or auto, got '", opt.schedule, "'\n")
   os.exit(2)
 end
 if opt.threads > 0 then ln.threads(opt.threads) end
@@ -43,8 +49,10 @@ print(model)
 print(ln.config())
 
 local adam = ln.optim.adam(model, {lr = opt.lr})
+local schedule = opt.schedule == "cosine"
+  and ln.optim.cosine(adam, {t_max = opt.epochs * train:n_batches(opt.batch)}) or nil
 local hist = ln.train.fit{model = model, optim = adam, train = train, test = test,
-  epochs = opt.epochs, batch = opt.batch, checkpoint = opt.out .. "/checkpoint.lnt",
+  epochs = opt.epochs, batch = opt.batch, schedule = schedule, checkpoint = opt.out .. "/checkpoint.lnt",
   resume = opt.resume, plot = opt.out .. "/curves.png"}
 
 model:save(opt.out .. "/model.lnt")

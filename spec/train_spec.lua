@@ -81,6 +81,32 @@ describe("luanet.train", function ()
     os.execute("rm -rf " .. dir)
   end)
 
+  it("resumes a learning-rate schedule at the step where the run stopped", function ()
+    local dir = os.tmpname()
+    os.remove(dir)
+    os.execute("mkdir -p " .. dir)
+    local ds = ln.data.fashion_mnist("train", {subset = true}):head(256)
+    local m = mlp_model({784, 16, 10}, 64)
+    local opt = ln.optim.adam(m, {lr = 1e-3})
+    quiet_fit{model = m, optim = opt, train = ds, epochs = 1, batch = 64,
+              schedule = ln.optim.cosine(opt, {t_max = 8}), checkpoint = dir .. "/ck.lnt"}
+    local m2 = mlp_model({784, 16, 10}, 64)
+    local opt2 = ln.optim.adam(m2, {lr = 1e-3})
+    local sched = ln.optim.cosine(opt2, {t_max = 8})
+    local lrs = {}
+    quiet_fit{model = m2, optim = opt2, train = ds, epochs = 2, batch = 64, schedule = sched,
+              checkpoint = dir .. "/ck.lnt", resume = true,
+              on_step = function () lrs[#lrs + 1] = opt2:lr() end}
+    -- 4 steps done before the stop; the rate of step t is 1e-3 (1 + cos(pi t / 8)) / 2
+    assert.are.equal(4, #lrs)
+    for k, lr in ipairs(lrs) do
+      local t = 4 + k   -- the rate set after step t - 1, read in on_step after step t
+      assert.is_true(math.abs(lr - 1e-3 * (1 + math.cos(math.pi * math.min(t, 8) / 8)) / 2) < 1e-9,
+        string.format("step %d: lr %.6g", t, lr))
+    end
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("gives bit-identical losses for the same seed and thread count #slow", function ()
     local function run ()
       ln.threads(2)

@@ -122,6 +122,10 @@ function M.fit (o)
       if chunk then hist = chunk() end
     end
     first = #hist.epoch + 1
+    if o.schedule then   -- pick the schedule up where the run stopped
+      o.schedule.t = #hist.step_loss
+      opt:lr(o.schedule:lr(o.schedule.t))
+    end
     if o.log ~= false then io.stderr:write(string.format("resumed from %s at epoch %d\n", o.checkpoint, first)) end
   end
   for epoch = first, epochs do
