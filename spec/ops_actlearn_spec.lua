@@ -420,3 +420,142 @@ describe("actlearn ops", function ()
     end)
   end)
 end)
+
+describe("luanet.nn paper layers", function ()
+  local function model_with (layer, shape)
+    local g = ln.graph()
+    local x = g:input("x", shape)
+    local y = layer(x)
+    local shape = y.shape
+    return g:compile{outputs = {y = y}, batch = 4}, shape
+  end
+
+  it("PolyReLU and PolyNorm start at w = 1/3, b = 0 and compute the op", function ()
+    local m = model_with(ln.nn.PolyReLU(), {"B", 3})
+    near(m:param("polyrelu1.weight"), {1 / 3, 1 / 3, 1 / 3})
+    near(m:param("polyrelu1.bias"), {0})
+    near(m:forward({x = ln.tensor{{-1, 0.5, 2}}}).y, {{0, 0.875 / 3, 14 / 3}})
+    local m2 = model_with(ln.nn.PolyNorm(2), {"B", 3})
+    near(m2:param("polynorm1.weight"), {0.5, 0.5})
+    assert.are.equal("PolyNorm(order=2)", tostring(ln.nn.PolyNorm(2)))
+  end)
+
+  it("ClippedReLU calibrates T to the max activation, per neuron or per layer", function ()
+    local x = ln.tensor{{0.5, -1, 3}, {2, -2, 1}}
+    local layer = ln.nn.ClippedReLU()
+    local m = model_with(layer, {"B", 3})
+    near(m:param("clippedrelu1.threshold"), {6, 6, 6})
+    near(layer:calibrate(m, {x = x}), {2, 0, 3})
+    near(m:forward({x = ln.tensor{{5, 5, 5}}}).y, {{2, 0, 3}})
+    local lw = ln.nn.ClippedReLU{mode = "layer"}
+    local m2 = model_with(lw, {"B", 3})
+    near(lw:calibrate(m2, x), {3})
+    assert.error_matches(function () ln.nn.ClippedReLU{mode = "channel"} end,
+      "ClippedReLU: mode must be 'neuron' or 'layer'", nil, true)
+  end)
+
+  it("ASH starts with a = 1 and z = Phi^-1(1 - k); Gating with tau = 0, g = 1", function ()
+    local m = model_with(ln.nn.ASH{k = 0.1}, {"B", 4})
+    near(m:param("ash1.a"), {1})
+    near(m:param("ash1.z"), {1.2815515655446004}, 1e-6)
+    near(ln.nn.probit(0.975), 1.959963984540054, 1e-8)
+    local m2 = model_with(ln.nn.Gating(), {"B", 3})
+    near(m2:param("gate1.tau"), {0, 0, 0})
+    near(m2:param("gate1.gain"), {1, 1, 1})
+    near(m2:forward({x = ln.tensor{{-1, 0.5, 2}}}).y, {{0, 0.5, 2}})
+  end)
+
+  it("SeriesInformed starts at a = 1/n, b spread over [-1, 1]", function ()
+    local m = model_with(ln.nn.SeriesInformed(4), {"B", 2})
+    near(m:param("series1.a"), {0.25, 0.25, 0.25, 0.25})
+    near(m:param("series1.b"), {-1, -1 / 3, 1 / 3, 1})
+  end)
+
+  it("Dice has alpha = 0 and running statistics 0 and 1", function ()
+    local m = model_with(ln.nn.Dice(3), {"B", 3})
+    near(m:param("dice1.alpha"), {0, 0, 0})
+    local out = m:forward({x = ln.tensor{{0, 1, 2}}}, false).y
+    near(out, {{0, 1 * sigmoid(1 / math.sqrt(1 + 1e-8)), 2 * sigmoid(2 / math.sqrt(1 + 1e-8))}})
+  end)
+
+  it("RBF: centres [K, n_in], widths 1, an optional linear head", function ()
+    local m, shape = model_with(ln.nn.RBF(3, 5, 2), {"B", 3})
+    assert.are.equal(2, shape[2])
+    near(m:param("rbf1.widths"), {1, 1, 1, 1, 1})
+    assert.are.same({5, 3}, m:param("rbf1.centres"):shape())
+    local _, shape2 = model_with(ln.nn.RBF(3, 5), {"B", 3})
+    assert.are.equal(5, shape2[2])
+    assert.error_matches(function () model_with(ln.nn.RBF(4, 5), {"B", 3}) end,
+      "RBF(4 -> 5): input has 3 features", nil, true)
+  end)
+
+  it("SoftThresholdLIF keeps eps as clamp(exp(log_eps), 0.1, 20), one or per neuron", function ()
+    local m = model_with(ln.nn.SoftThresholdLIF(), {"B", 3, 2})
+    near(m:param("lif1.log_eps"), {0})
+    local m2 = model_with(ln.nn.SoftThresholdLIF{per_neuron = true, eps = 0.5}, {"B", 3, 2})
+    near(m2:param("lif1.log_eps"), {math.log(0.5), math.log(0.5)})
+    local s = m2:forward({x = ln.tensor{{{2, 0.5}, {2, 0.5}, {2, 0.5}}}}).y
+    -- t = 1: u = 0.5 lse(log 0.9 / 0.5, x / 0.5), s = sigmoid((u - 1) / 0.5)
+    local function s1 (x)
+      local a = math.log(0.9)
+      local m = math.max(a, x)
+      local u = m + 0.5 * math.log(math.exp((a - m) / 0.5) + math.exp((x - m) / 0.5))
+      return sigmoid((u - 1) / 0.5)
+    end
+    near(s:flat(1), s1(2))
+    near(s:flat(2), s1(0.5))
+  end)
+
+  it("a small model of these layers trains (loss falls)", function ()
+    ln.seed(3)
+    local g = ln.graph()
+    local x = g:input("x", {"B", 2})
+    local y = g:input("y", {"B"}, "int32")
+    local h = ln.nn.PolyReLU()(ln.nn.Linear(2, 8)(x))
+    h = ln.nn.SeriesInformed()(ln.nn.Linear(8, 8)(h))
+    local loss = ln.nn.Linear(8, 2)(h):cross_entropy(y)
+    local m = g:compile{loss = loss, batch = 4}
+    local opt = ln.optim.adam(m, {lr = 0.05})
+    local feeds = {x = ln.tensor{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, y = ln.tensor({0, 1, 1, 0}, "int32")}
+    local first = m:step(feeds, opt)
+    local last
+    for _ = 1, 150 do last = m:step(feeds, opt) end
+    assert.is_true(last < 0.1 * first, string.format("loss %g -> %g", first, last))
+  end)
+end)
+
+describe("luanet.optim.prosparse_schedule", function ()
+  it("rises along sine curves stage by stage (values by hand)", function ()
+    local s = ln.optim.prosparse_schedule{stages = {10, 20}, targets = {1, 3}}
+    near(s:value(0), 0)
+    near(s:value(5), math.sin(math.pi / 4))          -- 0.7071
+    near(s:value(10), 1)
+    near(s:value(15), 1 + 2 * math.sin(math.pi / 4)) -- 2.4142
+    near(s:value(20), 3)
+    near(s:value(1000), 3)
+    local s2 = ln.optim.prosparse_schedule{stages = {100}, targets = {1.5}, start = 0.5}
+    near(s2:value(50), 0.5 + math.sin(math.pi / 4))
+    near(s2:value(100 / 3), 0.5 + 0.5)              -- sin(pi/6) = 1/2
+  end)
+
+  it("steps and writes lambda into the model's buffer", function ()
+    local g = ln.graph()
+    local a = g:input("a", {"B", 2})
+    local sc = g:buffer("l1.scale", {1}, 0)
+    local loss = a:activation_l1(sc, {lambda = 2})
+    local m = g:compile{loss = loss, batch = 1}
+    local s = ln.optim.prosparse_schedule{stages = {2}, targets = {1}}:attach(m, "l1.scale")
+    near(m:forward({a = ln.tensor{{1, -3}}}).loss, 0)
+    near(s:step(), math.sin(math.pi / 4))
+    near(m:forward({a = ln.tensor{{1, -3}}}).loss, 2 * math.sin(math.pi / 4) * 2)
+    s:step()
+    near(m:forward({a = ln.tensor{{1, -3}}}).loss, 4)
+  end)
+
+  it("rejects stages that do not increase and mismatched targets", function ()
+    assert.error_matches(function () ln.optim.prosparse_schedule{stages = {10, 5}, targets = {1, 2}} end,
+      "prosparse_schedule: stage ends must increase from 0, got 5 at stage 2", nil, true)
+    assert.error_matches(function () ln.optim.prosparse_schedule{stages = {10}, targets = {1, 2}} end,
+      "prosparse_schedule: 1 stages but 2 targets", nil, true)
+  end)
+end)
