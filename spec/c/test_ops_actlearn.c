@@ -287,6 +287,59 @@ static void test_lif_l1 (void) {
   shape_err(&e3, "activation_l1: scale 2 must have one element");
 }
 
+/* forward and backward of c's op (gy = a fixed ramp) with 'threads' threads;
+** returns the output and every input gradient, concatenated (malloc'ed) */
+static float *run_threads (const opcheck_case *c, int threads, size_t *len) {
+  opcheck_run r;
+  size_t i, n = 0, cap;
+  float *all;
+  int k;
+  ln_set_threads(threads);
+  if (opcheck_setup(c, &r, 5u)) { opcheck_free(&r); return NULL; }
+  cap = ln_numel(&r.out);
+  for (k = 0; k < c->n_in; k++) cap += ln_numel(&r.in[k]);
+  all = malloc(cap * sizeof(float));
+  opcheck_forward(&r, c->training);
+  for (i = 0; i < ln_numel(&r.out); i++) r.out.g[i] = (float)((i % 7) - 3) / 3;
+  opcheck_backward(&r, c->training);
+  memcpy(all, r.out.x, ln_numel(&r.out) * sizeof(float));
+  n = ln_numel(&r.out);
+  for (k = 0; k < c->n_in; k++) {
+    memcpy(all + n, r.in[k].g, ln_numel(&r.in[k]) * sizeof(float));
+    n += ln_numel(&r.in[k]);
+  }
+  opcheck_free(&r);
+  *len = n;
+  return all;
+}
+
+/* results do not depend on the thread count (inputs above LN_PAR_MIN) */
+static void test_threads (void) {
+  opcheck_case cs[] = {
+    {.op = "poly_relu", .n_in = 3, .in = {IN(2, 64, 1024), IN(1, 3), IN(1, 1)}},
+    {.op = "clipped_relu", .n_in = 2, .in = {IN(2, 64, 1024), IN(1, 1024)}},
+    {.op = "dice", .n_in = 4, .training = 1,
+     .in = {IN(3, 64, 8, 128), IN(1, 8), NOGRAD(1, 8), NOGRAD(1, 8)}},
+    {.op = "ash", .n_in = 3, .in = {IN(2, 64, 1024), IN(1, 1), IN(1, 1)}},
+    {.op = "series_informed", .n_in = 3, .in = {IN(2, 64, 1024), IN(1, 4), IN(1, 4)}},
+    {.op = "rbf", .n_in = 3, .lo = 0.3, .hi = 1.5, .in = {IN(2, 64, 1024), IN(1, 1), IN(1, 1)}},
+    {.op = "kwta", .n_in = 1, .attrs = "frac=0.1", .in = {IN(2, 64, 1024)}},
+    {.op = "soft_threshold_lif", .n_in = 2, .lo = 0.3, .hi = 1.5,
+     .in = {IN(3, 8, 16, 512), IN(1, 1)}},
+    {.op = "activation_l1", .n_in = 2, .in = {IN(2, 64, 1024), IN(1, 1)}},
+  };
+  int i, before = ln_get_threads();
+  for (i = 0; i < (int)(sizeof(cs) / sizeof(cs[0])); i++) {
+    size_t n1 = 0, n2 = 0;
+    float *a = run_threads(&cs[i], 1, &n1), *b = run_threads(&cs[i], 2, &n2);
+    tap_ok(a && b && n1 == n2 && memcmp(a, b, n1 * sizeof(float)) == 0,
+           "%s: same values and gradients with 1 and 2 threads", cs[i].op);
+    free(a);
+    free(b);
+  }
+  ln_set_threads(before);
+}
+
 int main (void) {
   test_poly();
   test_thresholds();
@@ -296,6 +349,7 @@ int main (void) {
   test_rbf_eml();
   test_series_kwta();
   test_lif_l1();
+  test_threads();
   printf("1..%d\n", tap_count);
   return tap_done();
 }
