@@ -527,6 +527,12 @@ static void dice_backward (ln_node *n, ln_ctx *c) {
 
 /* {====== ash (Adaptive SwisH) ====== */
 
+/* Acklam's rational function for the tails of the normal quantile */
+static double tail (const double *c, const double *d, double q) {
+  return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+         ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+}
+
 /* the standard normal quantile: Acklam's rational approximation, then one
 ** Halley step on erfc (error near 1e-15) */
 static double probit (double p) {
@@ -543,17 +549,15 @@ static double probit (double p) {
   double q, r, x, e, u;
   if (p < 0.02425) {
     q = sqrt(-2 * log(p));
-    x = (((((cc[0] * q + cc[1]) * q + cc[2]) * q + cc[3]) * q + cc[4]) * q + cc[5]) /
-        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    x = tail(cc, d, q);
   } else if (p > 1 - 0.02425) {
     q = sqrt(-2 * log(1 - p));
-    x = -(((((cc[0] * q + cc[1]) * q + cc[2]) * q + cc[3]) * q + cc[4]) * q + cc[5]) /
-        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    x = -tail(cc, d, q);
   } else {
     q = p - 0.5;
     r = q * q;
-    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
+        * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
   }
   e = 0.5 * erfc(-x / sqrt(2.0)) - p;
   u = e * sqrt(2 * PI_D) * exp(x * x / 2);
@@ -691,7 +695,9 @@ static void ash_backward (ln_node *n, ln_ctx *c) {
       (void)v; dx[i] += (D); } \
   }
 
-static inline float signf (float v) { return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f; }
+static inline float signf (float v) {
+  return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
+}
 
 /* straight-through gate: 1, or 1[|x| <= 1] when clipping */
 static inline float ste (float v, float clip) {
@@ -712,7 +718,8 @@ static inline float spike_grad (float v, float th, float beta, int mode) {
 ** sign(sin(omega x)), backward the sine of the same period, d/dx sin(omega
 ** x) = omega cos(omega x). sin in double: right for large |omega x|.
 */
-SURR(biper, signf((float)sin((double)a0 * v)), g * a0 * (float)cos((double)a0 * v))
+SURR(biper, signf((float)sin((double)a0 * v)),
+     g * a0 * (float)cos((double)a0 * v))
 /* Bengio, Leonard, Courville 2013, "Estimating or Propagating Gradients
 ** Through Stochastic Neurons for Conditional Computation", arXiv:1308.3432:
 ** straight-through estimators; 'clip' cancels the gradient where |x| > 1 */
@@ -870,7 +877,8 @@ static void rbf_kernel_backward (ln_node *n, ln_ctx *c) {
       for (kk = 0; kk < K; kk++) {
         double s = sg[kk], e = n->g[r * K + kk] * n->x[r * K + kk] / (s * s);
         for (j = 0; j < D; j++)
-          dx[r * D + j] -= (float)(e * ((double)x[r * D + j] - cc[(size_t)kk * D + j]));
+          dx[r * D + j] -= (float)(e * ((double)x[r * D + j] -
+                                       cc[(size_t)kk * D + j]));
       }
     }
   }
@@ -1441,7 +1449,8 @@ const ln_opdesc ln_ops_actlearn[] = {
   {.name = "poly_norm", .min_in = 3, .max_in = 3, .attrs = "eps=1e-6",
    .shape = poly_shape, .scratch = poly_norm_scratch,
    .forward = poly_norm_forward, .backward = poly_norm_backward, .flags = SI,
-   .doc = "y = sum_i w[i] norm(x^i) + b, norm(u) = u / sqrt(mean_lastdim(u^2) + eps)",
+   .doc = "y = sum_i w[i] norm(x^i) + b, norm(u) = u / sqrt(mean_lastdim(u^2) "
+          "+ eps)",
    .paper = "Zhuo et al. 2024, Polynomial Composition Activations: Unleashing "
             "the Dynamics of Large Language Models, arXiv:2411.03884"},
   {.name = "fatrelu", .min_in = 1, .max_in = 1, .attrs = "threshold=0",
