@@ -189,4 +189,273 @@ Sequential.__tostring = function (s)
 end
 -- }======
 
+-- {====== Paper activations with parameters (actlearn) ======
+-- Layers over the ops of src/ops/actlearn.c; their parameters are graph
+-- parameters with the initialisation of each paper (see docs/ops.md).
+
+-- a parameter filled with the values of the list 'vals'
+local function param_values (g, name, vals)
+  local p = g:param(name, {#vals}, "zeros")
+  local t = g:value(p)
+  for i, v in ipairs(vals) do t:flat(i, v) end
+  return p
+end
+
+-- the non-batch shape of node x (its trailing dims after the first)
+local function feature_shape (x)
+  local s, out = x:info().shape, {}
+  for i = 2, #s do out[#out + 1] = s[i] end
+  return out
+end
+
+-- the standard normal quantile (Acklam's approximation, rel. error ~1e-9)
+local function probit (p)
+  local a = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+             1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00}
+  local b = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+             6.680131188771972e+01, -1.328068155288572e+01}
+  local c = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+             -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00}
+  local d = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+             3.754408661907416e+00}
+  local function tail (q)
+    return (((((c[1] * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) * q + c[6]) /
+           ((((d[1] * q + d[2]) * q + d[3]) * q + d[4]) * q + 1)
+  end
+  if p < 0.02425 then return tail(math.sqrt(-2 * math.log(p))) end
+  if p > 1 - 0.02425 then return -tail(math.sqrt(-2 * math.log(1 - p))) end
+  local q = p - 0.5
+  local r = q * q
+  return (((((a[1] * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * r + a[6]) * q /
+         (((((b[1] * r + b[2]) * r + b[3]) * r + b[4]) * r + b[5]) * r + 1)
+end
+M.probit = probit
+
+-- PolyReLU / PolyNorm (PolyCom): w_i = 1/r, b = 0
+local function polycom (cname, op)
+  local c = class(cname)
+  c.build = function (self, x)
+    check_node(x, cname)
+    local g = x.graph
+    local name = self.name or g:unique((op:gsub("_", "")))
+    self.weight = g:param(name .. ".weight", {self.order}, "const", 1 / self.order)
+    self.bias = g:param(name .. ".bias", {1}, "zeros")
+    local attrs = {}
+    if op == "poly_norm" then attrs.eps = self.eps end
+    return g:op(op, x, self.weight, self.bias, attrs)
+  end
+  c.__tostring = function (l) return string.format("%s(order=%d)", cname, l.order) end
+  return function (order, opt)
+    if type(order) == "table" then order, opt = nil, order end
+    opt = opt or {}
+    order = order or opt.order or 3
+    positive_int(order, cname .. ": order")
+    return setmetatable({order = order, eps = opt.eps or 1e-6, name = opt.name}, c)
+  end
+end
+M.PolyReLU = polycom("PolyReLU", "poly_relu")
+M.PolyNorm = polycom("PolyNorm", "poly_norm")
+
+-- ClippedReLU (ProAct): min(max(0, x), T); mode "neuron" (T per neuron,
+-- the input's non-batch shape) or "layer" (one T); T starts at 'init'
+-- (default 6) until calibrate() sets it from a calibration batch
+local ClippedReLU = class("ClippedReLU")
+M.ClippedReLU = function (opt)
+  opt = opt or {}
+  local mode = opt.mode or "neuron"
+  if mode ~= "neuron" and mode ~= "layer" then
+    error("ClippedReLU: mode must be 'neuron' or 'layer', got " .. tostring(mode), 2)
+  end
+  return setmetatable({mode = mode, init = opt.init or 6, name = opt.name}, ClippedReLU)
+end
+function ClippedReLU:build (x)
+  check_node(x, "ClippedReLU")
+  local g = x.graph
+  local name = self.name or g:unique("clippedrelu")
+  self.input = x
+  self.shape = self.mode == "layer" and {1} or feature_shape(x)
+  self.threshold_name = name .. ".threshold"
+  self.threshold = g:param(self.threshold_name, self.shape, "const", self.init)
+  return g:op("clipped_relu", x, self.threshold)
+end
+-- layer:calibrate(model, data): T = the maximum activation (per neuron, or
+-- over the layer) of a calibration batch, as ProAct initialises it. 'data'
+-- is the pre-activation tensor, or feeds {x = ...} for a model compiled
+-- with this layer's input among its outputs. Returns the thresholds.
+function ClippedReLU:calibrate (model, data)
+  if not self.input then error("ClippedReLU:calibrate: build the layer first", 2) end
+  local ln = require "luanet"
+  local pre = data
+  if not ln.is_tensor(data) then
+    model:forward(data, false)
+    local ok, v = pcall(model.core.value, model.core, self.input.id)
+    if not ok then
+      error("ClippedReLU:calibrate: compile the model with this layer's input among its " ..
+            "outputs (outputs = {..., pre = layer.input}), or pass the pre-activations", 2)
+    end
+    pre = v
+  end
+  local t = model:param(self.threshold_name)
+  local n, P = pre:numel(), t:numel()
+  if n % P ~= 0 then error("ClippedReLU:calibrate: activations do not fit the thresholds", 2) end
+  local mx = {}
+  for k = 1, n do
+    local j = (k - 1) % P + 1
+    local v = pre:flat(k)
+    if mx[j] == nil or v > mx[j] then mx[j] = v end
+  end
+  for j = 1, P do t:flat(j, math.max(mx[j], 0)) end
+  return t
+end
+ClippedReLU.__tostring = function (l) return "ClippedReLU(" .. l.mode .. "-wise)" end
+
+-- Dice (DIN): alpha per channel (init 0), running statistics as BatchNorm
+local Dice = class("Dice")
+M.Dice = function (channels, opt)
+  positive_int(channels, "Dice: channels")
+  opt = opt or {}
+  return setmetatable({channels = channels, eps = opt.eps or 1e-8,
+                       momentum = opt.momentum or 0.1, name = opt.name}, Dice)
+end
+function Dice:build (x)
+  check_node(x, "Dice")
+  local g, c = x.graph, self.channels
+  local name = self.name or g:unique("dice")
+  self.alpha = g:param(name .. ".alpha", {c}, "zeros")
+  self.running_mean = g:buffer(name .. ".running_mean", {c}, 0)
+  self.running_var = g:buffer(name .. ".running_var", {c}, 1)
+  return g:op("dice", x, self.alpha, self.running_mean, self.running_var,
+              {eps = self.eps, momentum = self.momentum})
+end
+Dice.__tostring = function (d) return string.format("Dice(%d)", d.channels) end
+
+-- ASH (Adaptive SwisH): a (init 1) and z (init Phi^-1(1 - k)) learnable
+local ASH = class("ASH")
+M.ASH = function (opt)
+  opt = opt or {}
+  local k = opt.k or 0.1
+  if type(k) ~= "number" or k <= 0 or k >= 1 then error("ASH: k must be in (0, 1), got " .. tostring(k), 2) end
+  return setmetatable({k = k, learn_z = opt.learn_z ~= false, name = opt.name}, ASH)
+end
+function ASH:build (x)
+  check_node(x, "ASH")
+  local g = x.graph
+  local name = self.name or g:unique("ash")
+  self.a = g:param(name .. ".a", {1}, "ones")
+  if not self.learn_z then return g:op("ash", x, self.a, {k = self.k}) end
+  self.z = g:param(name .. ".z", {1}, "const", probit(1 - self.k))
+  return g:op("ash", x, self.a, self.z, {k = self.k})
+end
+ASH.__tostring = function (l) return string.format("ASH(k=%g)", l.k) end
+
+-- RBF: Gaussian units around learnable centres [K, n_in] (init N(0, 1))
+-- with widths [K] (init 1); with n_out, a Linear(K -> n_out) on top
+-- (y = sum_k w_k exp(-|x - c_k|^2 / (2 sigma_k^2)) + b)
+local RBF = class("RBF")
+M.RBF = function (n_in, n_centres, n_out, opt)
+  positive_int(n_in, "RBF: n_in")
+  positive_int(n_centres, "RBF: n_centres")
+  if n_out ~= nil then positive_int(n_out, "RBF: n_out") end
+  opt = opt or {}
+  return setmetatable({n_in = n_in, n_centres = n_centres, n_out = n_out,
+                       width = opt.width or 1, name = opt.name}, RBF)
+end
+function RBF:build (x)
+  check_node(x, "RBF")
+  local g = x.graph
+  local name = self.name or g:unique("rbf")
+  local shape = x:info().shape
+  if shape[#shape] ~= self.n_in then
+    error(string.format("RBF(%d -> %d): input has %d features (shape %s)", self.n_in,
+      self.n_centres, shape[#shape], table.concat(shape, "x")), 2)
+  end
+  self.centres = g:param(name .. ".centres", {self.n_centres, self.n_in}, "normal", 1)
+  self.widths = g:param(name .. ".widths", {self.n_centres}, "const", self.width)
+  local phi = g:op("rbf_kernel", x, self.centres, self.widths)
+  if not self.n_out then return phi end
+  self.linear = M.Linear(self.n_centres, self.n_out, {name = name .. ".out"})
+  return self.linear(phi)
+end
+RBF.__tostring = function (r)
+  return string.format("RBF(%d -> %d centres%s)", r.n_in, r.n_centres,
+                       r.n_out and (" -> " .. r.n_out) or "")
+end
+
+-- Gating (Dopamine): y = g relu(x - tau) per neuron (tau init 0, g init 1);
+-- opt.mode "sigmoid" / "hard" for the smooth and hardened gates
+local Gating = class("Gating")
+M.Gating = function (opt)
+  opt = opt or {}
+  return setmetatable({mode = opt.mode or "relu", temperature = opt.temperature or 0.1,
+                       name = opt.name}, Gating)
+end
+function Gating:build (x)
+  check_node(x, "Gating")
+  local g = x.graph
+  local name = self.name or g:unique("gate")
+  local shape = feature_shape(x)
+  self.tau = g:param(name .. ".tau", shape, "zeros")
+  self.gain = g:param(name .. ".gain", shape, "ones")
+  return g:op("tau_gate", x, self.tau, self.gain, {mode = self.mode, temperature = self.temperature})
+end
+Gating.__tostring = function (l) return "Gating(" .. l.mode .. ")" end
+
+-- SeriesInformed (PanGu-pi): sum_i a_i GELU(x + b_i), a_i = 1/n, b_i
+-- spread evenly over [-1, 1]
+local SeriesInformed = class("SeriesInformed")
+M.SeriesInformed = function (n, opt)
+  if type(n) == "table" then n, opt = nil, n end
+  opt = opt or {}
+  n = n or opt.n or 4
+  positive_int(n, "SeriesInformed: n")
+  return setmetatable({n = n, spread = opt.spread or 1, name = opt.name}, SeriesInformed)
+end
+function SeriesInformed:build (x)
+  check_node(x, "SeriesInformed")
+  local g = x.graph
+  local name = self.name or g:unique("series")
+  local a, b = {}, {}
+  for i = 1, self.n do
+    a[i] = 1 / self.n
+    b[i] = self.n == 1 and 0 or self.spread * (2 * (i - 1) / (self.n - 1) - 1)
+  end
+  self.a = param_values(g, name .. ".a", a)
+  self.b = param_values(g, name .. ".b", b)
+  return g:op("series_informed", x, self.a, self.b)
+end
+SeriesInformed.__tostring = function (l) return string.format("SeriesInformed(n=%d)", l.n) end
+
+-- SoftThresholdLIF (UltraLIF) over x [B, T, features...]: eps kept as
+-- clamp(exp(log_eps), 0.1, 20) as in the paper's code (log_eps init log 1);
+-- opt.per_neuron for one eps per neuron
+local SoftThresholdLIF = class("SoftThresholdLIF")
+M.SoftThresholdLIF = function (opt)
+  opt = opt or {}
+  local eps = opt.eps or 1
+  if type(eps) ~= "number" or eps <= 0 then error("SoftThresholdLIF: eps must be positive", 2) end
+  return setmetatable({eps = eps, theta = opt.theta or 1, beta = opt.beta or 0.9,
+                       per_neuron = opt.per_neuron or false, name = opt.name}, SoftThresholdLIF)
+end
+function SoftThresholdLIF:build (x)
+  check_node(x, "SoftThresholdLIF")
+  local g = x.graph
+  local name = self.name or g:unique("lif")
+  local s = x:info().shape
+  if #s < 3 then
+    error("SoftThresholdLIF: input must be [B, T, features...], got " .. table.concat(s, "x"), 2)
+  end
+  local shape = {1}
+  if self.per_neuron then
+    shape = {}
+    for i = 3, #s do shape[#shape + 1] = s[i] end
+  end
+  self.log_eps = g:param(name .. ".log_eps", shape, "const", math.log(self.eps))
+  local eps = self.log_eps:exp():clamp(0.1, 20)
+  return g:op("soft_threshold_lif", x, eps, {theta = self.theta, beta = self.beta})
+end
+SoftThresholdLIF.__tostring = function (l)
+  return string.format("SoftThresholdLIF(theta=%g, beta=%g)", l.theta, l.beta)
+end
+-- }======
+
 return M

@@ -103,4 +103,74 @@ end
 
 -- }======
 
+-- {====== ProSparse: the sine schedule of the activation regulariser ======
+-- Song et al. 2024 (ProSparse, arXiv:2402.13516) raise the factor lambda of
+-- activation_l1 stage by stage along sine curves: in stage i, for t in
+-- (t_{i-1}, t_i], lambda(t) = lambda_{i-1} + (lambda_i - lambda_{i-1})
+-- sin(pi/2 (t - t_{i-1}) / (t_i - t_{i-1})); lambda_0 = start at t_0 = 0;
+-- after the last stage lambda stays at its target.
+--
+--   local s = ln.optim.prosparse_schedule{stages = {100, 300}, targets = {1e-3, 1e-2}}
+--   s:attach(model, "l1.scale")   -- a one-element buffer fed to activation_l1
+--   ... model:step(feeds, opt); s:step()
+local SineSchedule = {}
+SineSchedule.__index = SineSchedule
+
+function M.prosparse_schedule (o)
+  if type(o) ~= "table" or type(o.stages) ~= "table" or type(o.targets) ~= "table" then
+    error("prosparse_schedule: needs {stages = {t_1, ...}, targets = {lambda_1, ...}}", 2)
+  end
+  if #o.stages == 0 or #o.stages ~= #o.targets then
+    error(string.format("prosparse_schedule: %d stages but %d targets", #o.stages, #o.targets), 2)
+  end
+  local prev = 0
+  for i, t in ipairs(o.stages) do
+    if type(t) ~= "number" or t <= prev then
+      error("prosparse_schedule: stage ends must increase from 0, got " .. tostring(t) ..
+            " at stage " .. i, 2)
+    end
+    if type(o.targets[i]) ~= "number" then
+      error("prosparse_schedule: target " .. i .. " is not a number", 2)
+    end
+    prev = t
+  end
+  return setmetatable({stages = o.stages, targets = o.targets, start = o.start or 0, t = 0},
+                      SineSchedule)
+end
+
+-- lambda at step t (default: the current step)
+function SineSchedule:value (t)
+  t = t or self.t
+  local t0, l0 = 0, self.start
+  for i, ti in ipairs(self.stages) do
+    local li = self.targets[i]
+    if t <= ti then
+      if t <= t0 then return l0 end
+      return l0 + (li - l0) * math.sin(math.pi / 2 * (t - t0) / (ti - t0))
+    end
+    t0, l0 = ti, li
+  end
+  return l0
+end
+
+-- write lambda into 'model''s one-element node 'name' (a buffer or input)
+-- now and after every step
+function SineSchedule:attach (model, name)
+  local id = model.core:find(name)
+  if not id then error("prosparse_schedule: the model has no node '" .. tostring(name) .. "'", 2) end
+  self.target = model.core:value(id)
+  self.target:fill(self:value())
+  return self
+end
+
+-- advance one step; returns the new lambda
+function SineSchedule:step ()
+  self.t = self.t + 1
+  local v = self:value()
+  if self.target then self.target:fill(v) end
+  return v
+end
+
+-- }======
+
 return M
