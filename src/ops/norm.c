@@ -636,10 +636,13 @@ static float sigm (float z) {
   }
 }
 
-/* saved: mean and std per (sample, group) */
+/* saved: mean and std per (sample, group); work: the sigmoids of
+** backward, then three parameter sums per (sample, channel) */
 static void evonorm_s0_scratch (const ln_node *n, size_t *saved, size_t *work) {
   rgeom g = geom_gn(n);
   rows_scratch(g.rows, saved, work);
+  *work = (ln_numel(n) * sizeof(float) + 7) / 8 * 8 +
+          3 * (size_t)n->in[0]->dim[0] * (size_t)n->in[0]->dim[1] * sizeof(double);
 }
 
 static void evonorm_s0_forward (ln_node *n, ln_ctx *c) {
@@ -675,60 +678,64 @@ static void evonorm_s0_forward (ln_node *n, ln_ctx *c) {
 ** num = x sigmoid(v1 x), y = num / s gamma + beta. Per (sample, group):
 ** with u = dy gamma, dL/ds = -sum u num / s^2 and ds/dx = (x - mean) /
 ** (s M), M the group size; dnum/dx = sig + v1 x sig (1 - sig),
-** dnum/dv1 = x^2 sig (1 - sig). Parameter gradients per channel.
+** dnum/dv1 = x^2 sig (1 - sig). One pass per row keeps the sigmoids in
+** work and the parameter sums per (sample, channel), added up per channel
+** afterwards in sample order.
 */
 static void evonorm_s0_backward (ln_node *n, ln_ctx *c) {
   rgeom g = geom_gn(n);
   const float *x = n->in[0]->x, *gam = n->in[1]->x, *v1 = n->in[3]->x;
   const float *mu = n->saved, *sd = mu + g.rows;
   float *dx = n->in[0]->g, *dgam = n->in[1]->g, *dbet = n->in[2]->g;
-  float *dv1 = n->in[3]->g;
-  size_t r, N = (size_t)n->in[0]->dim[0];
-  int ch, C = n->in[0]->dim[1];
-  (void)c;
-  if (dx) {
-    #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
-    for (r = 0; r < g.rows; r++) {
-      size_t at = r * g.len, q, h, c0 = (r % (size_t)g.G) * g.cpg;
-      float s = sd[r], m = mu[r], k;
-      double gs = 0;
-      for (q = 0; q < g.cpg; q++) {
-        float v = v1[c0 + q], ga = gam[c0 + q];
-        const float *p = x + at + q * g.hw, *dy = n->g + at + q * g.hw;
-        for (h = 0; h < g.hw; h++) gs += dy[h] * ga * (p[h] * sigm(v * p[h]));
+  float *dv1 = n->in[3]->g, *sig = c->work;
+  size_t r, N = (size_t)n->in[0]->dim[0], C = (size_t)n->in[0]->dim[1];
+  double *part = (double *)(void *)((char *)c->work + (ln_numel(n) * sizeof(float) + 7) / 8 * 8);
+  int ch;
+  #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
+  for (r = 0; r < g.rows; r++) {
+    size_t at = r * g.len, q, h, c0 = (r % (size_t)g.G) * g.cpg;
+    size_t pc = (r / (size_t)g.G) * C + c0;   /* (sample, first channel) */
+    float s = sd[r], m = mu[r], k;
+    double gs = 0;
+    for (q = 0; q < g.cpg; q++) {
+      float v = v1[c0 + q], ga = gam[c0 + q];
+      const float *p = x + at + q * g.hw, *dy = n->g + at + q * g.hw;
+      float *sg = sig + at + q * g.hw;
+      double pg = 0, pb = 0, pv = 0;
+      for (h = 0; h < g.hw; h++) {
+        float e = sigm(v * p[h]);
+        sg[h] = e;
+        gs += dy[h] * ga * (p[h] * e);
+        pg += dy[h] * (p[h] * e);
+        pb += dy[h];
+        pv += dy[h] * p[h] * p[h] * e * (1 - e);
       }
-      k = g.len ? (float)(-gs / ((double)s * s * s * (double)g.len)) : 0;
-      for (q = 0; q < g.cpg; q++) {
-        float v = v1[c0 + q], ga = gam[c0 + q];
-        const float *p = x + at + q * g.hw, *dy = n->g + at + q * g.hw;
-        float *o = dx + at + q * g.hw;
-        for (h = 0; h < g.hw; h++) {
-          float sg = sigm(v * p[h]);
-          o[h] += dy[h] * ga / s * (sg + v * p[h] * sg * (1 - sg))
-                  + k * (p[h] - m);
-        }
-      }
+      part[3 * (pc + q)] = pg / s;
+      part[3 * (pc + q) + 1] = pb;
+      part[3 * (pc + q) + 2] = pv * ga / s;
+    }
+    if (dx == NULL) continue;
+    k = g.len ? (float)(-gs / ((double)s * s * s * (double)g.len)) : 0;
+    for (q = 0; q < g.cpg; q++) {
+      float v = v1[c0 + q], gs_ = gam[c0 + q] / s;
+      const float *p = x + at + q * g.hw, *dy = n->g + at + q * g.hw;
+      const float *sg = sig + at + q * g.hw;
+      float *o = dx + at + q * g.hw;
+      for (h = 0; h < g.hw; h++)
+        o[h] += dy[h] * gs_ * (sg[h] + v * p[h] * sg[h] * (1 - sg[h])) + k * (p[h] - m);
     }
   }
-  if (!dgam && !dbet && !dv1) return;
-  #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
-  for (ch = 0; ch < C; ch++) {
-    size_t i, h, grp = (size_t)ch / g.cpg;
-    float v = v1[ch], ga = gam[ch];
-    double sgam = 0, sbet = 0, sv = 0;
+  for (ch = 0; ch < (int)C; ch++) {
+    double sg = 0, sb = 0, sv = 0;
+    size_t i;
     for (i = 0; i < N; i++) {
-      size_t at = (i * (size_t)C + (size_t)ch) * g.hw;
-      const float *p = x + at, *dy = n->g + at;
-      float s = sd[i * (size_t)g.G + grp];
-      for (h = 0; h < g.hw; h++) {
-        float sg = sigm(v * p[h]);
-        sgam += dy[h] * (p[h] * sg / s);
-        sbet += dy[h];
-        sv += dy[h] * ga / s * p[h] * p[h] * sg * (1 - sg);
-      }
+      const double *pp = part + 3 * (i * C + (size_t)ch);
+      sg += pp[0];
+      sb += pp[1];
+      sv += pp[2];
     }
-    if (dgam) dgam[ch] += (float)sgam;
-    if (dbet) dbet[ch] += (float)sbet;
+    if (dgam) dgam[ch] += (float)sg;
+    if (dbet) dbet[ch] += (float)sb;
     if (dv1) dv1[ch] += (float)sv;
   }
 }
