@@ -11,15 +11,17 @@ local opt = ln.cli.parse(arg, [[
 usage: luanet examples/papers/evonorm.lua [options]
 Train the same small ResNet with BN-ReLU, EvoNorm-B0 and EvoNorm-S0 at two batch
 sizes; print test accuracy per layer and batch size.]], {
-  {"epochs", 2, "epochs per run"},
+  {"epochs", 3, "epochs per run"},
   {"batches", "128,4", "batch sizes, comma-separated"},
   {"layers", "bn_relu,evonorm_b0,evonorm_s0", "normalisation-activation layers to compare"},
   {"width", 16, "channels of the first stage (the second has twice as many)"},
-  {"lr", 1e-3, "Adam learning rate at batch 128 (scaled by sqrt(batch / 128) below it)"},
+  {"blocks", 1, "residual blocks per stage"},
+  {"lr", 3e-3, "Adam learning rate at batch 128 (scaled by sqrt(batch / 128) below it)"},
   {"limit", 0, "use only the first N training images (0: all)"},
   {"full", false, "full Fashion-MNIST (60,000 / 10,000) when installed, else the bundled subset"},
   {"threads", 0, "threads (0: all cores)"},
-  {"seed", 1, "random seed"},
+  {"seed", 1, "random seed (of the first run)"},
+  {"seeds", 1, "runs per layer and batch, seeds seed, seed + 1, ...: the table shows the mean"},
 })
 if opt.threads > 0 then ln.threads(opt.threads) end
 
@@ -47,20 +49,20 @@ local function block (kind, h, c)
   return h + r
 end
 
--- stem conv 3x3 stride 2 (14x14), block, conv stride 2 to 2w channels (7x7),
--- block, norm-act, global average pool, linear
+-- stem conv 3x3 stride 2 (14x14), blocks, conv stride 2 to 2w channels
+-- (7x7), blocks, norm-act, global average pool, linear
 local function resnet (g, kind, w)
   local x = g:input("x", {"B", 1, 28, 28})
   local h = nn.Conv2d(1, w, 3, {stride = 2, padding = 1, bias = false})(x)
-  h = block(kind, h, w)
+  for _ = 1, opt.blocks do h = block(kind, h, w) end
   h = nn.Conv2d(w, 2 * w, 3, {stride = 2, padding = 1, bias = false})(norm_act(kind, w)(h))
-  h = block(kind, h, 2 * w)
+  for _ = 1, opt.blocks do h = block(kind, h, 2 * w) end
   h = norm_act(kind, 2 * w)(h):mean({3, 4})
   return nn.Linear(2 * w, 10)(h)
 end
 
-local function run (kind, batch)
-  ln.seed(opt.seed)
+local function run (kind, batch, seed)
+  ln.seed(seed)
   local g = ln.graph()
   local logits = resnet(g, kind, opt.width)
   local y = g:input("y", {"B"}, "int32")
@@ -85,24 +87,34 @@ local results = {}
 for _, kind in ipairs(kinds) do
   results[kind] = {}
   for _, b in ipairs(batches) do
-    local r = run(kind, b)
-    results[kind][b] = r
-    print(string.format("%-11s batch %4d: test accuracy %.2f%%, train loss %.4f, %d params, %.0f s",
-      kind, b, 100 * r.acc, r.loss, r.params, r.secs))
-    io.stdout:flush()
+    local accs, sum = {}, 0
+    for k = 1, opt.seeds do
+      local r = run(kind, b, opt.seed + k - 1)
+      accs[k], sum = r.acc, sum + r.acc
+      print(string.format("%-11s batch %4d seed %d: test accuracy %.2f%%, train loss %.4f, %d params, %.0f s",
+        kind, b, opt.seed + k - 1, 100 * r.acc, r.loss, r.params, r.secs))
+      io.stdout:flush()
+    end
+    local mean, var = sum / opt.seeds, 0
+    for _, a in ipairs(accs) do var = var + (a - mean) ^ 2 end
+    results[kind][b] = {acc = mean, sd = opt.seeds > 1 and math.sqrt(var / (opt.seeds - 1)) or 0}
   end
 end
 
 print()
-print(string.format("test accuracy after %d epoch%s (%s)", opt.epochs, opt.epochs == 1 and "" or "s",
-  train.name))
+print(string.format("test accuracy after %d epoch%s (%s)%s", opt.epochs, opt.epochs == 1 and "" or "s",
+  train.name, opt.seeds > 1 and string.format(", mean (sd) of %d seeds", opt.seeds) or ""))
 local head = string.format("%-12s", "layer")
-for _, b in ipairs(batches) do head = head .. string.format(" | batch %-5d", b) end
+for _, b in ipairs(batches) do head = head .. string.format(" | batch %-6d", b) end
 print(head)
 print(string.rep("-", #head))
 for _, kind in ipairs(kinds) do
   local line = string.format("%-12s", kind)
-  for _, b in ipairs(batches) do line = line .. string.format(" | %10.2f%%", 100 * results[kind][b].acc) end
+  for _, b in ipairs(batches) do
+    local r = results[kind][b]
+    line = line .. (opt.seeds > 1 and string.format(" | %5.2f (%4.2f)", 100 * r.acc, 100 * r.sd)
+                                  or string.format(" | %11.2f%%", 100 * r.acc))
+  end
   print(line)
 end
 if results.evonorm_s0 and results.bn_relu and #batches >= 2 then
