@@ -11,8 +11,8 @@ local opt = ln.cli.parse(arg, [[
 usage: luanet examples/papers/evonorm.lua [options]
 Train the same small ResNet with BN-ReLU, EvoNorm-B0 and EvoNorm-S0 at two batch
 sizes; print test accuracy per layer and batch size.]], {
-  {"epochs", 3, "epochs per run"},
   {"batches", "128,4", "batch sizes, comma-separated"},
+  {"epochs", "8,3", "epochs per run for each batch size (one number: the same for all)"},
   {"layers", "bn_relu,evonorm_b0,evonorm_s0", "normalisation-activation layers to compare"},
   {"width", 16, "channels of the first stage (the second has twice as many)"},
   {"blocks", 1, "residual blocks per stage"},
@@ -61,7 +61,7 @@ local function resnet (g, kind, w)
   return nn.Linear(2 * w, 10)(h)
 end
 
-local function run (kind, batch, seed)
+local function run (kind, batch, seed, epochs)
   ln.seed(seed)
   local g = ln.graph()
   local logits = resnet(g, kind, opt.width)
@@ -70,7 +70,7 @@ local function run (kind, batch, seed)
   local lr = opt.lr * math.min(1, math.sqrt(batch / 128))
   local adam = ln.optim.adam(model, {lr = lr})
   local t0 = ln.train.wall()
-  local hist = ln.train.fit{model = model, optim = adam, train = train, test = test, epochs = opt.epochs,
+  local hist = ln.train.fit{model = model, optim = adam, train = train, test = test, epochs = epochs,
     batch = batch, eval_batch = 500 > batch and batch or 500, log = false}
   local secs = ln.train.wall() - t0
   -- evaluation does not depend on the batch for these layers (running
@@ -82,14 +82,23 @@ end
 local kinds, batches = {}, {}
 for k in opt.layers:gmatch("[^,]+") do kinds[#kinds + 1] = k end
 for b in opt.batches:gmatch("[^,]+") do batches[#batches + 1] = math.tointeger(tonumber(b)) end
+local epochs = {}
+for e in tostring(opt.epochs):gmatch("[^,]+") do epochs[#epochs + 1] = math.tointeger(tonumber(e)) end
+for i = 1, #batches do
+  epochs[i] = epochs[i] or epochs[#epochs]
+  if not batches[i] or not epochs[i] or batches[i] < 1 or epochs[i] < 1 then
+    io.stderr:write("evonorm.lua: --batches and --epochs must be positive integers\n")
+    os.exit(2)
+  end
+end
 
 local results = {}
 for _, kind in ipairs(kinds) do
   results[kind] = {}
-  for _, b in ipairs(batches) do
+  for i, b in ipairs(batches) do
     local accs, sum = {}, 0
     for k = 1, opt.seeds do
-      local r = run(kind, b, opt.seed + k - 1)
+      local r = run(kind, b, opt.seed + k - 1, epochs[i])
       accs[k], sum = r.acc, sum + r.acc
       print(string.format("%-11s batch %4d seed %d: test accuracy %.2f%%, train loss %.4f, %d params, %.0f s",
         kind, b, opt.seed + k - 1, 100 * r.acc, r.loss, r.params, r.secs))
@@ -102,10 +111,10 @@ for _, kind in ipairs(kinds) do
 end
 
 print()
-print(string.format("test accuracy after %d epoch%s (%s)%s", opt.epochs, opt.epochs == 1 and "" or "s",
-  train.name, opt.seeds > 1 and string.format(", mean (sd) of %d seeds", opt.seeds) or ""))
+print(string.format("test accuracy (%s)%s", train.name,
+  opt.seeds > 1 and string.format(", mean (sd) of %d seeds", opt.seeds) or ""))
 local head = string.format("%-12s", "layer")
-for _, b in ipairs(batches) do head = head .. string.format(" | batch %-6d", b) end
+for i, b in ipairs(batches) do head = head .. string.format(" | %-12s", string.format("b%d, %d ep", b, epochs[i])) end
 print(head)
 print(string.rep("-", #head))
 for _, kind in ipairs(kinds) do
