@@ -12,14 +12,15 @@ local opt = ln.cli.parse(arg, [[
 usage: luanet examples/papers/zloss.lua [options]
 Train the same MLP with cross-entropy and with the Z-loss (for each a, b pair);
 print top-1 accuracy and top-3 error on the test set.]], {
-  {"epochs", 5, "epochs per run"},
+  {"epochs", 10, "epochs per run"},
   {"batch", 128, "mini-batch size"},
   {"hidden", 256, "width of the two hidden layers"},
   {"lr", 1e-3, "Adam learning rate"},
-  {"ab", "1:2,0.5:3", "Z-loss (a:b) pairs, comma-separated"},
+  {"ab", "1:2,0.5:5,2:2", "Z-loss (a:b) pairs, comma-separated"},
   {"full", false, "full Fashion-MNIST (60,000 / 10,000) when installed, else the bundled subset"},
   {"threads", 0, "threads (0: all cores)"},
-  {"seed", 1, "random seed"},
+  {"seed", 1, "random seed (of the first run)"},
+  {"seeds", 3, "runs per loss, seeds seed, seed + 1, ...: the table shows the mean"},
 })
 if opt.threads > 0 then ln.threads(opt.threads) end
 
@@ -47,8 +48,8 @@ local function scores (model, ds, k)
   return hit1 / n, 1 - hitk / n
 end
 
-local function run (loss_name, attrs)
-  ln.seed(opt.seed)
+local function run1 (loss_name, attrs, seed)
+  ln.seed(seed)
   local g = ln.graph()
   local net = require("graphs.mlp")(g, {sizes = {784, opt.hidden, opt.hidden, 10}})
   local y = g:input("y", {"B"}, "int32")
@@ -62,6 +63,21 @@ local function run (loss_name, attrs)
                log = false}
   local acc, top3 = scores(model, test, 3)
   return {acc = acc, top3 = top3, secs = ln.train.wall() - t0, model = model}
+end
+
+-- mean over the seeds (the model of the first seed is kept)
+local function run (loss_name, attrs)
+  local m = {acc = 0, top3 = 0, secs = 0, accs = {}}
+  for k = 1, opt.seeds do
+    local r = run1(loss_name, attrs, opt.seed + k - 1)
+    m.acc, m.top3, m.secs = m.acc + r.acc / opt.seeds, m.top3 + r.top3 / opt.seeds, m.secs + r.secs
+    m.accs[k] = r.acc
+    if k == 1 then m.model = r.model end
+  end
+  local v = 0
+  for _, a in ipairs(m.accs) do v = v + (a - m.acc) ^ 2 end
+  m.sd = opt.seeds > 1 and math.sqrt(v / (opt.seeds - 1)) or 0
+  return m
 end
 
 local rows = {}
@@ -84,20 +100,21 @@ for pair in opt.ab:gmatch("[^,]+") do
 end
 
 print()
-print(string.format("%d epochs, MLP 784-%d-%d-10, Adam lr %g, batch %d (%s)", opt.epochs, opt.hidden,
-  opt.hidden, opt.lr, opt.batch, train.name))
-print(string.format("%-22s | %9s | %11s", "loss", "accuracy", "top-3 error"))
-print(string.rep("-", 48))
+print(string.format("%d epochs, MLP 784-%d-%d-10, Adam lr %g, batch %d (%s); mean of %d seed%s", opt.epochs,
+  opt.hidden, opt.hidden, opt.lr, opt.batch, train.name, opt.seeds, opt.seeds == 1 and "" or "s"))
+print(string.format("%-22s | %9s | %7s | %11s", "loss", "accuracy", "(sd)", "top-3 error"))
+print(string.rep("-", 58))
 for _, row in ipairs(rows) do
-  print(string.format("%-22s | %8.2f%% | %10.2f%%", row.name, 100 * row.r.acc, 100 * row.r.top3))
+  print(string.format("%-22s | %8.2f%% | %7.2f | %10.2f%%", row.name, 100 * row.r.acc, 100 * row.r.sd,
+    100 * row.r.top3))
 end
 
 -- invariance on the trained model's test logits: Z-loss of s o + t, CE for comparison
 if #zmodels > 0 then
   local z = zmodels[1]
-  local xb, yb = test.x:rows(1, 256), test.y:rows(1, 256)
+  local xb, yb = test.x:rows(1, opt.batch), test.y:rows(1, opt.batch)
   local logits = z.r.model:forward({x = xb, y = yb}, false).logits:clone()
-  print(string.format("\nshift / scale of the logits (Z-loss a=%g b=%g model, 256 test images):", z.a, z.b))
+  print(string.format("\nshift / scale of the logits (Z-loss a=%g b=%g model, %d test images):", z.a, z.b, opt.batch))
   print(string.format("%-16s | %10s | %13s", "logits", "Z-loss", "cross-entropy"))
   for _, tr in ipairs{{"o", 1, 0}, {"o + 5", 1, 5}, {"3 o", 3, 0}, {"10 o - 2", 10, -2}, {"0.1 o", 0.1, 0}} do
     local o = logits * tr[2] + tr[3]
