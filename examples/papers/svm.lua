@@ -11,9 +11,9 @@ local opt = ln.cli.parse(arg, [[
 usage: luanet examples/papers/svm.lua [options]
 Train the CNN (conv5x5x32-pool-conv5x5x64-pool-fc-fc10) with a softmax and with an
 L2-SVM head; print test accuracy and training time of each.]], {
-  {"epochs", 3, "epochs per run"},
+  {"epochs", 5, "epochs per run"},
   {"batch", 128, "mini-batch size"},
-  {"hidden", 256, "width of the fully connected layer (graphs/cnn.lua uses 1024)"},
+  {"hidden", 1024, "width of the fully connected layer (as graphs/cnn.lua)"},
   {"lr", 1e-3, "Adam learning rate"},
   {"weight_decay", 5e-4, "L2 weight decay (both heads; the L2-SVM objective's regulariser)"},
   {"full", false, "full Fashion-MNIST (60,000 / 10,000) when installed, else the bundled subset"},
