@@ -164,6 +164,9 @@ static void batch_norm_backward (ln_node *n, ln_ctx *c) {
 */
 typedef struct rgeom { size_t rows, len, cpg, hw; int G; } rgeom;
 
+/* rows per block of the partial sums of the parameter gradients */
+#define ROW_BLOCK 64
+
 static const char *const affine_what[] = {"input", "gamma", "beta"};
 
 /* the number of groups: 'want' when positive; 0 (auto): the largest
@@ -240,10 +243,11 @@ static rgeom geom_groups (const ln_node *x, int G) {
   return g;
 }
 
-/* saved: mean and inverse std per row */
-static void rows_scratch (size_t rows, size_t *saved, size_t *work) {
-  *saved = 2 * rows * sizeof(float);
-  *work = 0;
+/* saved: mean and inverse std per row; work: the partial sums of the
+** parameter gradients (two per affine entry and block of rows) */
+static void rows_scratch (const rgeom *g, size_t *saved, size_t *work) {
+  *saved = 2 * g->rows * sizeof(float);
+  *work = 2 * (size_t)g->G * g->cpg * ((g->rows + ROW_BLOCK - 1) / ROW_BLOCK) * sizeof(double);
 }
 
 /*
@@ -279,19 +283,25 @@ static void rows_forward (ln_node *n, const rgeom *g, double eps, int rms) {
   }
 }
 
+static size_t n_row_blocks (const rgeom *g) { return (g->rows + ROW_BLOCK - 1) / ROW_BLOCK; }
+
 /*
 ** With u = dy gamma and xh = (x - mean) istd: dx = istd (u - mean(u) -
 ** xh mean(u xh)) (rms: without the mean(u) term); dgamma = sum dy xh and
-** dbeta = sum dy over the rows and positions of each affine entry.
+** dbeta = sum dy over the rows and positions of each affine entry: per
+** block of ROW_BLOCK rows into 'work' (rows read in order, contiguously),
+** then the blocks added up in order, so the sums do not depend on the
+** thread count.
 */
-static void rows_backward (ln_node *n, const rgeom *g, int rms) {
+static void rows_backward (ln_node *n, const rgeom *g, int rms, ln_ctx *c) {
   const float *x = n->in[0]->x, *dy = n->g;
   const float *gam = n->n_in > 1 ? n->in[1]->x : NULL;
   const float *mu = n->saved, *istd = mu + g->rows;
   float *dx = n->in[0]->g;
   float *dgam = n->n_in > 1 ? n->in[1]->g : NULL;
   float *dbet = n->n_in > 2 ? n->in[2]->g : NULL;
-  size_t r, a, A = (size_t)g->G * g->cpg;
+  double *part = (double *)(void *)c->work;
+  size_t r, a, blk, A = (size_t)g->G * g->cpg, nb = n_row_blocks(g);
   if (dx) {
     #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
     for (r = 0; r < g->rows; r++) {
@@ -320,17 +330,32 @@ static void rows_backward (ln_node *n, const rgeom *g, int rms) {
   }
   if (dgam == NULL && dbet == NULL) return;
   #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
-  for (a = 0; a < A; a++) {
-    size_t grp = a / g->cpg, q = a % g->cpg, h, rr;
-    double sg = 0, sb = 0;
-    for (rr = grp; rr < g->rows; rr += (size_t)g->G) {
-      const float *p = x + rr * g->len + q * g->hw;
-      const float *d = dy + rr * g->len + q * g->hw;
+  for (blk = 0; blk < nb; blk++) {
+    double *pg = part + blk * 2 * A, *pb = pg + A;
+    size_t rr, r1 = (blk + 1) * ROW_BLOCK < g->rows ? (blk + 1) * ROW_BLOCK : g->rows;
+    memset(pg, 0, 2 * A * sizeof(double));
+    for (rr = blk * ROW_BLOCK; rr < r1; rr++) {
+      size_t q, h, a0 = (rr % (size_t)g->G) * g->cpg;
       float m = mu[rr], is = istd[rr];
-      for (h = 0; h < g->hw; h++) {
-        sg += d[h] * ((p[h] - m) * is);
-        sb += d[h];
+      for (q = 0; q < g->cpg; q++) {
+        const float *p = x + rr * g->len + q * g->hw;
+        const float *d = dy + rr * g->len + q * g->hw;
+        double sg = 0, sb = 0;
+        for (h = 0; h < g->hw; h++) {
+          sg += d[h] * ((p[h] - m) * is);
+          sb += d[h];
+        }
+        pg[a0 + q] += sg;
+        pb[a0 + q] += sb;
       }
+    }
+  }
+  #pragma omp parallel for schedule(static) if (A * nb > LN_PAR_MIN)
+  for (a = 0; a < A; a++) {
+    double sg = 0, sb = 0;
+    for (blk = 0; blk < nb; blk++) {
+      sg += part[blk * 2 * A + a];
+      sb += part[blk * 2 * A + A + a];
     }
     if (dgam) dgam[a] += (float)sg;
     if (dbet) dbet[a] += (float)sb;
@@ -339,7 +364,7 @@ static void rows_backward (ln_node *n, const rgeom *g, int rms) {
 
 static void last_dims_scratch (const ln_node *n, size_t *saved, size_t *work) {
   rgeom g = geom_last(n);
-  rows_scratch(g.rows, saved, work);
+  rows_scratch(&g, saved, work);
 }
 
 static void layer_norm_forward (ln_node *n, ln_ctx *c) {
@@ -350,8 +375,7 @@ static void layer_norm_forward (ln_node *n, ln_ctx *c) {
 
 static void layer_norm_backward (ln_node *n, ln_ctx *c) {
   rgeom g = geom_last(n);
-  (void)c;
-  rows_backward(n, &g, 0);
+  rows_backward(n, &g, 0, c);
 }
 
 static void rms_norm_forward (ln_node *n, ln_ctx *c) {
@@ -362,8 +386,7 @@ static void rms_norm_forward (ln_node *n, ln_ctx *c) {
 
 static void rms_norm_backward (ln_node *n, ln_ctx *c) {
   rgeom g = geom_last(n);
-  (void)c;
-  rows_backward(n, &g, 1);
+  rows_backward(n, &g, 1, c);
 }
 
 /* [N, C, *] float32, with at least 'min_nd' dims */
@@ -399,7 +422,7 @@ static rgeom geom_gn (const ln_node *n) {
 
 static void group_norm_scratch (const ln_node *n, size_t *saved, size_t *work) {
   rgeom g = geom_gn(n);
-  rows_scratch(g.rows, saved, work);
+  rows_scratch(&g, saved, work);
 }
 
 static void group_norm_forward (ln_node *n, ln_ctx *c) {
@@ -410,8 +433,7 @@ static void group_norm_forward (ln_node *n, ln_ctx *c) {
 
 static void group_norm_backward (ln_node *n, ln_ctx *c) {
   rgeom g = geom_gn(n);
-  (void)c;
-  rows_backward(n, &g, 0);
+  rows_backward(n, &g, 0, c);
 }
 
 /* instance_norm: attr eps; statistics per sample and channel */
@@ -429,7 +451,7 @@ static int instance_norm_shape (ln_node *n) {
 
 static void instance_norm_scratch (const ln_node *n, size_t *saved, size_t *work) {
   rgeom g = geom_groups(n->in[0], n->in[0]->dim[1]);
-  rows_scratch(g.rows, saved, work);
+  rows_scratch(&g, saved, work);
 }
 
 static void instance_norm_forward (ln_node *n, ln_ctx *c) {
@@ -440,8 +462,7 @@ static void instance_norm_forward (ln_node *n, ln_ctx *c) {
 
 static void instance_norm_backward (ln_node *n, ln_ctx *c) {
   rgeom g = geom_groups(n->in[0], n->in[0]->dim[1]);
-  (void)c;
-  rows_backward(n, &g, 0);
+  rows_backward(n, &g, 0, c);
 }
 
 /* }====== */
@@ -640,7 +661,7 @@ static float sigm (float z) {
 ** backward, then three parameter sums per (sample, channel) */
 static void evonorm_s0_scratch (const ln_node *n, size_t *saved, size_t *work) {
   rgeom g = geom_gn(n);
-  rows_scratch(g.rows, saved, work);
+  rows_scratch(&g, saved, work);
   *work = (ln_numel(n) * sizeof(float) + 7) / 8 * 8 +
           3 * (size_t)n->in[0]->dim[0] * (size_t)n->in[0]->dim[1] * sizeof(double);
 }
