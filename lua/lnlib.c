@@ -972,6 +972,12 @@ static int l_clip_grad_norm (lua_State *L) {
   return 1;
 }
 
+/* core.orthograd(model, renorm): project the gradients (see ln_orthograd) */
+static int l_orthograd (lua_State *L) {
+  lua_pushnumber(L, ln_orthograd(checkmodel(L, 1)->m, lua_toboolean(L, 2)));
+  return 1;
+}
+
 /* }====== */
 
 /* {====== Files and configuration ====== */
@@ -1102,7 +1108,7 @@ static const luaL_Reg core_funcs[] = {
   {"new", l_new}, {"from_table", l_from_table}, {"random", l_random},
   {"eager", l_eager}, {"ops", l_ops}, {"op_info", l_op_info},
   {"graph", l_graph}, {"compile", l_compile}, {"load", l_load},
-  {"optim", l_optim}, {"clip_grad_norm", l_clip_grad_norm},
+  {"optim", l_optim}, {"clip_grad_norm", l_clip_grad_norm}, {"orthograd", l_orthograd},
   {"idx_load", l_idx_load}, {"npy_load", l_npy_load}, {"npy_save", l_npy_save},
   {"png_load", l_png_load}, {"png_save", l_png_save},
   {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"wall", l_wall}, {"isatty", l_isatty}, {NULL, NULL}

@@ -212,3 +212,49 @@ int ln_optim_step (ln_optim *o, double *gnorm) {
   o->t++;
   return LN_OK;
 }
+
+/*
+** ⊥Grad (Prieto, Barsbey, Mediano, Birdal 2025, "Grokking at the Edge of
+** Numerical Stability", arXiv:2501.04697, section 5): per parameter tensor
+** w with gradient g, g <- g - (g.w / w.w) w, removing the component along
+** w (the naive loss minimisation direction that only scales the logits)
+** before the optimizer's update. 'renorm' then rescales g to its norm
+** before the projection, as the authors' orthograd.py does (the paper's
+** equation has no rescaling). Tensors with w.w = 0 are left alone. Dots
+** in double, in element order: reproducible.
+*/
+double ln_orthograd (ln_model *m, int renorm) {
+  ln_graph *g = ln_model_graph(m);
+  int k, n = ln_model_params(m, NULL, 0), *ids;
+  double worst = 0;
+  if (n <= 0 || (ids = malloc((size_t)n * sizeof(int))) == NULL) return 0;
+  ln_model_params(m, ids, n);
+  for (k = 0; k < n; k++) {
+    ln_node *p = ln_graph_node(g, ids[k]);
+    const float *w;
+    float *gr, a;
+    size_t i, len;
+    double ww = 0, gw = 0, gg = 0, go = 0;
+    if (p == NULL || p->grad == NULL || p->store == NULL) continue;
+    w = p->store->data;
+    gr = p->grad->data;
+    len = p->store->n;
+    for (i = 0; i < len; i++) {
+      ww += (double)w[i] * w[i];
+      gw += (double)gr[i] * w[i];
+      gg += (double)gr[i] * gr[i];
+    }
+    if (!(ww > 0)) continue;
+    if (gg > 0 && fabs(gw) / sqrt(ww * gg) > worst) worst = fabs(gw) / sqrt(ww * gg);
+    a = (float)(gw / ww);
+    for (i = 0; i < len; i++) gr[i] -= a * w[i];
+    if (!renorm) continue;
+    for (i = 0; i < len; i++) go += (double)gr[i] * gr[i];
+    if (go > 0) {
+      float s = (float)sqrt(gg / go);
+      for (i = 0; i < len; i++) gr[i] *= s;
+    }
+  }
+  free(ids);
+  return worst;
+}

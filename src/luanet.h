@@ -317,6 +317,11 @@ ln_tensor *ln_optim_state (ln_optim *o, int param_k, int s);
 void ln_optim_set_steps (ln_optim *o, long t);
 /* global L2 norm of the gradients of params; scales them to 'max' if above */
 double ln_clip_grad_norm (ln_model *m, double max);
+/* ⊥Grad: project each parameter's gradient orthogonal to the parameter,
+** g <- g - (g.w / w.w) w ('renorm': then back to the norm g had); call
+** after backward, before ln_optim_step. Returns the largest |cos(g, w)|
+** seen before the projection. */
+double ln_orthograd (ln_model *m, int renorm);
 
 /* }====== */
 

@@ -26,7 +26,13 @@ end
 local function make (kind)
   return function (model, opts)
     local m = model_of(model, kind)
-    return M.wrap(core.optim(m.core, kind, opts or {}), m)
+    local conf, ortho = {}, nil
+    for k, v in pairs(opts or {}) do
+      if k == "orthograd" then ortho = v else conf[k] = v end
+    end
+    local o = M.wrap(core.optim(m.core, kind, conf), m)
+    if ortho then M.orthograd(o, type(ortho) == "table" and ortho or nil) end
+    return o
   end
 end
 
@@ -41,7 +47,10 @@ M.rmsprop = make("rmsprop")
 
 -- one update from the model's current gradients; returns the global
 -- gradient norm (before clipping)
-function Optim:step () return self.core:step() end
+function Optim:step ()
+  if self.ortho then self.ortho.cos = core.orthograd(self.model.core, self.ortho.renorm) end
+  return self.core:step()
+end
 function Optim:set (t) self.core:set(t); return self end
 function Optim:get (k) return self.core:get(k) end
 function Optim:steps () return self.core:steps() end
@@ -55,6 +64,24 @@ Optim.__tostring = function (o) return tostring(o.core) end
 function M.clip_grad_norm (model, max)
   return core.clip_grad_norm(model_of(model, "clip_grad_norm").core, max)
 end
+
+-- {====== ⊥Grad ======
+
+-- ln.optim.orthograd(opt, {renorm = false}): before each update of 'opt',
+-- project every parameter's gradient orthogonal to the parameter,
+-- g <- g - (g.w / w.w) w (Prieto et al. 2025, "Grokking at the Edge of
+-- Numerical Stability", arXiv:2501.04697): the component along w only
+-- scales the logits (naive loss minimisation). renorm = true rescales the
+-- projected gradient to the original norm, as the authors' code does.
+-- Also as an option: ln.optim.adamw(model, {lr = 1e-3, orthograd = true}).
+-- opt.ortho.cos holds the largest |cos(g, w)| of the last step.
+function M.orthograd (opt, o)
+  if getmetatable(opt) ~= Optim then error("orthograd: first argument must be an optimizer", 2) end
+  opt.ortho = {renorm = o and o.renorm or false, cos = 0}
+  return opt
+end
+
+-- }======
 
 -- {====== Schedules: each has :step() (call once per iteration or epoch)
 -- and :lr(t) (the rate at step t, 0-based) ======
