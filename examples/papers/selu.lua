@@ -33,10 +33,11 @@ PNG of the per-layer statistics and one of the training curves.]], {
 })
 
 local NETS = {
-  selu = {label = "SELU+lecun+alpha_dropout", act = "selu", init = "lecun_normal",
-          bias_init = "zeros", dropout = true},
-  relu = {label = "ReLU, default init", act = "relu", init = "torch_default"},
-  relu_he = {label = "ReLU, He init", act = "relu", init = "kaiming_normal"},
+  selu = {label = "SELU+lecun+alpha_dropout", short = "SELU", act = "selu",
+          init = "lecun_normal", bias_init = "zeros", dropout = true},
+  relu = {label = "ReLU, default init", short = "ReLU default", act = "relu",
+          init = "torch_default"},
+  relu_he = {label = "ReLU, He init", short = "ReLU He", act = "relu", init = "kaiming_normal"},
 }
 local order = {}
 for name in opt.nets:gmatch("[^,%s]+") do
@@ -80,12 +81,13 @@ local function build (spec)
 end
 
 -- per-layer mean and variance over the first opt.stats training images
--- (eval mode: no dropout), accumulated in double over batches
-local function layer_stats (model)
+-- (eval mode: no dropout; training mode: alpha_dropout active),
+-- accumulated in double over batches
+local function layer_stats (model, training)
   local s1, s2, n = {}, {}, 0
   for l = 1, opt.depth do s1[l], s2[l] = 0, 0 end
   for xb, yb in train:head(opt.stats):batches(opt.batch, {shuffle = false}) do
-    local out = model:forward({x = xb, y = yb}, false)
+    local out = model:forward({x = xb, y = yb}, training or false)
     local cnt = #yb * opt.width
     for l = 1, opt.depth do
       local t = out[string.format("h%03d", l)]
@@ -111,11 +113,14 @@ for _, name in ipairs(order) do
   ln.seed(opt.seed)
   local model = build(spec)
   local mean, var = layer_stats(model)
+  local tmean, tvar
+  if spec.dropout and opt.dropout > 0 then tmean, tvar = layer_stats(model, true) end
   local adam = ln.optim.adam(model, {lr = opt.lr})
   local t0 = ln.train.wall()
   local hist = ln.train.fit{model = model, optim = adam, train = train, test = test,
     epochs = opt.epochs, batch = opt.batch}
-  results[name] = {mean = mean, var = var, hist = hist, secs = ln.train.wall() - t0,
+  results[name] = {mean = mean, var = var, tmean = tmean, tvar = tvar, hist = hist,
+                   secs = ln.train.wall() - t0,
                    acc = hist.test_acc[#hist.test_acc]}
 end
 
@@ -123,20 +128,26 @@ end
 print(string.format("\nper-layer activation statistics at initialisation (%d training images, eval mode)",
   math.min(opt.stats, #train)))
 local head = {"layer"}
+local function cell (m, v)
+  return string.format("%+8.4f %8.4f%s", m, v, in_bounds(m, v) and "  " or " *")
+end
 for _, name in ipairs(order) do
-  head[#head + 1] = string.format("%26s", NETS[name].label .. " mean / var")
+  head[#head + 1] = string.format("%-21s", NETS[name].short .. " mean, var")
+  if results[name].tmean then
+    head[#head + 1] = string.format("%-21s", NETS[name].short .. " (training mode)")
+  end
 end
 print(table.concat(head, "  "))
 for l = 1, opt.depth do
   local row = {string.format("%5d", l)}
   for _, name in ipairs(order) do
     local r = results[name]
-    row[#row + 1] = string.format("%26s", string.format("%+8.4f / %8.4f%s", r.mean[l], r.var[l],
-      in_bounds(r.mean[l], r.var[l]) and "  " or " *"))
+    row[#row + 1] = cell(r.mean[l], r.var[l])
+    if r.tmean then row[#row + 1] = cell(r.tmean[l], r.tvar[l]) end
   end
   print(table.concat(row, "  "))
 end
-print("(* outside mean +-0.1, variance 0.8-1.2)")
+print("(* outside mean +-0.1, variance 0.8-1.2; training mode: alpha_dropout active)")
 
 print(string.format("\n%-26s %12s %17s %10s %10s %8s", "net", "max |mean|", "variance range",
   "in bounds", "test acc", "seconds"))
@@ -156,6 +167,12 @@ if results.selu then
   local s = results.selu
   print(string.format("\nclaim: SELU keeps every layer within mean +-0.1, variance 0.8-1.2: %s (%d/%d)",
     s.ok == opt.depth and "yes" or "NO", s.ok, opt.depth))
+  if s.tmean then
+    local tok = 0
+    for l = 1, opt.depth do if in_bounds(s.tmean[l], s.tvar[l]) then tok = tok + 1 end end
+    print(string.format("       with alpha_dropout p = %g active: %s (%d/%d)", opt.dropout,
+      tok == opt.depth and "yes" or "NO", tok, opt.depth))
+  end
   for _, name in ipairs{"relu", "relu_he"} do
     local r = results[name]
     if r then
