@@ -22,8 +22,8 @@
 /* sums over fixed blocks, so results do not depend on the thread count */
 #define SUM_BLOCK 4096
 
-/* SELU's constants (Klambauer et al. 2017, arXiv:1706.02515, eq. 2 and
-** the paper's derivation for the fixed point mean 0, variance 1) */
+/* SELU's constants, those of the fixed point mean 0, variance 1
+** (Klambauer et al. 2017, arXiv:1706.02515; OPS.md) */
 #define SELU_LAMBDA 1.0507009873554804934193349852946
 #define SELU_ALPHA  1.6732632423543772848170429916717
 
@@ -60,7 +60,7 @@ static inline float gelu_erf_d (float v) {
 }
 
 /*
-** gelu, tanh form (Hendrycks & Gimpel 2016, arXiv:1606.08415, sec. 2):
+** gelu, tanh form (Hendrycks & Gimpel 2016, arXiv:1606.08415):
 ** 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3). Since
 ** 1 + tanh(u) = 2 sigmoid(2u), y = x sigmoid(2u): no cancellation for
 ** large negative x.
@@ -194,10 +194,10 @@ static int alpha_dropout_shape (ln_node *n) {
 ACT(leaky_relu, v > 0.0f ? v : a0 * v, v > 0.0f ? 1.0f : a0)
 ACT(relu6, fminf(fmaxf(v, 0.0f), 6.0f), (v > 0.0f && v < 6.0f) ? 1.0f : 0.0f)
 ACT(hardtanh, fminf(fmaxf(v, a0), a1), (v > a0 && v < a1) ? 1.0f : 0.0f)
-/* Clevert et al. 2015 (arXiv:1511.07289) eq. 15: alpha (e^x - 1) for
+/* Clevert et al. 2015 (arXiv:1511.07289): alpha (e^x - 1) for
 ** x <= 0, derivative alpha e^x there (= y + alpha) */
 ACT(elu, v > 0.0f ? v : a0 * expm1f(v), v > 0.0f ? 1.0f : a0 * expf(v))
-/* Barron 2017 (arXiv:1704.07483) eq. 1: alpha (e^(x/alpha) - 1) for
+/* Barron 2017 (arXiv:1704.07483): alpha (e^(x/alpha) - 1) for
 ** x <= 0, derivative e^(x/alpha) */
 ACT(celu, v > 0.0f ? v : a0 * expm1f(v / a0), v > 0.0f ? 1.0f : expf(v / a0))
 ACT(selu, v > 0.0f ? LAM * v : LAM_ALPHA * expm1f(v),
@@ -369,7 +369,7 @@ static void chan_scratch (const ln_node *n, size_t *saved, size_t *work) {
     } \
   }
 
-/* He et al. 2015 (arXiv:1502.01852) eq. 1 and 4: y = x (x > 0), w x
+/* He et al. 2015 (arXiv:1502.01852): y = x (x > 0), w x
 ** otherwise; dy/dw = x where x <= 0 */
 CHAN(prelu, v > 0.0f ? v : w * v, v > 0.0f ? 1.0f : w, v > 0.0f ? 0.0f : v)
 /* Ramachandran et al. 2017 (arXiv:1710.05941): y = x sigmoid(beta x);
