@@ -45,6 +45,16 @@ describe("luanet.data", function ()
     assert.are.same(a, b)
     assert.are_not.same({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, a)
   end)
+  it("keeps the order with shuffle = false, drawing no random numbers", function ()
+    local ds = ln.data.dataset(ln.arange(1.0, 10):clone{10, 1}, ln.arange(0, 9))
+    ln.seed(4)
+    local want = ln.rand(1):get(1)
+    ln.seed(4)
+    local got = {}
+    for _, yb in ds:batches(4, {shuffle = false}) do for i = 1, #yb do got[#got + 1] = yb:get(i) end end
+    assert.are.same({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got)
+    assert.are.equal(want, ln.rand(1):get(1))
+  end)
 end)
 
 describe("luanet.train", function ()

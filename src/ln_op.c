@@ -20,6 +20,7 @@ static const ln_opdesc *const families[] = {
   ln_ops_norm,
   ln_ops_actlearn,
   ln_ops_loss,
+  ln_ops_act,
   NULL
 };
 

@@ -83,7 +83,9 @@ function Dataset:batches (size, opt)
     error("batches: size must be a positive integer, got " .. tostring(size), 2)
   end
   local n = #self
-  local order = opt.shuffle == false and nil or permutation(n, engine_rng)
+  -- (not 'shuffle == false and nil or ...': that always shuffles)
+  local order
+  if opt.shuffle ~= false then order = permutation(n, engine_rng) end
   local count = opt.drop_last and (n // size) or ((n + size - 1) // size)
   local b = 0
   return function ()

@@ -29,6 +29,9 @@ local positional = {
   max_pool2d = {"kernel", "stride", "padding"},
   avg_pool2d = {"kernel", "stride", "padding"},
   slice = {"axis", "start", "stop", "step"},
+  -- activations (src/ops/act.c)
+  leaky_relu = {"a"}, hardtanh = {"lo", "hi"}, elu = {"alpha"}, celu = {"alpha"},
+  alpha_dropout = {"p"}, gelu = {"approximate"}, softplus = {"beta", "threshold"},
 }
 
 local function to0 (v)

@@ -33,7 +33,8 @@ M.Linear = function (n_in, n_out, opt)
   positive_int(n_out, "Linear: n_out")
   if type(opt) ~= "table" then opt = {bias = opt} end
   return setmetatable({n_in = n_in, n_out = n_out, bias = opt.bias ~= false,
-                       init = opt.init or "torch_default", name = opt.name}, Linear)
+                       init = opt.init or "torch_default", bias_init = opt.bias_init,
+                       name = opt.name}, Linear)
 end
 function Linear:build (x)
   check_node(x, "Linear")
@@ -46,8 +47,13 @@ function Linear:build (x)
   end
   self.weight = g:param(name .. ".weight", {self.n_out, self.n_in}, self.init)
   if self.bias then
-    -- PyTorch: bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-    self.bias_node = g:param(name .. ".bias", {self.n_out}, "uniform", 1 / math.sqrt(self.n_in))
+    -- PyTorch: bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)); or opt.bias_init
+    -- (e.g. "zeros", as self-normalizing nets with lecun_normal weights)
+    if self.bias_init then
+      self.bias_node = g:param(name .. ".bias", {self.n_out}, self.bias_init)
+    else
+      self.bias_node = g:param(name .. ".bias", {self.n_out}, "uniform", 1 / math.sqrt(self.n_in))
+    end
     return g:op("linear", x, self.weight, self.bias_node)
   end
   return g:op("linear", x, self.weight)
@@ -766,7 +772,79 @@ function JointLabel:single (logits)
   local B = s[1] // self.m
   return logits:clone{B, self.m, self.n_classes, self.m}:slice(2, 1, 1):slice(4, 1, 1):clone{B, self.n_classes}
 end
+-- }======
 
+-- {====== Activations (src/ops/act.c) ======
+-- The parameter-free ones are also node methods (h:gelu{approximate =
+-- "tanh"}, h:leaky_relu(0.2)); here as layers with PyTorch's names and
+-- defaults, for Sequential.
+local function act_layer (name, op, fields)
+  local c = simple(name, op, fields)
+  return function (...)
+    local l, args = {}, {...}
+    for i, f in ipairs(fields or {}) do l[f] = args[i] end
+    return setmetatable(l, c)
+  end
+end
+M.LeakyReLU = act_layer("LeakyReLU", "leaky_relu", {"a"})
+M.ReLU6 = act_layer("ReLU6", "relu6")
+M.Hardtanh = act_layer("Hardtanh", "hardtanh", {"lo", "hi"})
+M.ELU = act_layer("ELU", "elu", {"alpha"})
+M.CELU = act_layer("CELU", "celu", {"alpha"})
+M.SELU = act_layer("SELU", "selu")
+M.GELU = act_layer("GELU", "gelu", {"approximate"})
+M.SiLU = act_layer("SiLU", "silu")
+M.Mish = act_layer("Mish", "mish")
+M.Softplus = act_layer("Softplus", "softplus", {"beta", "threshold"})
+M.LogSigmoid = act_layer("LogSigmoid", "logsigmoid")
+M.Softsign = act_layer("Softsign", "softsign")
+M.SquaredReLU = act_layer("SquaredReLU", "squared_relu")
+local alpha_dropout = act_layer("AlphaDropout", "alpha_dropout", {"p"})
+M.AlphaDropout = function (p)
+  p = p or 0.5
+  if type(p) ~= "number" or p < 0 or p >= 1 then
+    error("AlphaDropout: p must be in [0, 1), got " .. tostring(p), 2)
+  end
+  return alpha_dropout(p)
+end
+
+-- a layer whose op takes one learnable parameter of 'channels' elements
+-- (1: shared) after the input: prelu's slopes, swish's beta
+local function channel_param_layer (cname, op, prefix, pname, default)
+  local c = class(cname)
+  local make = function (channels, init)
+    local opt = type(channels) == "table" and channels or {channels = channels, init = init}
+    local n = opt.channels or 1
+    positive_int(n, cname .. ": channels")
+    local v = opt.init or default
+    if type(v) ~= "number" then error(cname .. ": init must be a number, got " .. type(v), 3) end
+    return setmetatable({channels = n, init = v, name = opt.name}, c)
+  end
+  function c:build (x)
+    check_node(x, cname)
+    local g = x.graph
+    local info = x:info()
+    local shape = info.shape
+    if self.channels > 1 and (#shape < 2 or shape[2] ~= self.channels) then
+      local s = table.concat(shape, "x")
+      if info.batched then s = "B" .. s:gsub("^%d+", "") end
+      error(string.format("%s(%d): input %s has no dim 2 of %d channels", cname, self.channels,
+        s, self.channels), 2)
+    end
+    local name = self.name or g:unique(prefix)
+    self[pname] = g:param(name .. "." .. pname, {self.channels}, "const", self.init)
+    return g:op(op, x, self[pname])
+  end
+  function c:n_params () return self.channels end
+  c.__tostring = function (l)
+    return string.format("%s(%d, init %g)", cname, l.channels, l.init)
+  end
+  return make
+end
+-- PReLU(channels = 1, init = 0.25): y = x if x > 0 else w_c x, w learnable
+M.PReLU = channel_param_layer("PReLU", "prelu", "prelu", "weight", 0.25)
+-- Swish(channels = 1, init = 1): y = x sigmoid(beta_c x), beta learnable
+M.Swish = channel_param_layer("Swish", "swish", "swish", "beta", 1)
 -- }======
 
 return M

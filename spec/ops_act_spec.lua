@@ -1,0 +1,451 @@
+-- The activation family (src/ops/act.c): values and gradients against
+-- PyTorch (fixtures from spec/support/make_act_ref.py, computed in float64)
+-- and against closed forms derived by hand, extreme inputs, alpha_dropout's
+-- statistics, SELU's self-normalization at initialisation, the layers of
+-- luanet.nn, and error messages.
+local ln = require "luanet"
+local nn = ln.nn
+
+local LAMBDA, ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+
+-- {====== helpers ======
+
+-- log1p and expm1 in double without cancellation (Lua has neither)
+local function log1p (u)
+  local w = 1 + u
+  if w == 1 then return u end
+  return math.log(w) * u / (w - 1)
+end
+local function expm1 (x)
+  local u = math.exp(x)
+  if u == 1 then return x end
+  if u - 1 == -1 then return -1 end
+  return (u - 1) * x / math.log(u)
+end
+local function sig (z)
+  if z >= 0 then return 1 / (1 + math.exp(-z)) end
+  local e = math.exp(z)
+  return e / (1 + e)
+end
+local function softplus (z) return math.max(z, 0) + log1p(math.exp(-math.abs(z))) end
+
+-- |got - want| <= rtol |want| + atol, elementwise over tensors or numbers
+local function close (got, want, rtol, atol, what)
+  local n = type(want) == "number" and 1 or want:numel()
+  for k = 1, n do
+    local a = type(got) == "number" and got or got:flat(k)
+    local b = type(want) == "number" and want or want:flat(k)
+    if not (math.abs(a - b) <= rtol * math.abs(b) + (atol or 0)) then
+      error(string.format("%s: element %d is %.9g, want %.9g", what or "value", k, a, b), 2)
+    end
+  end
+end
+
+-- run 'op' on x (and parameter w) through a compiled graph: y and the
+-- gradients of L = sum(gy * y) for x and w
+local function through_graph (op, x, w, gy, attrs, training)
+  local g = ln.graph()
+  local xn = g:param("x", x:shape(), "zeros")
+  local args = {xn}
+  if w then args[2] = g:param("w", w:shape(), "zeros") end
+  args[#args + 1] = attrs or {}
+  local y = g:op(op, table.unpack(args))
+  local loss = (y * g:const(gy)):sum()
+  local m = g:compile{loss = loss, outputs = {y = y}, batch = x:shape()[1]}
+  m:param("x"):copy(x)
+  if w then m:param("w"):copy(w) end
+  local out = m:forward({}, training or false)
+  m:backward()
+  return out.y:clone(), m:grad("x"):clone(), w and m:grad("w"):clone()
+end
+
+-- }======
+
+describe("activation ops", function ()
+
+  describe("against PyTorch 1.13 (float64 references)", function ()
+    local dir = "spec/fixtures/act/"
+    local x, gy = ln.npy_load(dir .. "x.npy"), ln.npy_load(dir .. "gy.npy")
+    -- fixture name -> op and attributes (see make_act_ref.py)
+    local cases = {
+      {"leaky_relu", "leaky_relu"}, {"leaky_relu_a0.2", "leaky_relu", {a = 0.2}},
+      {"prelu", "prelu"}, {"prelu_shared", "prelu"}, {"relu6", "relu6"},
+      {"hardtanh", "hardtanh"}, {"hardtanh_-2_3", "hardtanh", {lo = -2, hi = 3}},
+      {"elu", "elu"}, {"elu_alpha0.5", "elu", {alpha = 0.5}}, {"celu", "celu"},
+      {"celu_alpha2", "celu", {alpha = 2}}, {"selu", "selu"}, {"gelu", "gelu"},
+      {"gelu_tanh", "gelu", {approximate = "tanh"}}, {"silu", "silu"},
+      {"swish", "swish"}, {"swish_shared", "swish"}, {"mish", "mish"},
+      {"softplus", "softplus"}, {"softplus_b2_t5", "softplus", {beta = 2, threshold = 5}},
+      {"logsigmoid", "logsigmoid"}, {"softsign", "softsign"}, {"squared_relu", "squared_relu"},
+    }
+    for _, c in ipairs(cases) do
+      local name, op, attrs = c[1], c[2], c[3]
+      it(name .. ": forward within 1e-5, gradients within 1e-4 (relative)", function ()
+        local wpath = dir .. "w_" .. name .. ".npy"
+        local f = io.open(wpath, "rb")
+        local w
+        if f then f:close(); w = ln.npy_load(wpath) end
+        local y, gx, gw = through_graph(op, x, w, gy, attrs)
+        -- atol: PyTorch's own formulas lose everything below ~1e-15 in the
+        -- far left tail of gelu (1 + erf, 1 + tanh cancel in float64)
+        close(y, ln.npy_load(dir .. "y_" .. name .. ".npy"), 1e-5, 1e-7, name .. " y")
+        close(gx, ln.npy_load(dir .. "gx_" .. name .. ".npy"), 1e-4, 1e-6, name .. " dx")
+        if w then close(gw, ln.npy_load(dir .. "gw_" .. name .. ".npy"), 1e-4, 1e-5, name .. " dw") end
+        -- the eager tensor method runs the same kernel
+        local ey = w and x:eval(op, w, attrs or {}) or x:eval(op, attrs or {})
+        close(ey, y, 0, 0, name .. " eager")
+      end)
+    end
+  end)
+
+  describe("values derived by hand", function ()
+    -- {op, attrs, x, y, dy/dx}
+    local phi1, Phi1 = math.exp(-0.5) / math.sqrt(2 * math.pi), 0.8413447460685429
+    local u = math.sqrt(2 / math.pi) * (1 + 0.044715)
+    local th = (math.exp(2 * u) - 1) / (math.exp(2 * u) + 1)
+    local cases = {
+      {"leaky_relu", nil, -2, -0.02, 0.01}, {"leaky_relu", {a = 0.2}, 3, 3, 1},
+      {"leaky_relu", nil, 0, 0, 0.01},
+      {"relu6", nil, 7, 6, 0}, {"relu6", nil, 2.5, 2.5, 1}, {"relu6", nil, -1, 0, 0},
+      {"hardtanh", nil, -3, -1, 0}, {"hardtanh", {lo = -2, hi = 0.5}, -1.5, -1.5, 1},
+      {"elu", nil, -1, math.exp(-1) - 1, math.exp(-1)},
+      {"elu", {alpha = 0.5}, -2, 0.5 * (math.exp(-2) - 1), 0.5 * math.exp(-2)},
+      {"elu", nil, 2, 2, 1},
+      {"celu", {alpha = 2}, -1, 2 * (math.exp(-0.5) - 1), math.exp(-0.5)},
+      {"selu", nil, 1, LAMBDA, LAMBDA},
+      {"selu", nil, -1, LAMBDA * ALPHA * (math.exp(-1) - 1), LAMBDA * ALPHA * math.exp(-1)},
+      {"gelu", nil, 1, Phi1, Phi1 + phi1},
+      {"gelu", nil, -1, -(1 - Phi1), (1 - Phi1) - phi1},
+      {"gelu", {approximate = "tanh"}, 1, 0.5 * (1 + th),
+        0.5 * (1 + th) + 0.5 * (1 - th * th) * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715)},
+      {"silu", nil, 1, sig(1), sig(1) * (1 + 1 - sig(1))},
+      {"mish", nil, 1, math.tanh(math.log(1 + math.exp(1))),
+        math.tanh(math.log(1 + math.exp(1))) + (1 - math.tanh(math.log(1 + math.exp(1))) ^ 2) * sig(1)},
+      {"softplus", nil, 0, math.log(2), 0.5},
+      {"softplus", {beta = 2}, 1, math.log(1 + math.exp(2)) / 2, sig(2)},
+      {"softplus", {beta = 2, threshold = 1}, 0.6, 0.6, 1},
+      {"logsigmoid", nil, 0, -math.log(2), 0.5},
+      {"softsign", nil, 3, 0.75, 1 / 16}, {"softsign", nil, -1, -0.5, 0.25},
+      {"squared_relu", nil, 3, 9, 6}, {"squared_relu", nil, -3, 0, 0},
+    }
+    for _, c in ipairs(cases) do
+      local op, attrs, xv, want, dwant = table.unpack(c)
+      it(string.format("%s(%g%s) = %.6g, slope %.6g", op, xv,
+          attrs and (", " .. next(attrs) .. "=" .. tostring(attrs[next(attrs)])) or "", want, dwant), function ()
+        local y, gx = through_graph(op, ln.tensor{xv}, nil, ln.tensor{1}, attrs)
+        close(y, want, 1e-6, 1e-7, op)
+        close(gx, dwant, 1e-5, 1e-7, op .. " slope")
+      end)
+    end
+
+    it("prelu: per-channel slopes along dim 2, dw sums x over the rest", function ()
+      local x = ln.tensor{{{-1, 2}, {3, -4}}, {{-0.5, 1}, {-2, -2}}}     -- 2 x 2 x 2
+      local w = ln.tensor{0.5, 0.25}
+      local y, gx, gw = through_graph("prelu", x, w, ln.ones{2, 2, 2})
+      close(y, ln.tensor{{{-0.5, 2}, {3, -1}}, {{-0.25, 1}, {-0.5, -0.5}}}, 0, 0, "prelu")
+      close(gx, ln.tensor{{{0.5, 1}, {1, 0.25}}, {{0.5, 1}, {0.25, 0.25}}}, 0, 0, "prelu dx")
+      close(gw, ln.tensor{-1.5, -8}, 0, 0, "prelu dw")    -- channel 1: -1 - 0.5; channel 2: -4 - 2 - 2
+    end)
+
+    it("swish: x sigmoid(beta x) with beta per channel; dbeta = x^2 s (1 - s)", function ()
+      local x = ln.tensor{{2, -1}, {0.5, 3}}
+      local y, gx, gb = through_graph("swish", x, ln.tensor{0.5, -2}, ln.ones{2, 2})
+      local function s (z) return sig(z) end
+      close(y, ln.tensor{{2 * s(1), -s(2)}, {0.5 * s(0.25), 3 * s(-6)}}, 1e-6, 0, "swish")
+      close(gx, ln.tensor{{s(1) + 1 * s(1) * (1 - s(1)), s(2) + 2 * s(2) * (1 - s(2))},
+                          {s(0.25) + 0.25 * s(0.25) * (1 - s(0.25)), s(-6) - 6 * s(-6) * (1 - s(-6))}},
+            1e-5, 0, "swish dx")
+      close(gb, ln.tensor{4 * s(1) * (1 - s(1)) + 0.25 * s(0.25) * (1 - s(0.25)),
+                          s(2) * (1 - s(2)) + 9 * s(-6) * (1 - s(-6))}, 1e-5, 0, "swish dbeta")
+    end)
+
+    it("silu is swish with beta = 1; logsigmoid is -softplus(-x)", function ()
+      local x = ln.tensor{-3, -0.5, 0.7, 4}
+      close(x:silu(), x:swish(ln.tensor{1}), 1e-6, 0, "silu")
+      close(x:logsigmoid(), -((-x):softplus()), 1e-6, 0, "logsigmoid")
+    end)
+  end)
+
+  describe("extreme inputs (+-80, +-1e4): finite and right, forward and backward", function ()
+    local xs = {-1e4, -80, 80, 1e4}
+    local ref = {
+      leaky_relu = function (x) return x > 0 and x or 0.01 * x, x > 0 and 1 or 0.01 end,
+      relu6 = function (x) return math.min(math.max(x, 0), 6), 0 end,
+      hardtanh = function (x) return math.min(math.max(x, -1), 1), 0 end,
+      elu = function (x) return x > 0 and x or expm1(x), x > 0 and 1 or math.exp(x) end,
+      celu = function (x) return x > 0 and x or expm1(x), x > 0 and 1 or math.exp(x) end,
+      selu = function (x)
+        return LAMBDA * (x > 0 and x or ALPHA * expm1(x)), LAMBDA * (x > 0 and 1 or ALPHA * math.exp(x))
+      end,
+      gelu = function (x) return x > 0 and x or 0, x > 0 and 1 or 0 end,   -- Phi(-80) < 1e-1000
+      silu = function (x) return x * sig(x), sig(x) * (1 + x * sig(-x)) end,
+      mish = function (x)
+        local t = math.tanh(softplus(x))
+        return x * t, t + x * (1 - t * t) * sig(x)
+      end,
+      softplus = function (x) return x > 20 and x or softplus(x), x > 20 and 1 or sig(x) end,
+      logsigmoid = function (x) return -softplus(-x), sig(-x) end,
+      softsign = function (x) return x / (1 + math.abs(x)), 1 / (1 + math.abs(x)) ^ 2 end,
+      squared_relu = function (x) return x > 0 and x * x or 0, x > 0 and 2 * x or 0 end,
+    }
+    local names = {}
+    for op in pairs(ref) do names[#names + 1] = op end
+    table.sort(names)
+    for _, op in ipairs(names) do
+      it(op, function ()
+        local y, gx = through_graph(op, ln.tensor(xs), nil, ln.ones{4})
+        for k, xv in ipairs(xs) do
+          local want, dwant = ref[op](xv)
+          local a, d = y:flat(k), gx:flat(k)
+          assert.is_true(a == a and math.abs(a) < math.huge and d == d and math.abs(d) < math.huge,
+            string.format("%s(%g) = %g, slope %g: not finite", op, xv, a, d))
+          close(a, want, 1e-5, 1e-37, string.format("%s(%g)", op, xv))
+          close(d, dwant, 1e-5, 1e-37, string.format("%s'(%g)", op, xv))
+        end
+      end)
+    end
+    it("gelu (tanh), swish and prelu", function ()
+      local y, gx = through_graph("gelu", ln.tensor(xs), nil, ln.ones{4}, {approximate = "tanh"})
+      close(y, ln.tensor{0, 0, 80, 1e4}, 0, 1e-37, "gelu tanh")
+      close(gx, ln.tensor{0, 0, 1, 1}, 0, 1e-37, "gelu tanh slope")
+      local w
+      y, gx, w = through_graph("swish", ln.tensor(xs), ln.tensor{1}, ln.ones{4})
+      close(y, ln.tensor{0, -80 * sig(-80), 80, 1e4}, 1e-5, 1e-37, "swish")
+      close(gx, ln.tensor{0, sig(-80) * (1 - 80 * sig(80)), 1, 1}, 1e-5, 1e-37, "swish slope")
+      close(w, 2 * 6400 * sig(80) * sig(-80), 1e-5, 1e-37, "swish dbeta")
+      y, gx, w = through_graph("prelu", ln.tensor(xs), ln.tensor{0.25}, ln.ones{4})
+      close(y, ln.tensor{-2500, -20, 80, 1e4}, 0, 0, "prelu")
+      close(w, -10080, 0, 0, "prelu dw")
+    end)
+  end)
+
+  describe("alpha_dropout", function ()
+    local function moments (t)
+      return t:mean():item(), t:var():item()
+    end
+
+    it("is the identity at eval", function ()
+      local x = ln.tensor{-2, 0.5, 3}
+      close(x:alpha_dropout(0.3), x, 0, 0, "eval")
+    end)
+
+    for _, p in ipairs{0.05, 0.2, 0.5} do
+      it(string.format("p = %g keeps mean 0 and variance 1 over 400000 samples", p), function ()
+        ln.seed(11)
+        local x = ln.randn(400000)
+        local m0, v0 = moments(x)
+        local y = x:alpha_dropout(p, {training = true})
+        local m, v = moments(y)
+        -- the input's own sampling error plus ~4 standard errors
+        assert.is_true(math.abs(m - m0) < 0.01, string.format("mean %.4f (input %.4f)", m, m0))
+        assert.is_true(math.abs(v - v0) < 0.02, string.format("variance %.4f (input %.4f)", v, v0))
+        -- dropped units take a alpha' + b, kept ones a x + b, a fraction p dropped
+        local q, ap = 1 - p, -LAMBDA * ALPHA
+        local a = (q + ap * ap * q * (1 - q)) ^ -0.5
+        local b = -a * (1 - q) * ap
+        local dropped = 0
+        for k = 1, 2000 do
+          local xv, yv = x:flat(k), y:flat(k)
+          if math.abs(yv - (a * ap + b)) < 1e-6 and math.abs(yv - (a * xv + b)) > 1e-4 then
+            dropped = dropped + 1
+          else
+            close(yv, a * xv + b, 1e-5, 1e-6, "kept unit")
+          end
+        end
+        assert.is_true(math.abs(dropped / 2000 - p) < 4 * math.sqrt(p * q / 2000) + 0.002,
+          string.format("dropped %d of 2000 at p = %g", dropped, p))
+        -- plain dropout does not: its variance grows to 1 / (1 - p)
+        local _, vd = moments(x:dropout(p, {training = true}))
+        assert.is_true(math.abs(vd - v0 / q) < 0.03 and (p < 0.1 or math.abs(vd - 1) > 0.1))
+      end)
+    end
+
+    it("keeps SELU's fixed point: selu(N(0, 1)) has mean 0, var 1 before and after", function ()
+      ln.seed(12)
+      local h = ln.randn(400000):selu()
+      local m, v = moments(h)
+      assert.is_true(math.abs(m) < 0.01 and math.abs(v - 1) < 0.02, string.format("selu: %.4f %.4f", m, v))
+      m, v = moments(h:alpha_dropout(0.1, {training = true}))
+      assert.is_true(math.abs(m) < 0.01 and math.abs(v - 1) < 0.03, string.format("dropout: %.4f %.4f", m, v))
+    end)
+
+    it("backward in training is a times the keep mask", function ()
+      ln.seed(5)
+      local x = ln.randn(200)
+      ln.seed(9)
+      local y, gx = through_graph("alpha_dropout", x, nil, ln.ones{200}, {p = 0.25}, true)
+      local a = (0.75 + (LAMBDA * ALPHA) ^ 2 * 0.75 * 0.25) ^ -0.5
+      local dropped_value = a * (-LAMBDA * ALPHA) + (-a * 0.25 * (-LAMBDA * ALPHA))
+      for k = 1, 200 do
+        local kept = math.abs(y:flat(k) - dropped_value) > 1e-6
+        close(gx:flat(k), kept and a or 0, 1e-6, 0, "dx")
+      end
+    end)
+  end)
+
+  describe("SELU self-normalization at initialisation (32 layers, width 128)", function ()
+    -- per-layer mean and variance of the activations for a batch of 512
+    -- standard normal inputs, at eval (no dropout)
+    local function stats (act, init, bias_init)
+      ln.seed(2017)
+      local g = ln.graph()
+      local x = g:input("x", {"B", 128})
+      local h, outs = x, {}
+      for l = 1, 32 do
+        h = nn.Linear(128, 128, {init = init, bias_init = bias_init})(h)
+        h = h[act](h)
+        if act == "selu" then h = h:alpha_dropout(0.05) end
+        outs["h" .. string.format("%02d", l)] = h
+      end
+      local m = g:compile{outputs = outs, batch = 512}
+      local out = m:forward({x = ln.randn(512, 128)}, false)
+      local means, vars = {}, {}
+      for l = 1, 32 do
+        local t = out["h" .. string.format("%02d", l)]
+        means[l], vars[l] = t:mean():item(), t:var():item()
+      end
+      return means, vars
+    end
+
+    it("SELU + lecun_normal: every layer's mean within +-0.1, variance within 0.8-1.2", function ()
+      local means, vars = stats("selu", "lecun_normal", "zeros")
+      for l = 1, 32 do
+        assert.is_true(math.abs(means[l]) <= 0.1 and vars[l] >= 0.8 and vars[l] <= 1.2,
+          string.format("layer %d: mean %.3f, variance %.3f", l, means[l], vars[l]))
+      end
+    end)
+
+    it("ReLU without normalization does not keep them (default or He init)", function ()
+      local _, vars = stats("relu", "torch_default")
+      assert.is_true(vars[32] < 0.05, "default init: last variance " .. vars[32])
+      local means = stats("relu", "kaiming_normal")
+      local off = 0
+      for l = 1, 32 do if math.abs(means[l]) > 0.1 then off = off + 1 end end
+      assert.is_true(off == 32, off .. " of 32 He-initialised ReLU layers have |mean| > 0.1")
+    end)
+  end)
+
+  describe("reductions of the parameter gradients", function ()
+    it("prelu and swish weight gradients do not depend on the thread count", function ()
+      ln.seed(4)
+      local x, gy = ln.randn(64, 8, 96), ln.randn(64, 8, 96)   -- above LN_PAR_MIN
+      local w = ln.rand(8)
+      local saved = ln.threads()
+      local r = {}
+      for _, n in ipairs{1, 2} do
+        ln.threads(n)
+        local _, gx1, gw1 = through_graph("prelu", x, w, gy)
+        local _, gx2, gw2 = through_graph("swish", x, w, gy)
+        r[n] = {gx1, gw1, gx2, gw2}
+      end
+      ln.threads(saved)
+      for k = 1, 4 do close(r[2][k], r[1][k], 0, 0, "thread-independent") end
+    end)
+  end)
+
+  describe("layers (luanet.nn)", function ()
+    it("PReLU(channels, init) creates its slopes (0.25) and learns them", function ()
+      local g = ln.graph()
+      local x = g:input("x", {"B", 3, 2})
+      local layer = nn.PReLU(3)
+      local y = layer(x)
+      assert.are.equal("PReLU(3, init 0.25)", tostring(layer))
+      local m = g:compile{loss = (y * y):sum(), batch = 2}
+      close(m:param("prelu1.weight"), ln.tensor{0.25, 0.25, 0.25}, 0, 0, "init")
+      local xv = ln.tensor{{{-1, 1}, {2, -2}, {-3, 0.5}}, {{-1, -1}, {1, 1}, {1, -1}}}
+      m:forward({x = xv})
+      m:backward()
+      -- d/dw sum((w x)^2) over x < 0 = 2 w x^2: channel 1: 2 .25 (1 + 1 + 1), ...
+      close(m:grad("prelu1.weight"), ln.tensor{1.5, 2, 5}, 1e-6, 0, "dw")
+      local opt = ln.optim.sgd(m, {lr = 0.1})
+      opt:step()
+      close(m:param("prelu1.weight"), ln.tensor{0.1, 0.05, -0.25}, 1e-6, 0, "after a step")
+    end)
+
+    it("Swish() has one learnable beta (init 1); Swish{channels = C, init = b} one per channel", function ()
+      local g = ln.graph()
+      local x = g:input("x", {"B", 4})
+      local y = nn.Swish{channels = 4, init = 0.5}(nn.Swish()(x))
+      local m = g:compile{outputs = {y = y}, batch = 1}
+      close(m:param("swish1.beta"), ln.tensor{1}, 0, 0, "beta")
+      close(m:param("swish2.beta"), ln.tensor{0.5, 0.5, 0.5, 0.5}, 0, 0, "beta per channel")
+      local xv = ln.tensor{{-1, 0, 1, 2}}
+      close(m:forward({x = xv}).y, xv:silu():swish(ln.full({4}, 0.5)), 1e-6, 0, "value")
+      assert.error_matches(function () nn.PReLU(5)(ln.graph():input("x", {"B", 4})) end,
+        "PReLU(5): input Bx4 has no dim 2 of 5 channels", nil, true)
+    end)
+
+    it("parameter-free layers build their op with PyTorch's argument order", function ()
+      local g = ln.graph()
+      local x = g:input("x", {"B", 3})
+      local net = nn.Sequential(nn.LeakyReLU(0.2), nn.Hardtanh(-2, 2), nn.ELU(0.5), nn.CELU(2),
+        nn.SELU(), nn.AlphaDropout(0.1), nn.GELU("tanh"), nn.SiLU(), nn.Mish(), nn.Softplus(2, 10),
+        nn.LogSigmoid(), nn.Softsign(), nn.SquaredReLU(), nn.ReLU6())
+      local y = net(x)
+      local m = g:compile{outputs = {y = y}, batch = 2}
+      local xv = ln.tensor{{-3, 0.5, 4}, {1, -1, 2}}
+      local want = xv:leaky_relu(0.2):hardtanh(-2, 2):elu(0.5):celu(2):selu():gelu("tanh"):silu()
+        :mish():softplus(2, 10):logsigmoid():softsign():squared_relu():relu6()
+      close(m:forward({x = xv}, false).y, want, 1e-6, 0, "Sequential")
+      assert.are.equal("GELU(approximate=tanh)", tostring(nn.GELU("tanh")))
+      assert.error_matches(function () nn.AlphaDropout(1) end, "AlphaDropout: p must be in [0, 1)", nil, true)
+    end)
+
+    it("a model with prelu, swish, gelu (tanh) and alpha_dropout saves and loads", function ()
+      ln.seed(6)
+      local g = ln.graph()
+      local x = g:input("x", {"B", 3, 4})
+      local h = nn.Swish(3, 0.8)(nn.PReLU(3, 0.1)(x)):gelu{approximate = "tanh"}
+      h = h:alpha_dropout{p = 0.1}:softplus{beta = 2, threshold = 4}:flatten()
+      local m = g:compile{outputs = {y = h}, batch = 2}
+      local xv = ln.randn(2, 3, 4)
+      local want = m:forward({x = xv}, false).y:clone()
+      local path = os.tmpname()
+      m:save(path)
+      local m2 = ln.load(path)
+      os.remove(path)
+      close(m2:forward({x = xv}, false).y, want, 0, 0, "loaded model")
+      close(want, xv:prelu(ln.full({3}, 0.1)):swish(ln.full({3}, 0.8)):gelu("tanh")
+        :softplus(2, 4):clone{2, 12}, 1e-6, 0, "eager")
+    end)
+
+    it("Linear takes init = 'lecun_normal' (std 1/sqrt(fan_in)) and bias_init = 'zeros'", function ()
+      ln.seed(8)
+      local g = ln.graph()
+      local x = g:input("x", {"B", 400})
+      local y = nn.Linear(400, 300, {init = "lecun_normal", bias_init = "zeros"})(x)
+      local m = g:compile{outputs = {y = y}, batch = 1}
+      local w, b = m:param("linear1.weight"), m:param("linear1.bias")
+      assert.is_true(math.abs(w:mean():item()) < 0.002)
+      close(w:var():item(), 1 / 400, 0.02, 0, "weight variance")
+      close(b, ln.zeros{300}, 0, 0, "bias")
+    end)
+  end)
+
+  describe("errors", function ()
+    it("prelu and swish name the weight and input shapes", function ()
+      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros{5}) end,
+        "prelu: weight 5 does not fit input 2x3", nil, true)
+      assert.error_matches(function () return ln.zeros{4}:swish(ln.zeros{4}) end,
+        "swish: weight 4 does not fit input 4", nil, true)
+      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros{3, 1}) end,
+        "prelu: weight 3x1 does not fit input 2x3", nil, true)
+      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros({3}, "int32")) end,
+        "prelu: weight (input 2) must be float32", nil, true)
+    end)
+    it("attributes out of range", function ()
+      assert.error_matches(function () return ln.zeros{2}:hardtanh(1, -1) end,
+        "hardtanh: lo 1 must not exceed hi -1", nil, true)
+      assert.error_matches(function () return ln.zeros{2}:celu(0) end,
+        "celu: alpha 0 must be positive", nil, true)
+      assert.error_matches(function () return ln.zeros{2}:softplus(0) end,
+        "softplus: beta 0 must be positive", nil, true)
+      assert.error_matches(function () return ln.zeros{2}:alpha_dropout(1) end,
+        "alpha_dropout: p 1 must be in [0, 1)", nil, true)
+      assert.error_matches(function () return ln.zeros{2}:gelu("exact") end,
+        "gelu: attribute 'approximate' cannot be 'exact'", nil, true)
+      assert.error_matches(function () return ln.zeros({2}, "int32"):selu() end,
+        "selu: input (input 1) must be float32", nil, true)
+    end)
+  end)
+end)

@@ -1,0 +1,57 @@
+-- The activation reproductions (examples/papers/selu.lua, elu.lua) run end
+-- to end on tiny settings: --help, the printed tables and the PNG plots.
+local function run (cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("a")
+  local ok, _, code = p:close()
+  return out, ok and code == 0
+end
+
+local function tmpdir ()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p " .. d))
+  return d
+end
+
+local function exists (path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+describe("examples/papers (activations)", function ()
+  for _, name in ipairs{"selu", "elu"} do
+    it(name .. ".lua --help prints its options", function ()
+      local out, ok = run("./luanet examples/papers/" .. name .. ".lua --help")
+      assert.is_true(ok, out)
+      assert.is_truthy(out:find("usage: luanet examples/papers/" .. name .. ".lua", 1, true), out)
+      assert.is_truthy(out:find("--full", 1, true), out)
+    end)
+  end
+
+  it("selu.lua prints per-layer statistics, the summary and writes its plots #slow", function ()
+    local d = tmpdir()
+    local out, ok = run("./luanet examples/papers/selu.lua --depth 6 --width 48 --epochs 1 --limit 512"
+      .. " --stats 256 --threads 1 --out " .. d)
+    assert.is_true(ok, out)
+    for _, l in ipairs{"per-layer activation statistics", "SELU (training mode)", "ReLU He mean, var",
+                       "SELU+lecun+alpha_dropout", "ReLU, default init", "in bounds", "claim: SELU"} do
+      assert.is_truthy(out:find(l, 1, true), l .. " missing in:\n" .. out)
+    end
+    assert.is_true(exists(d .. "/selu_layer_stats.png") and exists(d .. "/selu_curves.png"))
+    os.execute("rm -rf " .. d)
+  end)
+
+  it("elu.lua prints the loss table and the loss levels and writes its plot #slow", function ()
+    local d = tmpdir()
+    local out, ok = run("./luanet examples/papers/elu.lua --depth 2 --width 32 --epochs 1 --limit 640"
+      .. " --every 4 --threads 1 --out " .. d)
+    assert.is_true(ok, out)
+    for _, l in ipairs{"training loss (whole training set", "ELU/ReLU", "loss <=", "claim (ELU learns faster)"} do
+      assert.is_truthy(out:find(l, 1, true), l .. " missing in:\n" .. out)
+    end
+    assert.is_true(exists(d .. "/elu_vs_relu.png"))
+    os.execute("rm -rf " .. d)
+  end)
+end)
