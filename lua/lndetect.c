@@ -197,7 +197,40 @@ static int d_batched_soft_nms (lua_State *L) {
   return push_result(L, keep, kept, k);
 }
 
+/* detect.stack({t1, t2, ...}): one tensor K x shape from K tensors of one
+** shape and type (images into a batch) */
+static int d_stack (lua_State *L) {
+  int k, n, dim[LN_MAX_DIMS];
+  ln_tensor *first, *o;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  n = (int)luaL_len(L, 1);
+  luaL_argcheck(L, n >= 1, 1, "stack: needs at least one tensor");
+  lua_geti(L, 1, 1);
+  first = ((LTensor *)luaL_checkudata(L, -1, LN_TENSOR))->t;
+  luaL_argcheck(L, first != NULL && first->ndim < LN_MAX_DIMS, 1, "stack: bad first tensor");
+  dim[0] = n;
+  memcpy(dim + 1, first->dim, sizeof(int) * (size_t)first->ndim);
+  lua_pop(L, 1);
+  o = push_new(L, first->dtype, first->ndim + 1, dim);
+  for (k = 0; k < n; k++) {
+    ln_tensor *t;
+    char a[96], b[96];
+    lua_geti(L, 1, k + 1);
+    t = ((LTensor *)luaL_checkudata(L, -1, LN_TENSOR))->t;
+    if (t == NULL || t->dtype != first->dtype || t->ndim != first->ndim ||
+        memcmp(t->dim, first->dim, sizeof(int) * (size_t)t->ndim) != 0)
+      return luaL_error(L, "stack: tensor %d is %s, tensor 1 is %s", k + 1,
+                        t ? ln_shape_str(t->ndim, t->dim, a, 96) : "freed",
+                        ln_shape_str(first->ndim, first->dim, b, 96));
+    if (t->n) memcpy((char *)o->data + (size_t)k * first->n * 4, t->data, first->n * 4);
+    lua_pop(L, 1);
+  }
+  return 1;
+}
+
 static const luaL_Reg detect_funcs[] = {
+  {"stack", d_stack},
   {"convert", d_convert}, {"check", d_check}, {"area", d_area}, {"iou", d_iou},
   {"nms", d_nms}, {"soft_nms", d_soft_nms}, {"batched_nms", d_batched_nms},
   {"batched_soft_nms", d_batched_soft_nms}, {NULL, NULL}

@@ -153,6 +153,13 @@ function M.convert (boxes, from, to)
   return call(C.convert, tensor_boxes(boxes, "convert", "boxes"), from, to)
 end
 
+-- detect.stack({t1, t2, ...}): one tensor K x shape from K tensors of the
+-- same shape and type (images and targets into one batch)
+function M.stack (list)
+  if type(list) ~= "table" then error("stack: expects a list of tensors, got " .. type(list), 2) end
+  return call(C.stack, list)
+end
+
 -- detect.area(boxes, {pixel, format}): areas, a tensor of N
 function M.area (boxes, opt)
   opt = options("area", opt, BOX_OPTS)
@@ -450,21 +457,21 @@ end
 -- rows = {{"name", result}, ...}, names = {[label] = "name"} (optional)
 function M.report (rows, names)
   names = names or {}
-  local out = {string.format("%-22s %8s %8s %8s %8s %8s", "method", "VOC AP", "VOC07", "COCO AP",
+  local out = {string.format("%-32s %8s %8s %8s %8s %8s", "method", "VOC AP", "VOC07", "COCO AP",
                              "AP50", "AP75")}
   for _, row in ipairs(rows) do
     local r = row[2]
-    out[#out + 1] = string.format("%-22s %8.2f %8.2f %8.2f %8.2f %8.2f", row[1], 100 * r.voc.map,
+    out[#out + 1] = string.format("%-32s %8.2f %8.2f %8.2f %8.2f %8.2f", row[1], 100 * r.voc.map,
       100 * r.voc11.map, 100 * r.coco.map, 100 * r.coco.map50, 100 * r.coco.map75)
   end
   local first = rows[1] and rows[1][2]
   if first then
     out[#out + 1] = ""
-    local head = {string.format("%-22s", "COCO AP per class")}
+    local head = {string.format("%-32s", "COCO AP per class")}
     for _, c in ipairs(first.classes) do head[#head + 1] = string.format("%9s", names[c] or tostring(c)) end
     out[#out + 1] = table.concat(head, " ")
     for _, row in ipairs(rows) do
-      local line = {string.format("%-22s", row[1])}
+      local line = {string.format("%-32s", row[1])}
       for _, c in ipairs(first.classes) do
         local v = row[2].coco.ap[c]
         line[#line + 1] = string.format("%9s", v and string.format("%.2f", 100 * v) or "-")
