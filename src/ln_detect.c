@@ -16,6 +16,9 @@
 ** reference keeps such a box when it overlaps no selected box), so the
 ** output never holds a score below the threshold. IoU is measured in
 ** continuous coordinates unless 'pixel' asks for the reference's "+1".
+** IoU and scores are float32, and thresholds are compared as float32 (as
+** the reference code does), so an IoU equal to the threshold, or a score
+** equal to score_threshold, is at the threshold: not above, not below.
 **
 ** Implementation: the candidates live in structure-of-arrays form; each
 ** round streams over the survivors once, computing IoU with the selected
@@ -237,7 +240,7 @@ static int nms_core (const float *boxes, const float *scores,
                      const int32_t *ids, int n, double thr, int pixel,
                      int max_det, int32_t *keep) {
   boxset b;
-  float one = pixel ? 1.0f : 0.0f;
+  float one = pixel ? 1.0f : 0.0f, fthr = (float)thr;
   int i, m = n, k = 0;
   if (n == 0) return 0;
   if (boxset_alloc(&b, n) != LN_OK) return -1;
@@ -263,7 +266,7 @@ static int nms_core (const float *boxes, const float *scores,
     for (j = 1; j < m; j++) {
       float o = iou_one(ax1, ay1, ax2, ay2, aa, b.x1[j], b.y1[j], b.x2[j],
                         b.y2[j], b.area[j], one);
-      if (!((double)o > thr)) {   /* survives: compact in place */
+      if (!(o > fthr)) {   /* survives: compact in place */
         b.x1[w] = b.x1[j]; b.y1[w] = b.y1[j]; b.x2[w] = b.x2[j];
         b.y2[w] = b.y2[j]; b.area[w] = b.area[j]; b.idx[w] = b.idx[j];
         w++;
@@ -283,7 +286,7 @@ static int soft_core (const float *boxes, const float *scores,
   boxset b;
   float one = c->pixel ? 1.0f : 0.0f, thr = (float)c->score_threshold;
   float inv_sigma = (float)(1.0 / c->sigma);
-  double nt = c->iou;
+  float nt = (float)c->iou;
   int i, m = 0, k = 0, pos = -1;
   if (n == 0) return 0;
   if (boxset_alloc(&b, n) != LN_OK) return -1;
@@ -306,9 +309,9 @@ static int soft_core (const float *boxes, const float *scores,
       o = iou_one(ax1, ay1, ax2, ay2, aa, b.x1[j], b.y1[j], b.x2[j],
                   b.y2[j], b.area[j], one);
       switch (c->method) {
-        case LN_NMS_LINEAR: wt = (double)o > nt ? 1.0f - o : 1.0f; break;
+        case LN_NMS_LINEAR: wt = o > nt ? 1.0f - o : 1.0f; break;
         case LN_NMS_GAUSSIAN: wt = expf(-(o * o) * inv_sigma); break;
-        default: wt = (double)o > nt ? 0.0f : 1.0f; break;
+        default: wt = o > nt ? 0.0f : 1.0f; break;
       }
       s = b.s[j] * wt;
       if (s < thr) continue;   /* fell below the threshold: discarded */
