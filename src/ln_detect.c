@@ -20,13 +20,13 @@
 ** the reference code does), so an IoU equal to the threshold, or a score
 ** equal to score_threshold, is at the threshold: not above, not below.
 **
-** Implementation: the candidates live in structure-of-arrays form; each
-** round streams over the survivors once, computing IoU with the selected
-** box, applying the rule and compacting the survivors in place (so
-** suppressed boxes are never visited again). Hard NMS sorts once by score
-** (an LSD radix sort on the float bits, stable, so ties keep index
-** order); Soft-NMS keeps index order and finds the next maximum during the
-** same pass (the first maximum wins: the lower index).
+** Implementation: the candidates live in structure-of-arrays form with a
+** uniform grid over their extents, so a selected box visits only the
+** boxes that share a grid cell with it (the only ones it can overlap).
+** Hard NMS sorts once by score (an LSD radix sort on the float bits,
+** stable, so ties keep index order) and walks the ranks; Soft-NMS keeps
+** the candidates in a binary max-heap ordered by (score, lower index),
+** updated lazily: a decayed entry is re-placed when it reaches the top.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -191,27 +191,60 @@ static void radix_sort (uint32_t *key, int32_t *val, int n, uint32_t *kt,
 
 /* {====== NMS and Soft-NMS ====== */
 
-/* candidates as a structure of arrays, one allocation */
+/*
+** Candidates as a structure of arrays (one allocation), with a uniform
+** grid over their extents: a box is listed in every cell its closed extent
+** [x1, x2 + one] x [y1, y2 + one] touches, so two boxes with a positive
+** intersection share a cell, and a selected box need only visit the boxes
+** of its own cells: O(n log n + neighbours) for scattered boxes, and no
+** worse than the plain O(n^2) scan when every box overlaps every other.
+** Boxes that leave the set are dropped from the cell lists as the lists
+** are walked; 'stamp' makes a box listed in several cells count once per
+** round.
+*/
 typedef struct boxset {
+  int n;
   float *x1, *y1, *x2, *y2, *area, *s;
   int32_t *idx;             /* index into the caller's arrays */
+  int32_t *stamp;           /* last round that visited the box */
+  unsigned char *gone;      /* selected or discarded */
+  int32_t *heap;            /* Soft-NMS: max-heap of positions */
+  float *hk;                /* Soft-NMS: heap keys (scores when placed) */
   uint32_t *key, *kt;       /* sort keys and scratch */
   int32_t *vt;              /* sort scratch */
-  void *mem;
+  /* the grid */
+  float gx0, gy0, inv;      /* origin, 1 / cell side */
+  int gw, gh;               /* cells across and down */
+  int32_t *start, *count;   /* per cell: first entry, live entries */
+  int32_t *ent;             /* entries: box positions */
+  void *mem, *gmem;
 } boxset;
 
 static int boxset_alloc (boxset *b, int n) {
   size_t m = (size_t)(n > 0 ? n : 1);
-  char *p = ln_malloc(m * (6 * sizeof(float) + 4 * sizeof(int32_t)));
+  char *p = ln_malloc(m * (6 * sizeof(float) + 8 * sizeof(int32_t) + 1));
   if (p == NULL) return LN_ENOMEM;
+  b->n = n;
   b->mem = p;
+  b->gmem = NULL;
   b->x1 = (float *)(void *)p; b->y1 = b->x1 + m; b->x2 = b->y1 + m;
   b->y2 = b->x2 + m; b->area = b->y2 + m; b->s = b->area + m;
   b->idx = (int32_t *)(void *)(b->s + m);
-  b->key = (uint32_t *)(void *)(b->idx + m);
+  b->stamp = b->idx + m;
+  b->heap = b->stamp + m;
+  b->hk = (float *)(void *)(b->heap + m);
+  b->key = (uint32_t *)(void *)(b->hk + m);
   b->kt = b->key + m;
   b->vt = (int32_t *)(void *)(b->kt + m);
+  b->gone = (unsigned char *)(b->vt + m);
+  memset(b->gone, 0, m);
+  memset(b->stamp, 0xff, m * sizeof(int32_t));   /* -1: never visited */
   return LN_OK;
+}
+
+static void boxset_free (boxset *b) {
+  free(b->gmem);
+  free(b->mem);
 }
 
 /* row k of the set from box 'i' of the caller */
@@ -224,11 +257,100 @@ static inline void boxset_put (boxset *b, int k, const float *boxes,
   b->idx[k] = i;
 }
 
-static inline void boxset_move (boxset *b, int to, int from) {
-  b->x1[to] = b->x1[from]; b->y1[to] = b->y1[from];
-  b->x2[to] = b->x2[from]; b->y2[to] = b->y2[from];
-  b->area[to] = b->area[from]; b->s[to] = b->s[from];
-  b->idx[to] = b->idx[from];
+/* the cell column / row of coordinate v (monotonic in v, clamped) */
+static inline int cell_of (float v, float v0, float inv, int size) {
+  float c = (v - v0) * inv;
+  if (!(c > 0)) return 0;
+  if (c >= (float)size) return size - 1;
+  return (int)c;
+}
+
+/* entries the grid of cell side 1/inv would hold, stopping past 'cap' */
+static size_t grid_entries (const boxset *b, int gw, int gh, float inv,
+                            float one, size_t cap) {
+  size_t total = 0;
+  int k;
+  for (k = 0; k < b->n && total <= cap; k++) {
+    int cx0 = cell_of(b->x1[k], b->gx0, inv, gw), cx1 = cell_of(b->x2[k] + one, b->gx0, inv, gw);
+    int cy0 = cell_of(b->y1[k], b->gy0, inv, gh), cy1 = cell_of(b->y2[k] + one, b->gy0, inv, gh);
+    total += (size_t)(cx1 - cx0 + 1) * (size_t)(cy1 - cy0 + 1);
+  }
+  return total;
+}
+
+/*
+** Build the grid over the n boxes: cells about the mean box side, at most
+** ~4n cells, at most ~16n entries (a coarser grid otherwise; one cell in
+** the end, which is the plain scan).
+*/
+static int grid_build (boxset *b, float one) {
+  float X0 = b->x1[0], Y0 = b->y1[0], X1 = b->x2[0] + one, Y1 = b->y2[0] + one;
+  double side = 0;
+  size_t cap = 16 * (size_t)b->n + 64, total;
+  int k, c;
+  char *p;
+  for (k = 0; k < b->n; k++) {
+    float w = b->x2[k] - b->x1[k] + one, h = b->y2[k] - b->y1[k] + one;
+    if (b->x1[k] < X0) X0 = b->x1[k];
+    if (b->y1[k] < Y0) Y0 = b->y1[k];
+    if (b->x2[k] + one > X1) X1 = b->x2[k] + one;
+    if (b->y2[k] + one > Y1) Y1 = b->y2[k] + one;
+    side += w > h ? w : h;
+  }
+  side /= b->n;
+  b->gx0 = X0; b->gy0 = Y0;
+  for (;;) {
+    double gw = side > 0 ? ceil(((double)X1 - X0) / side) : 1;
+    double gh = side > 0 ? ceil(((double)Y1 - Y0) / side) : 1;
+    if (!(gw >= 1)) gw = 1;
+    if (!(gh >= 1)) gh = 1;
+    if (gw * gh > 4.0 * b->n + 16 || !isfinite(gw * gh)) {   /* too many cells */
+      side *= 2;
+      continue;
+    }
+    b->gw = (int)gw; b->gh = (int)gh;
+    b->inv = side > 0 ? (float)(1.0 / side) : 0.0f;
+    if (b->gw * b->gh == 1) { b->inv = 0; break; }
+    if ((total = grid_entries(b, b->gw, b->gh, b->inv, one, cap)) <= cap) break;
+    side *= 2;
+  }
+  if (b->gw * b->gh == 1) total = (size_t)b->n;
+  p = ln_malloc((2 * (size_t)b->gw * (size_t)b->gh + 1 + total) * sizeof(int32_t));
+  if (p == NULL) return LN_ENOMEM;
+  b->gmem = p;
+  b->start = (int32_t *)(void *)p;
+  b->count = b->start + (size_t)b->gw * (size_t)b->gh + 1;
+  b->ent = b->count + (size_t)b->gw * (size_t)b->gh;
+  memset(b->start, 0, ((size_t)b->gw * (size_t)b->gh + 1) * sizeof(int32_t));
+  memset(b->count, 0, (size_t)b->gw * (size_t)b->gh * sizeof(int32_t));
+  for (k = 0; k < b->n; k++) {   /* count per cell */
+    int cx0 = cell_of(b->x1[k], X0, b->inv, b->gw), cx1 = cell_of(b->x2[k] + one, X0, b->inv, b->gw);
+    int cy0 = cell_of(b->y1[k], Y0, b->inv, b->gh), cy1 = cell_of(b->y2[k] + one, Y0, b->inv, b->gh);
+    int x, y;
+    for (y = cy0; y <= cy1; y++)
+      for (x = cx0; x <= cx1; x++) b->start[y * b->gw + x + 1]++;
+  }
+  for (c = 0; c < b->gw * b->gh; c++) b->start[c + 1] += b->start[c];
+  for (k = 0; k < b->n; k++) {   /* fill, in position order */
+    int cx0 = cell_of(b->x1[k], X0, b->inv, b->gw), cx1 = cell_of(b->x2[k] + one, X0, b->inv, b->gw);
+    int cy0 = cell_of(b->y1[k], Y0, b->inv, b->gh), cy1 = cell_of(b->y2[k] + one, Y0, b->inv, b->gh);
+    int x, y;
+    for (y = cy0; y <= cy1; y++)
+      for (x = cx0; x <= cx1; x++) {
+        int cell = y * b->gw + x;
+        b->ent[b->start[cell] + b->count[cell]++] = k;
+      }
+  }
+  return LN_OK;
+}
+
+/* the cell range of box m */
+static inline void cells_of (const boxset *b, int m, float one, int *cx0,
+                             int *cx1, int *cy0, int *cy1) {
+  *cx0 = cell_of(b->x1[m], b->gx0, b->inv, b->gw);
+  *cx1 = cell_of(b->x2[m] + one, b->gx0, b->inv, b->gw);
+  *cy0 = cell_of(b->y1[m], b->gy0, b->inv, b->gh);
+  *cy1 = cell_of(b->y2[m] + one, b->gy0, b->inv, b->gh);
 }
 
 /*
@@ -241,8 +363,8 @@ static int nms_core (const float *boxes, const float *scores,
                      int max_det, int32_t *keep) {
   boxset b;
   float one = pixel ? 1.0f : 0.0f, fthr = (float)thr;
-  int i, m = n, k = 0;
-  if (n == 0) return 0;
+  int i, r, k = 0;
+  if (n <= 0) return 0;
   if (boxset_alloc(&b, n) != LN_OK) return -1;
   for (i = 0; i < n; i++) {
     int32_t id = ids ? ids[i] : i;
@@ -250,33 +372,68 @@ static int nms_core (const float *boxes, const float *scores,
     b.vt[i] = id;
   }
   /* sort (key, id) pairs; ids arrive ascending, so equal scores stay in
-  ** index order */
-  {
-    int32_t *val = b.idx;   /* borrow idx as the value array */
-    memcpy(val, b.vt, sizeof(int32_t) * (size_t)n);
-    radix_sort(b.key, val, n, b.kt, b.vt);
-    memcpy(b.vt, val, sizeof(int32_t) * (size_t)n);
-  }
-  for (i = 0; i < n; i++) boxset_put(&b, i, boxes, scores, b.vt[i], one);
-  while (m > 0 && (max_det <= 0 || k < max_det)) {
-    float ax1 = b.x1[0], ay1 = b.y1[0], ax2 = b.x2[0], ay2 = b.y2[0];
-    float aa = b.area[0];
-    int j, w = 0;
-    keep[k++] = b.idx[0];
-    for (j = 1; j < m; j++) {
-      float o = iou_one(ax1, ay1, ax2, ay2, aa, b.x1[j], b.y1[j], b.x2[j],
-                        b.y2[j], b.area[j], one);
-      if (!(o > fthr)) {   /* survives: compact in place */
-        b.x1[w] = b.x1[j]; b.y1[w] = b.y1[j]; b.x2[w] = b.x2[j];
-        b.y2[w] = b.y2[j]; b.area[w] = b.area[j]; b.idx[w] = b.idx[j];
-        w++;
+  ** index order; position = rank */
+  memcpy(b.heap, b.vt, sizeof(int32_t) * (size_t)n);
+  radix_sort(b.key, b.heap, n, b.kt, b.vt);
+  for (i = 0; i < n; i++) boxset_put(&b, i, boxes, scores, b.heap[i], one);
+  if (grid_build(&b, one) != LN_OK) { boxset_free(&b); return -1; }
+  for (r = 0; r < n && (max_det <= 0 || k < max_det); r++) {
+    float ax1, ay1, ax2, ay2, aa;
+    int cx0, cx1, cy0, cy1, x, y;
+    if (b.gone[r]) continue;   /* every box ranked before r is gone too */
+    keep[k++] = b.idx[r];
+    b.gone[r] = 1;
+    b.stamp[r] = r;
+    ax1 = b.x1[r]; ay1 = b.y1[r]; ax2 = b.x2[r]; ay2 = b.y2[r]; aa = b.area[r];
+    cells_of(&b, r, one, &cx0, &cx1, &cy0, &cy1);
+    for (y = cy0; y <= cy1; y++)
+      for (x = cx0; x <= cx1; x++) {
+        int cell = y * b.gw + x, e, end = b.start[cell] + b.count[cell], w = b.start[cell];
+        for (e = b.start[cell]; e < end; e++) {
+          int j = b.ent[e];
+          if (b.gone[j]) continue;   /* dropped from the list */
+          if (b.stamp[j] != r) {
+            b.stamp[j] = r;
+            if (iou_one(ax1, ay1, ax2, ay2, aa, b.x1[j], b.y1[j], b.x2[j],
+                        b.y2[j], b.area[j], one) > fthr) {
+              b.gone[j] = 1;
+              continue;
+            }
+          }
+          b.ent[w++] = j;
+        }
+        b.count[cell] = w - b.start[cell];
       }
-    }
-    m = w;
   }
-  free(b.mem);
+  boxset_free(&b);
   return k;
 }
+
+/* {------ the Soft-NMS heap: positions by (key descending, position
+** ascending, which is index ascending). Lazy: a key is the box's score
+** when it was last placed; scores only fall, so keys are upper bounds, and
+** a top whose key is its current score is the true maximum (ties: its
+** position is the lowest among equal keys). Decays cost O(1); a stale or
+** discarded top is fixed or dropped when it surfaces. ------ */
+
+#define HKEY(b, p) ((b)->hk[(p)])
+
+static void heap_down (boxset *b, int at, int size) {
+  int p = b->heap[at];
+  for (;;) {
+    int c = 2 * at + 1;
+    if (c >= size) break;
+    if (c + 1 < size && (HKEY(b, b->heap[c + 1]) > HKEY(b, b->heap[c]) ||
+        (HKEY(b, b->heap[c + 1]) == HKEY(b, b->heap[c]) && b->heap[c + 1] < b->heap[c]))) c++;
+    if (!(HKEY(b, b->heap[c]) > HKEY(b, p) ||
+          (HKEY(b, b->heap[c]) == HKEY(b, p) && b->heap[c] < p))) break;
+    b->heap[at] = b->heap[c];
+    at = c;
+  }
+  b->heap[at] = p;
+}
+
+/* ------} */
 
 /* Soft-NMS over boxes ids[0..n-1] (ascending; NULL: 0..n-1); as nms_core,
 ** plus the scores at selection in 'kept' */
@@ -285,45 +442,75 @@ static int soft_core (const float *boxes, const float *scores,
                       int32_t *keep, float *kept) {
   boxset b;
   float one = c->pixel ? 1.0f : 0.0f, thr = (float)c->score_threshold;
-  float inv_sigma = (float)(1.0 / c->sigma);
-  float nt = (float)c->iou;
-  int i, m = 0, k = 0, pos = -1;
-  if (n == 0) return 0;
+  float inv_sigma = (float)(1.0 / c->sigma), nt = (float)c->iou;
+  int i, m = 0, k = 0, size, round = 0;
+  if (n <= 0) return 0;
   if (boxset_alloc(&b, n) != LN_OK) return -1;
   for (i = 0; i < n; i++) {   /* below the threshold on input: never a candidate */
     int32_t id = ids ? ids[i] : i;
     if (scores[id] < thr) continue;
-    boxset_put(&b, m, boxes, scores, id, one);
-    if (pos < 0 || b.s[m] > b.s[pos]) pos = m;   /* first maximum */
-    m++;
+    boxset_put(&b, m++, boxes, scores, id, one);
   }
-  while (m > 0 && (c->max_det <= 0 || k < c->max_det)) {
-    float ax1 = b.x1[pos], ay1 = b.y1[pos], ax2 = b.x2[pos], ay2 = b.y2[pos];
-    float aa = b.area[pos], best = 0;
-    int j, w = 0, next = -1;
-    keep[k] = b.idx[pos];
-    kept[k++] = b.s[pos];
-    for (j = 0; j < m; j++) {
-      float o, wt, s;
-      if (j == pos) continue;   /* M leaves the set: never rescored */
-      o = iou_one(ax1, ay1, ax2, ay2, aa, b.x1[j], b.y1[j], b.x2[j],
-                  b.y2[j], b.area[j], one);
-      switch (c->method) {
-        case LN_NMS_LINEAR: wt = o > nt ? 1.0f - o : 1.0f; break;
-        case LN_NMS_GAUSSIAN: wt = expf(-(o * o) * inv_sigma); break;
-        default: wt = o > nt ? 0.0f : 1.0f; break;
-      }
-      s = b.s[j] * wt;
-      if (s < thr) continue;   /* fell below the threshold: discarded */
-      boxset_move(&b, w, j);
-      b.s[w] = s;
-      if (next < 0 || s > best) { best = s; next = w; }
-      w++;
+  b.n = m;
+  if (m == 0) { boxset_free(&b); return 0; }
+  if (grid_build(&b, one) != LN_OK) { boxset_free(&b); return -1; }
+  for (i = 0; i < m; i++) { b.heap[i] = i; b.hk[i] = b.s[i]; }
+  for (i = m / 2 - 1; i >= 0; i--) heap_down(&b, i, m);
+  size = m;
+  while (c->max_det <= 0 || k < c->max_det) {
+    int top, cx0, cx1, cy0, cy1, x, y;
+    float ax1, ay1, ax2, ay2, aa;
+    while (size > 0) {   /* surface the true maximum */
+      top = b.heap[0];
+      if (b.gone[top]) {   /* discarded: drop it */
+        b.heap[0] = b.heap[--size];
+        if (size > 0) heap_down(&b, 0, size);
+      } else if (b.hk[top] != b.s[top]) {   /* decayed: place it again */
+        b.hk[top] = b.s[top];
+        heap_down(&b, 0, size);
+      } else break;
     }
-    m = w;
-    pos = next;
+    if (size == 0) break;
+    top = b.heap[0];
+    b.heap[0] = b.heap[--size];
+    if (size > 0) heap_down(&b, 0, size);
+    ax1 = b.x1[top]; ay1 = b.y1[top]; ax2 = b.x2[top]; ay2 = b.y2[top];
+    aa = b.area[top];
+    keep[k] = b.idx[top];
+    kept[k++] = b.s[top];
+    b.gone[top] = 1;   /* M leaves the set: never rescored */
+    b.stamp[top] = round;
+    cells_of(&b, top, one, &cx0, &cx1, &cy0, &cy1);
+    for (y = cy0; y <= cy1; y++)
+      for (x = cx0; x <= cx1; x++) {
+        int cell = y * b.gw + x, e, end = b.start[cell] + b.count[cell], w = b.start[cell];
+        for (e = b.start[cell]; e < end; e++) {
+          int j = b.ent[e];
+          float o, wt, sj;
+          if (b.gone[j]) continue;
+          if (b.stamp[j] != round) {
+            b.stamp[j] = round;
+            o = iou_one(ax1, ay1, ax2, ay2, aa, b.x1[j], b.y1[j], b.x2[j],
+                        b.y2[j], b.area[j], one);
+            switch (c->method) {   /* IoU 0 gives weight 1 in every rule */
+              case LN_NMS_LINEAR: wt = o > nt ? 1.0f - o : 1.0f; break;
+              case LN_NMS_GAUSSIAN: wt = o > 0 ? expf(-(o * o) * inv_sigma) : 1.0f; break;
+              default: wt = o > nt ? 0.0f : 1.0f; break;
+            }
+            sj = b.s[j] * wt;
+            if (sj < thr) {   /* fell below the threshold: discarded */
+              b.gone[j] = 1;
+              continue;
+            }
+            b.s[j] = sj;
+          }
+          b.ent[w++] = j;
+        }
+        b.count[cell] = w - b.start[cell];
+      }
+    round++;
   }
-  free(b.mem);
+  boxset_free(&b);
   return k;
 }
 
