@@ -498,3 +498,37 @@ describe("luanet.detect", function()
     end)
   end)
 end)
+
+describe("examples/detect.lua", function()
+  local function run (args)
+    local p = assert(io.popen("./luanet examples/detect.lua " .. args .. " 2>&1", "r"))
+    local out = p:read("a")
+    local ok = p:close()
+    return out, ok
+  end
+  it("documents every option in --help", function()
+    local out, ok = run("--help")
+    assert.is_true(ok)
+    for _, o in ipairs({"data", "train_n", "test_n", "epochs", "batch", "lr", "width", "radius",
+                        "candidates", "nms_iou", "soft_iou", "sigma", "max_det", "images",
+                        "draw_score", "threads", "seed", "out"}) do
+      assert.is_truthy(out:find("--" .. o, 1, true), o)
+    end
+  end)
+  it("trains a tiny detector, prints the AP table and draws PNGs #slow", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    local out, ok = run(string.format("--data %s/data --train_n 24 --test_n 6 --epochs 1 " ..
+      "--batch 8 --images 1 --out %s/out", dir, dir))
+    assert.is_true(ok, out)
+    for _, m in ipairs({"hard NMS", "linear Soft%-NMS", "Gaussian Soft%-NMS", "COCO AP per class"}) do
+      assert.matches(m, out)
+    end
+    local f = io.open(dir .. "/out/detect_1_gaussian.png", "rb")
+    assert.is_not_nil(f)
+    f:close()
+    local img = ln.data.png_load(dir .. "/out/detect_1_hard.png")
+    assert.are.same({3, 256, 256}, img:shape())
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+end)
