@@ -15,9 +15,9 @@ linear Soft-NMS and Gaussian Soft-NMS (Bodla et al. 2017) by AP.]], {
   {"data", "out/shapes", "data directory: <data>/train and <data>/test (generated when missing)"},
   {"train_n", 1500, "training images to generate"},
   {"test_n", 300, "test images to generate"},
-  {"epochs", 10, "training epochs"},
+  {"epochs", 16, "training epochs"},
   {"batch", 32, "mini-batch size"},
-  {"lr", 2e-3, "Adam learning rate (cosine decay to 5% over the run)"},
+  {"lr", 3e-3, "Adam learning rate (cosine decay to 5% over the run)"},
   {"width", 32, "backbone width (channels of the middle stage)"},
   {"radius", 6, "a grid cell is a positive of an object within this many pixels of its centre"},
   {"candidates", 0.01, "class probability above which a cell's box becomes a candidate"},
@@ -249,7 +249,7 @@ for i = 1, math.min(opt.images, #test.gts) do
   for _, mi in ipairs({1, 3}) do
     local d = kept_by[mi][i]
     local boxes, labels, classes = {}, {}, {}
-    for r = 1, #d.scores do
+    for r = #d.scores, 1, -1 do   -- the best last, so their labels are on top
       if d.scores[r] >= opt.draw_score then
         boxes[#boxes + 1] = d.boxes[r]
         labels[#labels + 1] = string.format("%s %.2f", test.classes[d.labels[r]]:sub(1, 4), d.scores[r])
