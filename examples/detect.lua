@@ -13,9 +13,9 @@ usage: luanet examples/detect.lua [options]
 Train a centre-grid detector on crowded synthetic shapes; compare hard NMS,
 linear Soft-NMS and Gaussian Soft-NMS (Bodla et al. 2017) by AP.]], {
   {"data", "out/shapes", "data directory: <data>/train and <data>/test (generated when missing)"},
-  {"train_n", 1500, "training images to generate"},
-  {"test_n", 300, "test images to generate"},
-  {"epochs", 16, "training epochs"},
+  {"train_n", 2000, "training images (generated when the data directory has fewer)"},
+  {"test_n", 300, "test images (generated when the data directory has fewer)"},
+  {"epochs", 30, "training epochs"},
   {"batch", 32, "mini-batch size"},
   {"lr", 3e-3, "Adam learning rate (cosine decay to 5% over the run)"},
   {"width", 32, "backbone width (channels of the middle stage)"},
@@ -39,7 +39,13 @@ os.execute("mkdir -p " .. sh(opt.out))
 -- {====== Data ======
 local function ensure (dir, n, seed)
   local f = io.open(dir .. "/annotations.csv", "r")
-  if f then f:close(); return end
+  if f then
+    f:close()
+    local p = io.popen("ls " .. sh(dir .. "/images") .. " 2>/dev/null | wc -l")
+    local have = tonumber(p:read("a")) or 0
+    p:close()
+    if have >= n then return end
+  end
   io.stdout:write(string.format("generating %d images in %s ... ", n, dir)); io.stdout:flush()
   local count = shapes.generate(dir, {n = n, seed = seed})
   print(count .. " objects")
