@@ -354,7 +354,10 @@ int ln_png_save (const char *path, const ln_tensor *chw);
 ** xyxy with x2 >= x1 and y2 >= y1. IoU convention: continuous coordinates
 ** (area = (x2 - x1)(y2 - y1)), or with 'pixel' the inclusive-pixel "+1"
 ** convention of the Soft-NMS reference code (area = (x2 - x1 + 1)(y2 - y1
-** + 1)). IoU is 0 when the union is empty (two zero-area boxes).
+** + 1)). IoU is 0 when the union is empty (two zero-area boxes). IoU,
+** scores and thresholds are compared as float32 (as the Soft-NMS reference
+** code does): an IoU equal to 'iou' is not above it, a score equal to
+** 'score_threshold' is not below it.
 **
 ** Selection order and ties: a higher score first; among equal scores the
 ** box with the lower index first. Results are indices into the input

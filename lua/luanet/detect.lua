@@ -14,7 +14,9 @@
 -- IoU: continuous coordinates by default, area = (x2 - x1)(y2 - y1);
 -- 'pixel = true' uses the inclusive-pixel "+1" convention of the Soft-NMS
 -- reference code, area = (x2 - x1 + 1)(y2 - y1 + 1). IoU is 0 when the
--- union is empty (two zero-area boxes in continuous coordinates).
+-- union is empty (two zero-area boxes in continuous coordinates). IoU and
+-- scores are float32 and compared with the thresholds as float32: an IoU
+-- equal to 'iou' is not above it; a score equal to score_threshold is kept.
 --
 -- Ties: the higher score is selected first; among equal scores the box
 -- with the lower index. Batched (class-aware) results are ordered by score,
