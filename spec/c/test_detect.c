@@ -168,8 +168,8 @@ static void test_errors (void) {
          strcmp(ln_errmsg(), "batched_nms: iou must be in [0, 1], got 1.5") == 0, "iou out of range: %s", ln_errmsg());
 }
 
-/* random boxes: 'kind' 0 clustered, 1 scattered, 2 degenerate (a few
-** shared corners, zero-area boxes, one huge box) */
+/* random boxes: 'kind' 0 clustered, 1 scattered, 3 small and large mixed,
+** 2 degenerate (a few shared corners, zero-area boxes, one huge box) */
 static void random_boxes (float *b, float *s, int n, int kind, unsigned seed) {
   int i;
   srand(seed);
@@ -184,6 +184,11 @@ static void random_boxes (float *b, float *s, int n, int kind, unsigned seed) {
     } else if (kind == 1) {
       b[4 * i] = 1000 * u[0]; b[4 * i + 1] = 1000 * u[1];
       b[4 * i + 2] = b[4 * i] + 60 * u[2]; b[4 * i + 3] = b[4 * i + 1] + 60 * u[3];
+    } else if (kind == 3) {   /* small boxes and a few spanning the field:
+                                 ** too many grid entries, a coarser grid */
+      float side = i % 20 == 0 ? 1e5f : 50 * u[2];
+      b[4 * i] = 1e5f * u[0]; b[4 * i + 1] = 1e5f * u[1];
+      b[4 * i + 2] = b[4 * i] + side; b[4 * i + 3] = b[4 * i + 1] + (i % 20 == 0 ? side : 50 * u[3]);
     } else {
       float x = (float)(rand() % 4) * 3, y = (float)(rand() % 4) * 3;
       b[4 * i] = x; b[4 * i + 1] = y;
@@ -198,9 +203,9 @@ static void test_random (void) {
   enum { N = 600 };
   static float b[4 * N], s[N], kept[N], rkept[N];
   static int32_t keep[N], rkeep[N];
-  const char *kinds[] = {"clustered", "scattered", "degenerate"};
+  const char *kinds[] = {"clustered", "scattered", "degenerate", "mixed sizes"};
   int kind, pixel, bad_hard = 0, bad_soft = 0, runs = 0;
-  for (kind = 0; kind < 3; kind++)
+  for (kind = 0; kind < 4; kind++)
     for (pixel = 0; pixel < 2; pixel++) {
       int m;
       double thr;
@@ -230,7 +235,7 @@ static void test_random (void) {
       }
     }
   tap_ok(bad_hard == 0, "nms equals the plain greedy scan on %d random sets (clustered, "
-         "scattered, degenerate; both IoU conventions)", runs);
+         "scattered, degenerate, mixed sizes; both IoU conventions)", runs);
   tap_ok(bad_soft == 0, "soft-NMS equals Algorithm 1 bit for bit (indices and scores) on "
          "random sets, every rule");
 }
