@@ -25,7 +25,7 @@ DEB_BUILD := gcc libc6-dev make pkg-config lua5.4 liblua5.4-dev \
   libreadline-dev
 DEB_TEST := lua-busted valgrind tmux
 DEB_DATA := dataset-fashion-mnist
-DEB_BENCH := python3 python3-torch
+DEB_BENCH := python3 python3-torch python3-torchvision
 
 # -O3 vectorises the elementwise loops; no math errno lets sqrtf vectorise too
 CFLAGS ?= -O3 -g -fno-math-errno
@@ -44,6 +44,8 @@ LUA_LMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_LMOD $(LUA_PC))
 
 ENGINE_SRC := $(wildcard src/*.c) $(wildcard src/ops/*.c)
 ENGINE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(ENGINE_SRC))
+# the binding "luanet.core": lua/lnlib.c and its parts lua/ln*.c
+BIND_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard lua/ln*.c))
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(patsubst spec/c/%.c,$(BUILD)/ctest/%,$(CTEST_SRC))
 LIB_A := $(BUILD)/libluanet.a
@@ -89,11 +91,11 @@ $(LIB_SO): $(ENGINE_OBJ)
 	$(CC) -shared -o $@ $^ $(LDFLAGS) $(ENGINE_LIBS)
 
 # a Lua C module does not link liblua: the host interpreter provides it
-$(CORE_SO): $(BUILD)/obj/lua/lnlib.o $(LIB_A) | $(BUILD)/luanet
-	$(CC) -shared -o $@ $< $(LIB_A) $(LDFLAGS) $(ENGINE_LIBS)
+$(CORE_SO): $(BIND_OBJ) $(LIB_A) | $(BUILD)/luanet
+	$(CC) -shared -o $@ $(BIND_OBJ) $(LIB_A) $(LDFLAGS) $(ENGINE_LIBS)
 
-$(EXE): $(BUILD)/obj/lua/luanet.o $(BUILD)/obj/lua/lnlib.o $(LIB_A)
-	$(CC) -o $@ $(BUILD)/obj/lua/luanet.o $(BUILD)/obj/lua/lnlib.o $(LIB_A) \
+$(EXE): $(BUILD)/obj/lua/luanet.o $(BIND_OBJ) $(LIB_A)
+	$(CC) -o $@ $(BUILD)/obj/lua/luanet.o $(BIND_OBJ) $(LIB_A) \
 	  $(LUA_LIBS) $(ENGINE_LIBS) -Wl,-E
 
 # ./luanet runs from the source tree: it finds lua/ and build/ beside itself
@@ -175,4 +177,4 @@ install: all
 clean:
 	rm -rf $(BUILD) build-san luanet
 
--include $(ENGINE_OBJ:.o=.d) $(BUILD)/obj/lua/lnlib.d $(BUILD)/obj/lua/luanet.d
+-include $(ENGINE_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(BUILD)/obj/lua/luanet.d

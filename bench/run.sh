@@ -85,3 +85,9 @@ else
   echo "(python3-torch is not installed: luanet's figures only; make bench installs it)"
 fi
 lua5.4 bench/report.lua "$out" "$core" "$threads"
+# detection post-processing: luanet.detect against torchvision.ops.nms on
+# the same boxes (bench/nms_bench.lua runs bench/nms_torch.py itself)
+echo
+echo "NMS and Soft-NMS (luanet.detect) vs torchvision.ops.nms ..."
+nms_budget=1; [ "$repeats" = 1 ] && nms_budget=0.3
+./luanet bench/nms_bench.lua --budget "$nms_budget" --dir "$out/nms" | tee "$out/nms.txt"

@@ -1136,5 +1136,6 @@ LUAMOD_API int luaopen_luanet_core (lua_State *L) {
   createmeta(L, LN_OPTIM, optim_metameth, optim_meth, "Optim");
   lua_pushstring(L, LN_VERSION);
   lua_setfield(L, -2, "version");
+  { int ln_open_detect (lua_State *L); ln_open_detect(L); }   /* core.detect: lndetect.c */
   return 1;
 }

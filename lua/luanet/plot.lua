@@ -428,4 +428,87 @@ function M.lines(path, opts)
   return path
 end
 
+-- {====== Images with boxes ======
+
+-- Render 'image' (a tensor C x H x W in [0, 1], C = 1 or 3; or a flat
+-- array with opt.channels/height/width) scaled by opt.scale (an integer,
+-- nearest neighbour, default 1) with the xyxy boxes of 'boxes' (a tensor
+-- N x 4 or a table of {x1, y1, x2, y2}, in image pixels) drawn on it.
+-- opt: labels (a string per box, drawn above it), colors (an {r, g, b} per
+-- box) or classes (an integer per box: the palette colour of that class),
+-- line_width (1). Returns the flat 3 x H x W array, W and H.
+function M.render_boxes(image, boxes, opt)
+  opt = opt or {}
+  local scale = opt.scale or 1
+  if math.type(scale) ~= "integer" or scale < 1 then
+    error("plot.boxes: scale must be a positive integer, got " .. tostring(scale), 2)
+  end
+  local src, C, H, W
+  if type(image) == "table" then
+    src, C, H, W = image, opt.channels or 3, opt.height, opt.width
+  elseif type(image) == "userdata" and image.shape then
+    local s = image:shape()
+    if #s ~= 3 or (s[1] ~= 1 and s[1] ~= 3) then
+      error("plot.boxes: image must be a tensor C x H x W with C = 1 or 3, got "
+            .. table.concat(s, "x"), 2)
+    end
+    C, H, W = s[1], s[2], s[3]
+    src = image
+  else
+    error("plot.boxes: image must be a tensor C x H x W, got " .. type(image), 2)
+  end
+  local c = new_canvas(W * scale, H * scale, WHITE)
+  local px, plane = c.px, c.plane
+  local get = type(src) == "table" and function(k) return src[k] end
+              or function(k) return src:flat(k) end
+  for ch = 0, 2 do
+    local sc = C == 1 and 0 or ch
+    for y = 0, H - 1 do
+      for x = 0, W - 1 do
+        local v = get(sc * H * W + y * W + x + 1)
+        v = v < 0 and 0 or (v > 1 and 1 or v)
+        for dy = 0, scale - 1 do
+          local row = ch * plane + (y * scale + dy) * c.w + x * scale + 1
+          for dx = 0, scale - 1 do px[row + dx] = v end
+        end
+      end
+    end
+  end
+  if type(boxes) == "userdata" and boxes.totable then
+    boxes = boxes:numel() > 0 and boxes:totable() or {}
+  end
+  local lw = opt.line_width or 1
+  for i, b in ipairs(boxes or {}) do
+    local col = opt.colors and opt.colors[i]
+      or (opt.classes and PALETTE[(opt.classes[i] - 1) % #PALETTE + 1])
+      or PALETTE[(i - 1) % #PALETTE + 1]
+    local x0, y0 = floor(b[1] * scale + 0.5), floor(b[2] * scale + 0.5)
+    local x1, y1 = floor(b[3] * scale + 0.5) - 1, floor(b[4] * scale + 0.5) - 1
+    if x1 < x0 then x1 = x0 end
+    if y1 < y0 then y1 = y0 end
+    c:line(x0, y0, x1, y0, col, lw); c:line(x0, y1, x1, y1, col, lw)
+    c:line(x0, y0, x0, y1, col, lw); c:line(x1, y0, x1, y1, col, lw)
+    local label = opt.labels and opt.labels[i]
+    if label then
+      label = tostring(label)
+      local tw = text_width(label)
+      local ty = y0 - 9 >= 0 and y0 - 9 or y0 + 1
+      c:fill(x0, ty, x0 + tw + 1, ty + 8, col)
+      c:text(label, x0 + 1, ty + 1, WHITE)
+    end
+  end
+  return c.px, c.w, c.h
+end
+
+-- plot.boxes(path, image, boxes, opt): render_boxes saved as an RGB PNG
+-- at 'path'. Returns 'path'.
+function M.boxes(path, image, boxes, opt)
+  if type(path) ~= "string" then error("plot.boxes: path must be a string", 2) end
+  local px, W, H = M.render_boxes(image, boxes, opt)
+  require("luanet.core").png_save(path, px, 3, H, W)
+  return path
+end
+
+-- }======
+
 return M
