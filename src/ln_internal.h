@@ -29,6 +29,7 @@ extern const ln_opdesc ln_ops_shape[];
 extern const ln_opdesc ln_ops_nn[];
 extern const ln_opdesc ln_ops_conv[];
 extern const ln_opdesc ln_ops_norm[];
+extern const ln_opdesc ln_ops_kan[];
 
 /* numel of a node's current shape */
 static inline size_t ln_numel (const ln_node *n) {

@@ -17,7 +17,9 @@ static const ln_opdesc leaf = {
 /* ORDER FAMILY: a new family file adds one line here */
 static const ln_opdesc *const families[] = {
   ln_ops_elem, ln_ops_reduce, ln_ops_shape, ln_ops_nn, ln_ops_conv,
-  ln_ops_norm, NULL
+  ln_ops_norm,
+  ln_ops_kan,
+  NULL
 };
 
 /* parsed attribute spec of one op */
