@@ -207,3 +207,177 @@ describe("KAN ops", function ()
     end)
   end)
 end)
+
+describe("luanet.nn KAN and learnable-activation layers", function ()
+  local nn = ln.nn
+
+  -- a small regression set: f(x, y) = exp(sin(pi x) + y^2)
+  local function data (n)
+    ln.seed(3)
+    local X = ln.rand{n, 2} * 2 - 1
+    local Y = ln.zeros{n, 1}
+    for i = 1, n do
+      Y:set(math.exp(math.sin(math.pi * X:get(i, 1)) + X:get(i, 2) ^ 2), i, 1)
+    end
+    return X, Y
+  end
+
+  local function model (layers)
+    local g = ln.graph()
+    local x, y = g:input("x", {"B", 2}), g:input("y", {"B", 1})
+    local out = x
+    for _, l in ipairs(layers) do out = l(out) end
+    return g:compile{loss = out:mse(y), outputs = {out = out}, batch = 64}
+  end
+
+  for _, v in ipairs{"bspline", "relu", "af", "fourier", "tru", "rational", "s"} do
+    it("KAN variant " .. v .. ": shapes, parameter count, and it learns", function ()
+      ln.seed(1)
+      local l1 = nn.KAN(2, 4, {variant = v, norm = false})
+      local l2 = nn.KAN(4, 1, {variant = v, norm = false})
+      local m = model{l1, l2}
+      assert.are.equal(l1:n_params() + l2:n_params(), m:n_params())
+      local X, Y = data(64)
+      local opt = ln.optim.adam(m, {lr = 1e-2})
+      local first, last = m:forward({x = X, y = Y}).loss
+      for _ = 1, 60 do last = m:step({x = X, y = Y}, opt) end
+      assert.is_true(last < 0.5 * first, string.format("%s: loss %.4f -> %.4f", v, first, last))
+      assert.are.same({64, 1}, m:output("out"):shape())
+    end)
+  end
+
+  it("KAN prints its variant and options, and rejects bad ones", function ()
+    assert.are.equal("KAN(2 -> 5, bspline, grid 5, order 3)", tostring(nn.KAN(2, 5)))
+    assert.are.equal("KAN(4 -> 3, rational, 4 groups, init gelu)", tostring(nn.KAN(4, 3, {variant = "rational"})))
+    assert.are.equal("KAN(3 -> 1, fourier, freq 6, no bias)", tostring(nn.KAN(3, 1, {variant = "fourier", freq = 6, bias = false})))
+    assert.matches("KAN: unknown variant 'cheb'", errmsg(function () nn.KAN(2, 3, {variant = "cheb"}) end), 1, true)
+    assert.matches("KAN: 3 groups do not divide 4 inputs",
+                   errmsg(function () nn.KAN(4, 3, {variant = "rational", groups = 3}) end), 1, true)
+    local g = ln.graph()
+    assert.matches("KAN(3 -> 2, bspline, grid 5, order 3): input has 2 features (shape 2x2)",
+                   errmsg(function () nn.KAN(3, 2)(g:input("x", {2, 2})) end), 1, true)
+  end)
+
+  it("the rational variant starts as GELU (KAT's init), or as the identity", function ()
+    local g = ln.graph()
+    local x = g:input("x", {"B", 2})
+    local l = nn.KAN(2, 2, {variant = "rational", bias = false})
+    local l0 = nn.KAN(2, 2, {variant = "rational", init = "identity", bias = false})
+    local y, y0 = l(x), l0(x)
+    local m = g:compile{outputs = {y = y, y0 = y0}, batch = 4}
+    local X = ln.tensor{{-2, 1.5}, {-0.5, 0.3}, {0, 2.5}, {1, -1}}
+    local out = m:forward({x = X})
+    local W, W0 = m:param(l.names.weight), m:param(l0.names.weight)
+    local function erf (z)   -- its Maclaurin series, ample for |z| < 2
+      local t, sum, k = z, z, 0
+      repeat k = k + 1; t = -t * z * z / k; sum = sum + t / (2 * k + 1) until math.abs(t) < 1e-14
+      return 2 / math.sqrt(math.pi) * sum
+    end
+    for r = 1, 4 do
+      for j = 1, 2 do
+        local s, s0 = 0, 0
+        for i = 1, 2 do
+          local v = X:get(r, i)
+          s = s + W:get(j, i) * v * 0.5 * (1 + erf(v / math.sqrt(2)))
+          s0 = s0 + W0:get(j, i) * v
+        end
+        near(out.y:get(r, j), s, 2e-3, "gelu fit")
+        near(out.y0:get(r, j), s0, 1e-6, "identity")
+      end
+    end
+  end)
+
+  it("S-KAN select() keeps each node's argmax basis and selection() reports the mix", function ()
+    ln.seed(2)
+    local l = nn.KAN(2, 3, {variant = "s"})
+    local m = model{l, nn.KAN(3, 1, {variant = "s"})}
+    local th = m:param(l.names.theta)
+    th:set(2, 1, 3)                          -- node 1 prefers rbf
+    th:set(1, 2, 4); th:set(0.5, 2, 1)       -- node 2 prefers fourier
+    local mix = l:selection(m)
+    assert.is_true(mix[1].rbf > mix[1].bspline and mix[2].fourier > mix[2].bspline)
+    local X = ln.rand{8, 2}
+    local kept = l:select(m)
+    assert.are.same({"rbf", "fourier", "bspline"}, kept)
+    for j, name in ipairs(kept) do near(l:selection(m)[j][name], 1, 1e-7, "one-hot") end
+    -- the kept layer equals the single basis: compare with s_kan on that block only
+    local coef, b = m:param(l.names.coef), m:param(l.names.bias)
+    local y = X:s_kan(coef, m:param(l.names.theta), b)
+    local only = ln.zeros{3, 4}
+    for j = 1, 3 do
+      local q = ({bspline = 1, chebyshev = 2, rbf = 3, fourier = 4})[kept[j]]
+      only:set(10, j, q)
+    end
+    local y2 = X:s_kan(coef, only, b)           -- softmax of 10 vs 0: not exact, so
+    for k = 1, y:numel() do near(y:flat(k), y2:flat(k), 1e-3) end   -- the others are zero
+  end)
+
+  it("Quadratic starts as a linear layer and prints its shape", function ()
+    ln.seed(4)
+    local g = ln.graph()
+    local x = g:input("x", {"B", 3})
+    local q = nn.Quadratic(3, 2)
+    local y0 = q(x)
+    local wn, bn = q.weight:name(), q.bias_node:name()
+    local m = g:compile{outputs = {y = y0}, batch = 5}
+    local X = ln.rand{5, 3}
+    local W, B = m:param(wn), m:param(bn)
+    local y = m:forward({x = X}).y
+    for r = 1, 5 do
+      for j = 1, 2 do
+        local s = B:get(1, j)
+        for i = 1, 3 do s = s + W:get(1, j, i) * X:get(r, i) end
+        near(y:get(r, j), s, 1e-5)
+      end
+    end
+    assert.are.equal("Quadratic(3 -> 2)", tostring(q))
+    assert.are.equal(3 * 2 * 3 + 3 * 2, q:n_params())
+  end)
+
+  it("CosNet starts near sin(sin(z) M); NobleLinear starts as its linear layer", function ()
+    ln.seed(5)
+    local g = ln.graph()
+    local z = g:input("z", {"B", 4})
+    local c = nn.CosNet(4)
+    local nl = nn.NobleLinear(4, 3, {rank = 2})
+    local cz, nz = c(z), nl(z)
+    local mn, wn, bn = c.mix:name(), nl.linear.weight:name(), nl.linear.bias_node:name()
+    local m = g:compile{outputs = {c = cz, n = nz}, batch = 3}
+    local Z = ln.rand{3, 4} - 0.5
+    local out = m:forward({z = Z})
+    local M = m:param(mn)
+    for r = 1, 3 do
+      for j = 1, 4 do
+        local s = 0
+        for i = 1, 4 do s = s + math.sin(Z:get(r, i)) * M:get(i, j) end
+        near(out.c:get(r, j), math.sin(s), 1e-5, "cosnet")
+      end
+    end
+    local lin = Z:linear(m:param(wn), m:param(bn))
+    for k = 1, lin:numel() do near(out.n:flat(k), lin:flat(k), 1e-6, "noble") end
+    assert.are.equal("NobleLinear(4 -> 3, rank 2, cosnet)", tostring(nl))
+    assert.are.equal("CosNet(4)", tostring(c))
+    assert.are.equal(4 * 3 + 3 + 2 * (4 + 3) + 2 * 2 + 4 * 2, nl:n_params())
+  end)
+
+  it("AugmentedShortcut adds x, f(x) and sigma(x Theta_i)", function ()
+    ln.seed(6)
+    local g = ln.graph()
+    local x = g:input("x", {"B", 3})
+    local f = nn.Linear(3, 3)
+    local a = nn.AugmentedShortcut(f, 3, {n = 2, activation = "tanh"})
+    local ya = a(x)
+    local wn, bn = f.weight:name(), f.bias_node:name()
+    local m = g:compile{outputs = {y = ya}, batch = 2}
+    local X = ln.rand{2, 3}
+    local y = m:forward({x = X}).y
+    local want = X + X:linear(m:param(wn), m:param(bn))
+    for i = 1, 2 do
+      want = want + X:linear(m:param("augshort1." .. i .. ".weight")):tanh()
+    end
+    for k = 1, 6 do near(y:flat(k), want:flat(k), 1e-6) end
+    assert.are.equal("AugmentedShortcut(3, 2 shortcuts, tanh, f = Linear(3 -> 3))", tostring(a))
+    assert.are.equal(2 * 9 + 12, a:n_params())
+    assert.matches("AugmentedShortcut: f must be a layer", errmsg(function () nn.AugmentedShortcut(3, 3) end), 1, true)
+  end)
+end)

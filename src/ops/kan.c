@@ -188,7 +188,7 @@ static double spline_dot (const basis *b, float x, const float *g) {
 ** S-KAN's polynomial candidate); dT_n/dx = n U_{n-1}(t) (1 - t^2).
 */
 static void cheb_eval (const basis *b, float x, float *phi, const float *g, double *dot) {
-  double t = tanh((double)x), T0 = 1, T1 = t, U0 = 1, U1 = 2 * t, s = 0;
+  double t = tanhf(x), T0 = 1, T1 = t, U0 = 1, U1 = 2 * t, s = 0;
   int n;
   for (n = 0; n <= b->deg; n++) {
     double T = n == 0 ? 1 : n == 1 ? t : 2 * t * T1 - T0;
@@ -208,11 +208,11 @@ static void cheb_eval (const basis *b, float x, float *phi, const float *g, doub
 static void rbf_eval (const basis *b, float x, float *phi, const float *g, double *dot) {
   int m, C = b->cols;
   double s = 0;
+  float inv = 1 / b->h;
   for (m = 0; m < C; m++) {
-    double c = b->lo + (double)m * b->h, z = ((double)x - c) / b->h;
-    double e = exp(-z * z);
-    if (phi) phi[m] = (float)e;
-    if (g) s += g[m] * e * (-2 * z / b->h);
+    float z = (x - (b->lo + (float)m * b->h)) * inv, e = expf(-z * z);
+    if (phi) phi[m] = e;
+    if (g) s += (double)g[m] * e * (-2 * z * inv);
   }
   if (dot) *dot = s;
 }
