@@ -1176,7 +1176,7 @@ static void af_kan_backward (ln_node *n, ln_ctx *c) {
   ln_node *nm = d.norm ? n->in[4] : NULL;
   const float *lo = ph->x, *hi = lo + d.K, *gw = at->x;
   int act = (int)n->attr[0], fn = (int)n->attr[1], normalize = n->attr[2] != 0;
-  int i, K = d.K, PW = K + 4;   /* per row: K + 1 attention terms, gm, gM, dT */
+  int K = d.K, PW = K + 4;   /* per row: K + 1 attention terms, gm, gM, dT */
   float T = gw[K + 1] > 1 ? gw[K + 1] : 1;
   size_t r, len = d.rows * d.n_in;
   double *pw = (double *)(void *)c->work, *pp = pw + d.rows * PW, gm = 0, gM = 0;
@@ -1193,7 +1193,7 @@ static void af_kan_backward (ln_node *n, ln_ctx *c) {
   for (r = 0; r < d.rows; r++) {
     size_t b = r * d.n_in;
     double m1 = 0, m2 = 0, dot = 0, *p = pw + r * PW;
-    int j;
+    int i, j;
     for (i = 0; i < d.n_in; i++) {
       float da;
       act_fn(act, s.zn[b + i], &da);
@@ -1225,6 +1225,7 @@ static void af_kan_backward (ln_node *n, ln_ctx *c) {
   for (r = 0; r < d.rows; r++) { gm += pw[r * PW + K + 1]; gM += pw[r * PW + K + 2]; }
   if (at->g) {
     double dT = 0;
+    int i;
     for (i = 0; i <= K; i++) {
       double sum = 0;
       for (r = 0; r < d.rows; r++) sum += pw[r * PW + i];
@@ -1234,12 +1235,14 @@ static void af_kan_backward (ln_node *n, ln_ctx *c) {
     if (gw[K + 1] >= 1) at->g[K + 1] += (float)dT;
   }
   if (nm && nm->g) {
+    int i;
     #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
     for (i = 0; i < d.n_in; i++) {
       double sg = 0, sb = 0;
-      for (r = 0; r < d.rows; r++) {
-        sg += (double)dH[r * d.n_in + i] * s.xh[r * d.n_in + i];
-        sb += dH[r * d.n_in + i];
+      size_t q;
+      for (q = 0; q < d.rows; q++) {
+        sg += (double)dH[q * d.n_in + i] * s.xh[q * d.n_in + i];
+        sb += dH[q * d.n_in + i];
       }
       nm->g[i] += (float)sg;
       nm->g[d.n_in + i] += (float)sb;
@@ -1250,7 +1253,7 @@ static void af_kan_backward (ln_node *n, ln_ctx *c) {
   #pragma omp parallel for schedule(static) if (len * K > LN_PAR_MIN)
   for (r = 0; r < d.rows; r++) {
     double *p = pp + r * 2 * K;
-    int j;
+    int i, j;
     for (j = 0; j < 2 * K; j++) p[j] = 0;
     for (i = 0; i < d.n_in; i++) {
       size_t q = r * d.n_in + i;
