@@ -27,7 +27,7 @@ describe("KAN ops", function ()
     local dir = "spec/fixtures/kan/"
     local cases = {
       {"kan_bspline", 5}, {"kan_bspline_g7k2", 5, {grid = 7, order = 2, lo = -1.5, hi = 0.5}, "kan_bspline"},
-      {"relu_kan", 4, {width = 0.8}}, {"af_kan", 5},
+      {"relu_kan", 4}, {"af_kan", 5},
       {"af_kan_tanh", 4, {act = "tanh", func = "sum_prod"}, "af_kan"},
       {"fourier_kan", 3}, {"tru_kan", 3}, {"rational_kan", 5}, {"s_kan", 4},
       {"quadratic", 3}, {"cosnet", 6},
@@ -108,10 +108,11 @@ describe("KAN ops", function ()
   end)
 
   describe("relu_kan", function ()
-    it("is 16 (a b)^2 / width^4: 1 at the centre of its interval, 0.5625 at a quarter", function ()
-      local ph = T{{{0}}, {{1}}}
-      local y = T{{0.5}, {0.25}, {1.5}}:relu_kan(ln.ones{1, 1, 1}, ph, {width = 1})
+    it("is 16 (a b)^2 / (e - s)^4: 1 at the centre of its interval, 0.5625 at a quarter", function ()
+      local y = T{{0.5}, {0.25}, {1.5}}:relu_kan(ln.ones{1, 1, 1}, T{{{0}}, {{1}}})
       all_near(y, {1, 0.5625, 0}, 1e-6)
+      -- the same bump on [0, 2] at its quarter point 0.5: 16 (0.5 * 1.5)^2 / 16
+      near(T{{0.5}}:relu_kan(ln.ones{1, 1, 1}, T{{{0}}, {{2}}}):item(), 0.5625, 1e-6)
     end)
     it("is finite at +-1e4 and names the phase shape in its errors", function ()
       all_near(T{{1e4}, {-1e4}}:relu_kan(ln.ones{1, 1, 1}, T{{{0}}, {{1}}}), {0, 0})

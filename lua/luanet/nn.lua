@@ -340,7 +340,6 @@ function KAN:build (x)
     -- default init), the phases per input, trainable
     args = {param("coef", {n_out, n_in, K}, "uniform", 1 / math.sqrt(n_in * K)),
             values("phase", {2, n_in, K}, phases(self, n_in))}
-    attrs = {width = (self.order + 1) * (hi - lo) / self.grid}
   elseif v == "af" then
     -- AF-KAN: phases shared by the inputs; attention Linear(K, 1) with
     -- PyTorch's init and temperature sqrt(n_in); LayerNorm (1, 0); W kaiming

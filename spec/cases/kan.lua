@@ -21,7 +21,7 @@ return {
   {op = "kan_bspline", inputs = {{shape = {2, 3}}, {shape = {2, 3, 6}}, {shape = {2, 3}}, {shape = {2, 3}}},
    attrs = {grid = 4, order = 2, lo = -2, hi = 1.5}},
   {op = "relu_kan", inputs = {{shape = {3, 2}}, {shape = {2, 2, 8}}, {shape = {2, 2, 8}, values = relu_phase(2, 8)},
-   {shape = {2}}}, attrs = {width = 1.6}},
+   {shape = {2}}}},
   -- min-max over the batch: x chosen so that the extremes stay apart under
   -- the finite-difference steps (a switch of argmin is a kink)
   {op = "af_kan", inputs = {{shape = {3, 3}, values = {-0.9, 0.35, 0.8, 0.1, -0.45, 0.6, -0.2, 0.95, -0.7}},

@@ -66,9 +66,9 @@ def kan_bspline(x, coef, wb, ws, b, grid=5, order=3, lo=-1.0, hi=1.0):
     return F.silu(x) @ wb.T + spl + b
 
 
-def relu_kan(x, coef, ph, b, width):
+def relu_kan(x, coef, ph, b):
     s, e = ph[0], ph[1]
-    R = (torch.relu(e - x.unsqueeze(-1)) * torch.relu(x.unsqueeze(-1) - s)) ** 2 * 16 / width ** 4
+    R = (torch.relu(e - x.unsqueeze(-1)) * torch.relu(x.unsqueeze(-1) - s)) ** 2 * 16 / (e - s) ** 4
     return edge_sum(R, coef) + b
 
 
@@ -153,7 +153,7 @@ case("kan_bspline_g7k2", kan_bspline, [inp((5, 2), -2, 1), inp((3, 2, 9)), inp((
                                         inp((3,))], grid=7, order=2, lo=-1.5, hi=0.5)
 ph = np.stack([np.tile(np.arange(-3, 5) / 5.0, (3, 1)), np.tile(np.arange(-3, 5) / 5.0 + 0.8, (3, 1))])
 ph = (ph + rng.uniform(-0.05, 0.05, ph.shape)).astype(np.float32)
-case("relu_kan", relu_kan, [inp((6, 3), -0.2, 1.2), inp((4, 3, 8)), ph, inp((4,))], width=0.8)
+case("relu_kan", relu_kan, [inp((6, 3), -0.2, 1.2), inp((4, 3, 8)), ph, inp((4,))])
 aph = np.stack([np.arange(-3, 5) / 5.0, np.arange(-3, 5) / 5.0 + 0.8]).astype(np.float32)
 attn = np.concatenate([inp((9,)), np.array([1.7], np.float32)])
 case("af_kan", af_kan, [inp((5, 4), 0, 1), aph, attn, inp((3, 4)), inp((2, 4), 0.5, 1.5)])

@@ -750,8 +750,6 @@ static int relu_kan_shape (ln_node *n) {
     return ln_seterr(LN_ESHAPE, "relu_kan: phase %s does not fit coef %s (want [2, "
                      "%d, %d]: interval starts, then ends)", ln_node_shape(ph),
                      ln_node_shape(c), c->dim[1], c->dim[2]);
-  if (!(n->attr[0] > 0))
-    return ln_seterr(LN_EARG, "relu_kan: width %g must be positive", n->attr[0]);
   if ((rc = check_bias(n, 3, c->dim[0], op))) return rc;
   set_out(n, c->dim[0]);
   return LN_OK;
@@ -764,11 +762,11 @@ static void relu_kan_scratch (const ln_node *n, size_t *saved, size_t *work) {
 }
 
 /*
-** R_k(x) = r (relu(e_k - x) relu(x - s_k))^2, r = 16 / width^4, the
-** bump on [s_k, e_k] that peaks at 1 when e_k - s_k = width (Qiu et al.
-** 2024, arXiv:2406.02075, eq. for R_i; their code keeps the phases s, e
-** per input and trainable, and r fixed from G and k: r = (4 G^2 /
-** (k + 1)^2)^2 = 16 / ((k + 1) / G)^4). phi_ij = sum_k c_ijk R_ik(x_i).
+** R_k(x) = 16 (relu(e_k - x) relu(x - s_k))^2 / (e_k - s_k)^4, a bump on
+** [s_k, e_k] peaking at 1, with trainable phases s, e per input (Qiu et
+** al. 2024, arXiv:2406.02075, the basis R_i of their eq.; we normalise by
+** the current e - s as the paper writes it, where the authors' code fixes
+** the factor from G and k: (4 G^2 / (k + 1)^2)^2). phi_ij = sum_k c_ijk R_ik.
 */
 static void relu_kan_forward (ln_node *n, ln_ctx *c) {
   const ln_node *cf = n->in[1];
@@ -776,26 +774,30 @@ static void relu_kan_forward (ln_node *n, ln_ctx *c) {
   int n_in = n_in_of(n), K = cf->dim[2], n_out = cf->dim[0];
   size_t t, rows = rows_of(n), len = rows * n_in;
   const float *hi = lo + (size_t)n_in * K;
-  float w = (float)n->attr[0], r = 16 / (w * w * w * w), *phi = n->saved;
+  float *phi = n->saved;
   (void)c;
   #pragma omp parallel for schedule(static) if (len * K > LN_PAR_MIN)
   for (t = 0; t < len; t++) {
     int i = (int)(t % n_in), k;
     for (k = 0; k < K; k++) {
-      float a = x[t] - lo[i * K + k], b = hi[i * K + k] - x[t];
-      float p = (a > 0 && b > 0) ? a * b : 0;
-      phi[t * K + k] = r * p * p;
+      float a = x[t] - lo[i * K + k], b = hi[i * K + k] - x[t], w = a + b;
+      float p = (a > 0 && b > 0) ? a * b / (w * w) : 0;
+      phi[t * K + k] = 16 * p * p;
     }
   }
   contract(n, phi, cf->x, n_in * K, n_out, rows, n->n_in > 3 ? n->in[3]->x : NULL);
 }
 
-/* dR/dx = 2 r p (b - a), dR/ds = -2 r p b, dR/de = 2 r p a (p = a b > 0) */
+/*
+** With a = x - s, b = e - x, w = e - s, R = 16 a^2 b^2 / w^4 (a, b > 0):
+** dR/dx = 32 a b (b - a) / w^4, dR/ds = -32 a b^2 / w^4 + 64 a^2 b^2 / w^5,
+** dR/de = 32 a^2 b / w^4 - 64 a^2 b^2 / w^5.
+*/
 static void relu_kan_backward (ln_node *n, ln_ctx *c) {
   ln_node *x = n->in[0], *cf = n->in[1], *ph = n->in[2];
   int n_in = n_in_of(n), K = cf->dim[2], n_out = cf->dim[0], C = n_in * K, i;
   size_t rows = rows_of(n);
-  float w = (float)n->attr[0], r = 16 / (w * w * w * w), *dphi = c->work;
+  float *dphi = c->work;
   const float *lo = ph->x, *hi = ph->x + (size_t)C;
   if (cf->g)
     ln_gemm(1, 0, n_out, C, (int)rows, 1, n->g, n_out, n->saved, C, 1, cf->g, C);
@@ -810,12 +812,13 @@ static void relu_kan_backward (ln_node *n, ln_ctx *c) {
       size_t q;
       for (q = 0; q < rows; q++) {
         size_t t = q * n_in + i;
-        float a = x->x[t] - lo[i * K + k], b = hi[i * K + k] - x->x[t];
+        double a = x->x[t] - lo[i * K + k], b = hi[i * K + k] - x->x[t];
         if (a > 0 && b > 0) {
-          float g = dphi[t * K + k] * 2 * r * a * b;
-          if (x->g) x->g[t] += g * (b - a);
-          ds -= (double)g * b;
-          de += (double)g * a;
+          double w = a + b, w4 = w * w * w * w, g = dphi[t * K + k];
+          double r2 = 64 * a * a * b * b / (w4 * w);
+          if (x->g) x->g[t] += (float)(g * 32 * a * b * (b - a) / w4);
+          ds += g * (-32 * a * b * b / w4 + r2);
+          de += g * (32 * a * a * b / w4 - r2);
         }
       }
       if (ph->g) {
@@ -1470,12 +1473,12 @@ const ln_opdesc ln_ops_kan[] = {
           "x [..., n_in], coef [n_out, n_in, grid + order], w_b, w_s [n_out, n_in], "
           "B_m cubic (order) B-splines on grid intervals of [lo, hi], knots extended",
    .paper = "Liu et al. 2024, KAN: Kolmogorov-Arnold Networks, arXiv:2404.19756"},
-  {.name = "relu_kan", .min_in = 3, .max_in = 4, .attrs = "width=0.8",
+  {.name = "relu_kan", .min_in = 3, .max_in = 4, .attrs = "",
    .shape = relu_kan_shape, .scratch = relu_kan_scratch,
    .forward = relu_kan_forward, .backward = relu_kan_backward,
    .flags = LN_F_SAVE_IN,
-   .doc = "y_j = sum_i sum_k coef[j,i,k] (16 / width^4) (relu(e_ik - x_i) relu(x_i - s_ik))^2 "
-          "+ bias_j; phase [2, n_in, K] holds s then e (trainable)",
+   .doc = "y_j = sum_i sum_k coef[j,i,k] 16 (relu(e_ik - x_i) relu(x_i - s_ik))^2 / "
+          "(e_ik - s_ik)^4 + bias_j; phase [2, n_in, K] holds s then e (trainable)",
    .paper = "Qiu et al. 2024, ReLU-KAN: New Kolmogorov-Arnold Networks that Only Need "
             "Matrix Addition, Dot Multiplication, and ReLU, arXiv:2406.02075"},
   {.name = "af_kan", .min_in = 4, .max_in = 5,
