@@ -225,6 +225,24 @@ local rational_init = {
   identity = {a = {0, 1, 0, 0, 0, 0}, b = {0, 0, 0, 0}},
 }
 
+-- 1 / E[F(x)^2] for x ~ N(0, 1) (Simpson on [-10, 10]): KAT's gain
+local function rational_gain (ri)
+  local n, lo, hi, s = 2000, -10, 10, 0
+  for k = 0, n do
+    local x = lo + (hi - lo) * k / n
+    local P, S, pw = 0, 0, 1
+    for d = 0, 5 do
+      P = P + ri.a[d + 1] * pw
+      if d >= 1 and d <= 4 then S = S + ri.b[d] * pw end
+      pw = pw * x
+    end
+    local f = P / (1 + math.abs(S))
+    local w = (k == 0 or k == n) and 1 or (k % 2 == 1 and 4 or 2)
+    s = s + w * f * f * math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+  end
+  return 1 / (s * (hi - lo) / n / 3)
+end
+
 -- S-KAN's candidate bases, in the order of the op's coefficient blocks
 local s_bases = {"bspline", "chebyshev", "rbf", "fourier"}
 
@@ -366,8 +384,10 @@ function KAN:build (x)
       for _, c in ipairs(ri.a) do av[#av + 1] = c end
       for _, c in ipairs(ri.b) do bv[#bv + 1] = c end
     end
+    -- KAT's variance-preserving init: W ~ N(0, gain / n_in) with
+    -- gain = 1 / E[F(x)^2], x ~ N(0, 1), for the initial rational F
     args = {values("num", {self.groups, 6}, av), values("den", {self.groups, 4}, bv),
-            param("weight", {n_out, n_in}, "torch_default")}
+            param("weight", {n_out, n_in}, "normal", math.sqrt(rational_gain(ri) / n_in))}
   else -- s
     args = {param("coef", {n_out, n_in, K}, "normal", 1 / math.sqrt(n_in * K)),
             param("theta", {n_out, #s_bases}, "zeros")}
@@ -375,8 +395,7 @@ function KAN:build (x)
              centers = self.centers, freq = self.freq}
   end
   if self.bias then
-    local b = v == "rational" and param("bias", {n_out}, "uniform", 1 / math.sqrt(n_in))
-           or v == "relu" and param("bias", {n_out}, "uniform", 1 / math.sqrt(n_in * K))
+    local b = v == "relu" and param("bias", {n_out}, "uniform", 1 / math.sqrt(n_in * K))
            or param("bias", {n_out}, "zeros")
     args[#args + 1] = b
   end
