@@ -32,6 +32,7 @@ extern const ln_opdesc ln_ops_norm[];
 extern const ln_opdesc ln_ops_actlearn[];
 extern const ln_opdesc ln_ops_loss[];
 extern const ln_opdesc ln_ops_act[];
+extern const ln_opdesc ln_ops_kan[];
 
 /* numel of a node's current shape */
 static inline size_t ln_numel (const ln_node *n) {

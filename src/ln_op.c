@@ -21,6 +21,7 @@ static const ln_opdesc *const families[] = {
   ln_ops_actlearn,
   ln_ops_loss,
   ln_ops_act,
+  ln_ops_kan,
   NULL
 };
 
