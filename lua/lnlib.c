@@ -802,6 +802,24 @@ static int m_times (lua_State *L) {   /* m:times(id) -> forward, backward second
   return 2;
 }
 
+/* m:precision() -> "fp32" | "bf16"; m:precision("bf16") sets it */
+static int m_precision (lua_State *L) {
+  ln_model *m = checkmodel(L, 1)->m;
+  static const char *const names[] = {"fp32", "bf16", NULL};
+  if (!lua_isnoneornil(L, 2)) {
+    int p = luaL_checkoption(L, 2, NULL, names);
+    if (ln_model_set_precision(m, (ln_precision)p) != LN_OK) return engine_error(L);
+  }
+  lua_pushstring(L, names[ln_model_precision(m)]);
+  return 1;
+}
+
+static int m_kernel (lua_State *L) {   /* m:kernel(id) -> "oneDNN ...", "" */
+  ln_model *m = checkmodel(L, 1)->m;
+  lua_pushstring(L, ln_model_kernel(m, checknode(L, ln_model_graph(m), 2)));
+  return 1;
+}
+
 static int m_node (lua_State *L) {
   ln_model *m = checkmodel(L, 1)->m;
   push_node_info(L, ln_model_graph(m), checknode(L, ln_model_graph(m), 2));
@@ -1062,6 +1080,14 @@ static int l_blas (lua_State *L) {
   return 2;
 }
 
+/* core.dnnl() -> "oneDNN 2.6.3", its ISA here, the engine's bf16 path */
+static int l_dnnl (lua_State *L) {
+  lua_pushstring(L, ln_dnnl_info());
+  lua_pushstring(L, ln_dnnl_isa_info());
+  lua_pushstring(L, ln_bf16_path());
+  return 3;
+}
+
 /* }====== */
 
 static const luaL_Reg tensor_meth[] = {
@@ -1086,7 +1112,8 @@ static const luaL_Reg model_meth[] = {
   {"value", m_value}, {"scalar", m_scalar}, {"grad", m_grad}, {"params", m_params},
   {"order", m_order}, {"memory", m_memory}, {"node", m_node}, {"size", m_size},
   {"loss", m_loss}, {"outputs", m_outputs}, {"find", m_find}, {"batch", m_batch},
-  {"save", m_save}, {"profile", m_profile}, {"times", m_times}, {"free", model_gc}, {NULL, NULL}
+  {"save", m_save}, {"profile", m_profile}, {"times", m_times}, {"precision", m_precision}, {"kernel", m_kernel},
+  {"free", model_gc}, {NULL, NULL}
 };
 static const luaL_Reg model_metameth[] = {
   {"__gc", model_gc}, {"__close", model_gc}, {"__tostring", model_tostring}, {NULL, NULL}
@@ -1105,7 +1132,7 @@ static const luaL_Reg core_funcs[] = {
   {"optim", l_optim}, {"clip_grad_norm", l_clip_grad_norm},
   {"idx_load", l_idx_load}, {"npy_load", l_npy_load}, {"npy_save", l_npy_save},
   {"png_load", l_png_load}, {"png_save", l_png_save},
-  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"wall", l_wall}, {"isatty", l_isatty}, {NULL, NULL}
+  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"dnnl", l_dnnl}, {"wall", l_wall}, {"isatty", l_isatty}, {NULL, NULL}
 };
 
 /* metatable 'tname' with 'metameth'; __index = a table of 'meth'; the
