@@ -422,6 +422,18 @@ static int checkop (lua_State *L, int arg) {
   return op;
 }
 
+/* the kernels an eager call prepared, freed by the GC even if the call
+** raises after making them */
+#define LN_PREP "luanet.Prep"
+typedef struct LPrep { ln_prep *p; } LPrep;
+
+static int prep_gc (lua_State *L) {
+  LPrep *b = (LPrep *)luaL_checkudata(L, 1, LN_PREP);
+  ln_prep_free(b->p);
+  b->p = NULL;
+  return 0;
+}
+
 /* core.eager(op, tensors..., attrs): one op on tensors, same kernels as graphs */
 static int l_eager (lua_State *L) {
   int op = checkop(L, 1), top = lua_gettop(L), n_in = 0, k, n_list, training = 0;
@@ -466,15 +478,24 @@ static int l_eager (lua_State *L) {
   if (d->validate && d->validate(&out) != LN_OK) return engine_error(L);
   y = push_owned(L, ln_tensor_new(out.dtype, out.ndim, out.dim));
   if (d->scratch) d->scratch(&out, &saved, &work);
-  mem = lua_newuserdatauv(L, saved + work + 64, 0);   /* freed by Lua's GC */
+  if (d->prepare) {   /* oneDNN kernels, as a compiled model would use */
+    LPrep *b = (LPrep *)lua_newuserdatauv(L, sizeof(LPrep), 0);
+    b->p = NULL;
+    luaL_setmetatable(L, LN_PREP);
+    if ((b->p = ln_prep_new(0)) == NULL || d->prepare(&out, b->p) != LN_OK)
+      return engine_error(L);
+    if (b->p->work > work) work = b->p->work;
+  }
+  mem = lua_newuserdatauv(L, saved + work + 128, 0);   /* freed by Lua's GC */
   out.x = y->data;
   out.saved = mem;
   c.training = training;
   c.batch = out.ndim ? out.dim[0] : 1;
-  c.work = (float *)(void *)((char *)mem + (saved + 63) / 64 * 64);
+  /* 64-byte aligned: oneDNN's scratchpads live there */
+  c.work = (float *)(void *)(((uintptr_t)mem + saved + 127) / 64 * 64);
   c.work_size = work;
   d->forward(&out, &c);
-  lua_pop(L, 1);
+  lua_pop(L, d->prepare ? 2 : 1);
   return 1;
 }
 
@@ -1155,6 +1176,10 @@ LUAMOD_API int luaopen_luanet_core (lua_State *L) {
   createmeta(L, LN_GRAPH, graph_metameth, graph_meth, "Graph");
   createmeta(L, LN_MODEL, model_metameth, model_meth, "Model");
   createmeta(L, LN_OPTIM, optim_metameth, optim_meth, "Optim");
+  luaL_newmetatable(L, LN_PREP);
+  lua_pushcfunction(L, prep_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   lua_pushstring(L, LN_VERSION);
   lua_setfield(L, -2, "version");
   return 1;
