@@ -8,7 +8,9 @@
 ** the vector path and the portable one give the same bits.
 */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "ln_internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(LN_NO_AVX512BF16)
@@ -24,12 +26,21 @@
 static int use_avx512bf16;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* ONEDNN_MAX_CPU_ISA (oneDNN's cap, e.g. AVX2 to test the paths of older
+** machines) caps the engine's own vector code too */
+static int isa_capped (void) {
+  const char *cap = getenv("ONEDNN_MAX_CPU_ISA");
+  if (cap == NULL || *cap == '\0') return 0;
+  return strncasecmp(cap, "ALL", 3) != 0 && strncasecmp(cap, "AVX512_CORE_BF16", 16) != 0 &&
+         strncasecmp(cap, "AVX512_CORE_AMX", 15) != 0;
+}
+
 static void detect (void) {
 #if HAVE_X86
   __builtin_cpu_init();
   use_avx512bf16 = __builtin_cpu_supports("avx512bf16") &&
                    __builtin_cpu_supports("avx512bw") &&
-                   __builtin_cpu_supports("avx512vl");
+                   __builtin_cpu_supports("avx512vl") && !isa_capped();
 #endif
 }
 

@@ -28,11 +28,16 @@ static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static int dnnl_up;
 static long n_created, n_failed;
+static int policy;            /* KERNELS_*, from LUANET_KERNELS */
+enum { KERNELS_AUTO, KERNELS_ONEDNN, KERNELS_OPENBLAS };
 static char version[64] = "oneDNN not available";
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void start (void) {
   const dnnl_version_t *v = dnnl_version();
+  const char *k = getenv("LUANET_KERNELS");
+  if (k && strcmp(k, "onednn") == 0) policy = KERNELS_ONEDNN;
+  else if (k && strcmp(k, "openblas") == 0) policy = KERNELS_OPENBLAS;
   if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) return;
   if (dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) {
     dnnl_engine_destroy(engine);
@@ -44,14 +49,15 @@ static void start (void) {
 
 int ln_dnnl_available (void) {
   pthread_once(&once, start);
-  return dnnl_up;
+  return dnnl_up && policy != KERNELS_OPENBLAS;
 }
 
 const char *ln_dnnl_version (void) { ln_dnnl_available(); return version; }
 
 /* the instruction set oneDNN's JIT targets here (ONEDNN_MAX_CPU_ISA caps it) */
 const char *ln_dnnl_isa (void) {
-  if (!ln_dnnl_available()) return "none";
+  pthread_once(&once, start);
+  if (!dnnl_up) return "none";
   switch (dnnl_get_effective_cpu_isa()) {
     case dnnl_cpu_isa_avx512_core_amx: return "AMX (avx512_core_amx)";
     case dnnl_cpu_isa_avx512_core_bf16: return "AVX-512 with BF16 (avx512_core_bf16)";
@@ -552,17 +558,43 @@ void ln_conv_free (ln_conv *cv) {
 
 /* {====== Which library ====== */
 
+/* does oneDNN run AVX-512 (or better) kernels here? */
+static int avx512 (void) {
+  dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+  return (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+}
+
 /*
 ** OpenBLAS or oneDNN for a float32 product of this shape. Measured with
-** bench/dnnl_shapes.c (bench/README.md has the table): oneDNN's brgemm
-** kernels beat Debian's OpenBLAS 0.3.21 on every shape class of the
-** models here, about 2x at 128x1024x1024, and more where one dimension is
-** small (the 10-class layer); on tiny products (m n k < 32768, e.g. 32^3)
-** oneDNN's per-call overhead (a few microseconds: argument binding, its
-** thread dispatch) costs more than it saves.
+** bench/dnnl_shapes.c (bench/README.md has the tables):
+**   - with AVX-512, oneDNN's brgemm kernels beat Debian's OpenBLAS 0.3.21
+**     on every shape class of the models here (about 2x at 128x1024x1024,
+**     more where one dimension is small, as the 10-class layer), but on
+**     tiny products (m n k < 32768, e.g. 16^3) its per-call overhead (a
+**     few microseconds: argument binding, thread dispatch) costs more than
+**     it saves;
+**   - below AVX-512 (ONEDNN_MAX_CPU_ISA=AVX2) oneDNN's matmul is its
+**     'gemm:jit', no faster than OpenBLAS (0.5x to 1.1x) and it allocates
+**     its packing buffers at every call: OpenBLAS.
+** LUANET_KERNELS=onednn takes oneDNN for every product it can run (the
+** AVX2 spec uses it to check oneDNN's AVX2 kernels), =openblas never.
 */
 int ln_dnnl_prefer (long m, long n, long k) {
-  return ln_dnnl_available() && m * n * k >= 32768;
+  if (!ln_dnnl_available()) return 0;
+  return policy == KERNELS_ONEDNN || (avx512() && m * n * k >= 32768);
+}
+
+/* the same for convolutions: oneDNN's AVX-512 kernels (3x the im2col
+** path's speed on the CNN's second layer); below AVX-512 its jit:avx2
+** weight gradient is slower than im2col + OpenBLAS */
+int ln_dnnl_prefer_conv (void) {
+  if (!ln_dnnl_available()) return 0;
+  return policy == KERNELS_ONEDNN || avx512();
+}
+
+const char *ln_dnnl_policy (void) {
+  ln_dnnl_available();
+  return policy == KERNELS_ONEDNN ? "onednn" : policy == KERNELS_OPENBLAS ? "openblas" : "auto";
 }
 
 const char *ln_dnnl_info (void) { return ln_dnnl_version(); }

@@ -101,8 +101,11 @@ const char *ln_dnnl_isa (void);            /* "AVX-512 with BF16 (...)" */
 int ln_dnnl_has_bf16 (void);               /* oneDNN can run bf16 products */
 long ln_dnnl_created (void);               /* primitives made so far */
 long ln_dnnl_failed (void);                /* executions that failed */
-/* should a product of this shape go to oneDNN rather than OpenBLAS? */
+/* should a product of this shape / a convolution go to oneDNN rather than
+** OpenBLAS / im2col? (LUANET_KERNELS=auto|onednn|openblas) */
 int ln_dnnl_prefer (long m, long n, long k);
+int ln_dnnl_prefer_conv (void);
+const char *ln_dnnl_policy (void);         /* "auto", "onednn", "openblas" */
 
 /* C[m, n] (=, or += when 'acc') op(A) op(B) (+ bias[n]) (relu'ed):
 ** A stored [m, k] ([k, m] when 'ta'), B [k, n] ([n, k] when 'tb'), C [m, n],

@@ -32,6 +32,8 @@ typedef struct opcheck_case {
   const char *attrs;    /* "name=value,..." overriding defaults, or NULL */
   double lo, hi;        /* input range (both 0: [-1, 1]) */
   int training;         /* ctx->training */
+  int fuse;             /* node's fuse (LN_FUSE_RELU), as a plan sets it */
+  unsigned assign;      /* node's assign bits, as a plan sets them */
 } opcheck_case;
 
 typedef struct opcheck_run {
@@ -107,6 +109,8 @@ static int opcheck_setup (const opcheck_case *c, opcheck_run *r, unsigned seed) 
     r->out.in[k] = n;
   }
   if (ln_node_desc(&r->out)->shape(&r->out) != LN_OK) return -2;
+  r->out.fuse = c->fuse;
+  r->out.assign = c->assign;
   r->out.x = calloc(ln_numel(&r->out) + 1, sizeof(float));
   r->out.g = calloc(ln_numel(&r->out) + 1, sizeof(float));
   if (ln_node_desc(&r->out)->scratch)

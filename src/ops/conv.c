@@ -230,11 +230,15 @@ static int conv2d_prepare (ln_node *n, ln_prep *p) {
                       g.d, g.G, bias, n->fuse == LN_FUSE_RELU, k->mode == MODE_BF16,
                       x->g != NULL, w->g != NULL, need_db,
                       !(n->assign & 1u), !(n->assign & 2u), !(n->assign & 4u)};
-    if ((rc = ln_conv_new(&d, &k->cv)) == LN_ENOMEM) { free(k); return rc; }
+    if ((k->mode == MODE_BF16 || ln_dnnl_prefer_conv()) &&
+        (rc = ln_conv_new(&d, &k->cv)) == LN_ENOMEM) { free(k); return rc; }
     if (k->cv == NULL && k->mode == MODE_BF16) {   /* declined: float32 */
       k->mode = MODE_EMU;
       d.bf16 = 0;
-      if ((rc = ln_conv_new(&d, &k->cv)) == LN_ENOMEM) { free(k); return rc; }
+      if (ln_dnnl_prefer_conv() && (rc = ln_conv_new(&d, &k->cv)) == LN_ENOMEM) {
+        free(k);
+        return rc;
+      }
     }
     k->xoff = 0;
     k->woff = k->mode == MODE_EMU ? al64(xl * 4) : 0;
