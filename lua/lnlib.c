@@ -1101,12 +1101,14 @@ static int l_blas (lua_State *L) {
   return 2;
 }
 
-/* core.dnnl() -> "oneDNN 2.6.3", its ISA here, the engine's bf16 path */
+/* core.dnnl() -> "oneDNN 2.6.3", its ISA here, the engine's bf16 path,
+** the kernel policy (LUANET_KERNELS: "auto", "onednn", "openblas") */
 static int l_dnnl (lua_State *L) {
   lua_pushstring(L, ln_dnnl_info());
   lua_pushstring(L, ln_dnnl_isa_info());
   lua_pushstring(L, ln_bf16_path());
-  return 3;
+  lua_pushstring(L, ln_dnnl_policy());
+  return 4;
 }
 
 /* }====== */
