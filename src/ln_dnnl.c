@@ -47,6 +47,15 @@ static void start (void) {
   dnnl_up = 1;
 }
 
+/* at exit, or when the Lua module that holds the engine is unloaded (its
+** statics go with it; without this the engine would leak) */
+__attribute__((destructor)) static void stop (void) {
+  if (!dnnl_up) return;
+  dnnl_stream_destroy(stream);
+  dnnl_engine_destroy(engine);
+  dnnl_up = 0;
+}
+
 int ln_dnnl_available (void) {
   pthread_once(&once, start);
   return dnnl_up && policy != KERNELS_OPENBLAS;

@@ -501,6 +501,29 @@ static void max_plane (const cgeom *g, const float *x, float *y, int32_t *a) {
     }
 }
 
+/* the same for 2x2 windows, stride 2, no padding (every window inside
+** the plane): the CNN's pooling, without per-window bounds; the same scan
+** order and comparisons, so the same values and argmax */
+static void max_plane_2x2 (const cgeom *g, const float *x, float *y, int32_t *a) {
+  int oh, ow, W = g->W;
+  for (oh = 0; oh < g->OH; oh++) {
+    const float *r0 = x + (size_t)2 * oh * W, *r1 = r0 + W;
+    float *yr = y + (size_t)oh * g->OW;
+    int32_t *ar = a + (size_t)oh * g->OW;
+    int base = 2 * oh * W;
+    for (ow = 0; ow < g->OW; ow++) {
+      float m = r0[2 * ow], v;
+      int32_t i = base + 2 * ow;
+      int gt;
+      v = r0[2 * ow + 1]; gt = v > m; m = gt ? v : m; i = gt ? base + 2 * ow + 1 : i;
+      v = r1[2 * ow];     gt = v > m; m = gt ? v : m; i = gt ? base + W + 2 * ow : i;
+      v = r1[2 * ow + 1]; gt = v > m; m = gt ? v : m; i = gt ? base + W + 2 * ow + 1 : i;
+      yr[ow] = m;
+      ar[ow] = i;
+    }
+  }
+}
+
 static void max_pool_forward (ln_node *n, ln_ctx *c) {
   cgeom g;
   size_t pl, planes;
@@ -509,8 +532,9 @@ static void max_pool_forward (ln_node *n, ln_ctx *c) {
   planes = (size_t)g.N * g.C;
   #pragma omp parallel for schedule(static) if (big_pool(n, &g))
   for (pl = 0; pl < planes; pl++)
-    max_plane(&g, n->in[0]->x + pl * g.H * g.W, n->x + pl * g.OH * g.OW,
-              (int32_t *)n->saved + pl * g.OH * g.OW);
+    (g.kh == 2 && g.s == 2 && g.p == 0 ? max_plane_2x2 : max_plane)
+      (&g, n->in[0]->x + pl * g.H * g.W, n->x + pl * g.OH * g.OW,
+       (int32_t *)n->saved + pl * g.OH * g.OW);
 }
 
 static void max_pool_backward (ln_node *n, ln_ctx *c) {
