@@ -2,15 +2,37 @@
 -- RESULT lines that bench/run.sh collected in DIR (one file per process).
 local dir, core, threads = arg[1], arg[2] or "?", arg[3] or "?"
 
-local function read (name)
-  local r = {}
-  local f = io.open(dir .. "/" .. name .. ".txt")
-  if not f then return nil end
+-- one process's RESULT lines merged into r: over rounds, the best figure
+-- (the most images/s, the fewest ms) and the largest RSS; "sys other" is
+-- the share of the machine other processes took (the worst round's)
+local function read1 (path, r)
+  local f = io.open(path)
+  if not f then return false end
+  local one, unit = {}, {}
   for line in f:lines() do
-    local a, b, v = line:match("^RESULT (%S+) (%S+) ([%d%.eE+-]+)")
-    if a then r[a .. " " .. b] = tonumber(v) end
+    local a, b, v, un = line:match("^RESULT (%S+) (%S+) ([%d%.eE+-]+)%s*(%S*)")
+    if a then one[a .. " " .. b], unit[a .. " " .. b] = tonumber(v), un end
   end
   f:close()
+  if one["sys capacity_s"] and one["proc cpu_s"] and one["sys capacity_s"] > 0 then
+    one["sys other"] = math.max(0, one["sys busy_s"] - one["proc cpu_s"]) / one["sys capacity_s"]
+  end
+  for k, x in pairs(one) do
+    local old = r[k]
+    if old == nil then r[k] = x
+    elseif unit[k] == "ms" or (unit[k] == "s" and k ~= "proc wall_s") then r[k] = math.min(old, x)
+    else r[k] = math.max(old, x) end
+  end
+  return true
+end
+
+-- NAME.txt and NAME.2.txt, NAME.3.txt ... (bench/run.sh --rounds)
+local function read (name)
+  local r = {}
+  if not read1(dir .. "/" .. name .. ".txt", r) then return nil end
+  local k = 2
+  while read1(dir .. "/" .. name .. "." .. k .. ".txt", r) do k = k + 1 end
+  r.rounds = k - 1
   return r
 end
 
@@ -114,13 +136,13 @@ local noisy, parts = false, {}
 for _, c in ipairs{{"bound", B1}, {"luanet", L}, {"luanet bf16", LB}, {"bound again", B2},
                    {"torch", T}, {"torch~", TP}, {"torch bf16", TB}} do
   local r = c[2]
-  if r and r["sys capacity_s"] and r["proc cpu_s"] then
-    local other = math.max(0, r["sys busy_s"] - r["proc cpu_s"]) / r["sys capacity_s"]
-    if other > 0.1 then noisy = true end
-    parts[#parts + 1] = string.format("%s %.0f%% (%.0f s)", c[1], 100 * other, r["proc wall_s"] or 0)
+  if r and r["sys other"] then
+    if r["sys other"] > 0.1 then noisy = true end
+    parts[#parts + 1] = string.format("%s %.0f%% (%.0f s)", c[1], 100 * r["sys other"], r["proc wall_s"] or 0)
   end
 end
-print("CPU taken by other processes during each run (wall time): " .. table.concat(parts, ", "))
+print(string.format("CPU taken by other processes (the worst of %d round%s; wall time): %s",
+  L.rounds or 1, (L.rounds or 1) == 1 and "" or "s", table.concat(parts, ", ")))
 if noisy then
   print("WARNING: other processes used more than 10% of the CPUs during a run: the figures")
   print("are unreliable (OpenMP threads that wait for a descheduled peer lose whole time")

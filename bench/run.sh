@@ -1,15 +1,16 @@
 #!/bin/sh
 # make bench: luanet and PyTorch side by side, one run, one table.
 #   sh bench/run.sh [--threads N] [--steps N] [--budget S] [--quick]
-#                   [--no-passive] [--no-bf16] [--shapes]
-# (or the environment: THREADS, STEPS, BUDGET, QUICK=1, PASSIVE=0, BF16=0,
-# SHAPES=1)
+#                   [--rounds N] [--no-passive] [--no-bf16] [--shapes]
+# (or the environment: THREADS, STEPS, BUDGET, QUICK=1, ROUNDS, PASSIVE=0,
+# BF16=0, SHAPES=1)
 # Each side runs as its own process: the bare oneDNN bound of the MLP step
 # (before and after luanet), luanet in fp32 and in bf16, PyTorch (Debian's
 # python3-torch, /usr/bin/python3) in fp32 as installed, in fp32 with
 # OMP_WAIT_POLICY=passive, and under bf16 autocast; --shapes adds the
-# per-shape OpenBLAS/oneDNN table. Raw RESULT lines go to build/bench/*.txt;
-# bench/README.md explains the table.
+# per-shape OpenBLAS/oneDNN table. --rounds N runs every side N times, in
+# turn, and keeps each figure's best (on a busy machine). Raw RESULT lines
+# go to build/bench/*.txt; bench/README.md explains the table.
 set -e
 cd "$(dirname "$0")/.."
 threads=${THREADS:-$(nproc)}
@@ -19,6 +20,7 @@ repeats=3
 bf16=${BF16:-1}
 passive=${PASSIVE:-1}
 shapes=${SHAPES:-0}
+rounds=${ROUNDS:-1}
 [ "${QUICK:-0}" = 1 ] && { steps=10; repeats=1; budget=2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,7 +34,9 @@ while [ $# -gt 0 ]; do
     --no-bf16) bf16=0; shift ;;
     --no-passive) passive=0; shift ;;
     --shapes) shapes=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --rounds=*) rounds=${1#*=}; shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
   esac
 done
@@ -74,30 +78,37 @@ if [ "$shapes" = 1 ]; then
   echo "OpenBLAS vs oneDNN by shape class ..."
   run shapes ./build/dnnl_shapes "$threads" 5
 fi
-echo "bare oneDNN bound ..."
-run bound ./build/dnnl_bound "$threads" "$steps" "$repeats"
+have_torch=0
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
 run sgemm ./build/sgemm_bound "$threads" "$steps" "$repeats"
-echo "luanet fp32 ..."
-run luanet ./luanet bench/luanet_bench.lua $args
-if [ "$bf16" = 1 ]; then
-  echo "luanet bf16 ..."
-  run luanet_bf16 ./luanet bench/luanet_bench.lua $args --precision bf16
-fi
-echo "bare oneDNN bound again ..."
-run bound2 ./build/dnnl_bound "$threads" "$steps" "$repeats"
-if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  echo "PyTorch fp32 ..."
-  run torch /usr/bin/python3 bench/torch_bench.py $args
-  if [ "$passive" = 1 ]; then
-    echo "PyTorch fp32, OMP_WAIT_POLICY=passive ..."
-    run torch_passive env OMP_WAIT_POLICY=passive /usr/bin/python3 bench/torch_bench.py $args
-  fi
+r=1
+while [ "$r" -le "$rounds" ]; do
+  sfx=; [ "$r" -gt 1 ] && sfx=.$r
+  [ "$rounds" -gt 1 ] && echo "round $r of $rounds"
+  echo "bare oneDNN bound ..."
+  run bound$sfx ./build/dnnl_bound "$threads" "$steps" "$repeats"
+  echo "luanet fp32 ..."
+  run luanet$sfx ./luanet bench/luanet_bench.lua $args
   if [ "$bf16" = 1 ]; then
-    echo "PyTorch bf16 autocast ..."
-    run torch_bf16 /usr/bin/python3 bench/torch_bench.py $args --bf16
+    echo "luanet bf16 ..."
+    run luanet_bf16$sfx ./luanet bench/luanet_bench.lua $args --precision bf16
   fi
-else
-  echo "(python3-torch is not installed: luanet's figures only; make bench installs it)"
-fi
+  echo "bare oneDNN bound again ..."
+  run bound2$sfx ./build/dnnl_bound "$threads" "$steps" "$repeats"
+  if [ "$have_torch" = 1 ]; then
+    echo "PyTorch fp32 ..."
+    run torch$sfx /usr/bin/python3 bench/torch_bench.py $args
+    if [ "$passive" = 1 ]; then
+      echo "PyTorch fp32, OMP_WAIT_POLICY=passive ..."
+      run torch_passive$sfx env OMP_WAIT_POLICY=passive /usr/bin/python3 bench/torch_bench.py $args
+    fi
+    if [ "$bf16" = 1 ]; then
+      echo "PyTorch bf16 autocast ..."
+      run torch_bf16$sfx /usr/bin/python3 bench/torch_bench.py $args --bf16
+    fi
+  fi
+  r=$((r + 1))
+done
+[ "$have_torch" = 1 ] || echo "(python3-torch is not installed: luanet's figures only; make bench installs it)"
 [ "$shapes" = 1 ] && grep -v '^RESULT' "$out/shapes.txt"
 lua5.4 bench/report.lua "$out" "$core" "$threads"
