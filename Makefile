@@ -21,8 +21,8 @@ OPENBLAS_PC = PKG_CONFIG_PATH=$(OPENBLAS_PC_PATH) $(PKG_CONFIG) openblas
 
 # Debian packages: building, testing, training
 DEB_BUILD := gcc libc6-dev make pkg-config lua5.4 liblua5.4-dev \
-  libopenblas0-openmp libopenblas-openmp-dev libpng-dev zlib1g-dev \
-  libreadline-dev
+  libopenblas0-openmp libopenblas-openmp-dev libdnnl-dev libpng-dev \
+  zlib1g-dev libreadline-dev
 DEB_TEST := lua-busted valgrind tmux
 DEB_DATA := dataset-fashion-mnist
 DEB_BENCH := python3 python3-torch python3-torchvision
@@ -33,11 +33,15 @@ WARNS := -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wstrict-prototypes \
          -Wmissing-prototypes -Wold-style-definition -Wno-unknown-pragmas
 # '=' (not ':='): pkg-config runs when a recipe needs it, after 'deps'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LUA_PC) libpng zlib) \
-             $(shell $(OPENBLAS_PC) --cflags)
+             $(shell $(OPENBLAS_PC) --cflags) $(DNNL_CFLAGS)
 OPENBLAS_DIR = $(shell $(OPENBLAS_PC) --variable=libdir)
+# oneDNN (libdnnl-dev): Debian ships no .pc file for it, only CMake files;
+# a dnnl.pc, where one exists, wins
+DNNL_CFLAGS = $(shell $(PKG_CONFIG) --cflags dnnl 2>/dev/null)
+DNNL_LIBS = $(shell $(PKG_CONFIG) --libs dnnl 2>/dev/null || echo -ldnnl)
 ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) -Isrc $(PKG_CFLAGS) \
              -DLN_OPENBLAS_DIR='"$(OPENBLAS_DIR)"' $(CFLAGS) -MMD -MP
-ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs libpng zlib) -fopenmp -ldl -lm -lpthread
+ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs libpng zlib) $(DNNL_LIBS) -fopenmp -ldl -lm -lpthread
 LUA_LIBS = $(shell $(PKG_CONFIG) --libs $(LUA_PC)) -lreadline
 LUA_CMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_CMOD $(LUA_PC))
 LUA_LMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_LMOD $(LUA_PC))

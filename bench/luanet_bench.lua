@@ -15,7 +15,12 @@ peak RSS).]], {
   {"repeats", 3, "timed runs per measurement; the best is kept"},
   {"budget", 6, "seconds per measurement: no further run starts after this"},
   {"models", "mlp,cnn", "which models, comma-separated"},
+  {"precision", "fp32", "fp32, or bf16 (mixed precision: bf16 inputs to the matrix products)"},
 })
+if opt.precision ~= "fp32" and opt.precision ~= "bf16" then
+  io.stderr:write("luanet_bench.lua: --precision must be fp32 or bf16\n")
+  os.exit(2)
+end
 if opt.threads > 0 then ln.threads(opt.threads) end
 ln.seed(1)
 local wall, B = ln.core.wall, opt.batch
@@ -26,7 +31,7 @@ local function build (name, batch)
   local net = require("graphs." .. name)(g, {})
   local y = g:input("y", {"B"}, "int32")
   return g:compile{loss = net.output:cross_entropy(y), outputs = {logits = net.output},
-                   batch = batch}
+                   batch = batch, precision = opt.precision}
 end
 
 local function feeds (name, batch)
@@ -65,6 +70,10 @@ local function bench_model (name, steps)
   m:feed(f)
   local ti = measure(steps * 2, function () m.core:forward(false) end)
   result(name, "infer" .. B, B / ti, "img/s")
+  for id = 1, m.core:size() do   -- which kernel each product runs on
+    local k = m.core:kernel(id)
+    if k ~= "" then print(string.format("# %s node %d (%s): %s", name, id, m.core:node(id).op, k)) end
+  end
   local planned, naive = m:memory()
   result(name, "memory_planned", planned, "bytes")
   result(name, "memory_naive", naive, "bytes")
@@ -97,6 +106,7 @@ local function bench_model (name, steps)
 end
 
 print("# " .. ln.config():gsub("\n", "\n# "))
+print("# precision " .. opt.precision)
 for name in opt.models:gmatch("[^,]+") do
   bench_model(name, name == "cnn" and math.max(4, opt.steps // 4) or opt.steps)
 end

@@ -1,13 +1,16 @@
 #!/bin/sh
 # make bench: luanet and PyTorch side by side, one run, one table.
 #   sh bench/run.sh [--threads N] [--steps N] [--budget S] [--quick]
-#                   [--no-passive] [--no-bf16]
-# (or the environment: THREADS, STEPS, BUDGET, QUICK=1, PASSIVE=0, BF16=0)
-# Each side runs as its own process: the bare-sgemm bound, luanet, and
-# PyTorch (Debian's python3-torch, /usr/bin/python3) in fp32 as installed,
-# in fp32 with OPENBLAS_CORETYPE set to the core luanet uses, in fp32 with
-# OMP_WAIT_POLICY=passive, and in bf16 autocast. Raw RESULT lines go to
-# build/bench/*.txt; bench/README.md explains the table.
+#                   [--rounds N] [--no-passive] [--no-bf16] [--shapes]
+# (or the environment: THREADS, STEPS, BUDGET, QUICK=1, ROUNDS, PASSIVE=0,
+# BF16=0, SHAPES=1)
+# Each side runs as its own process: the bare oneDNN bound of the MLP step
+# (before and after luanet), luanet in fp32 and in bf16, PyTorch (Debian's
+# python3-torch, /usr/bin/python3) in fp32 as installed, in fp32 with
+# OMP_WAIT_POLICY=passive, and under bf16 autocast; --shapes adds the
+# per-shape OpenBLAS/oneDNN table. --rounds N runs every side N times, in
+# turn, and keeps each figure's best (on a busy machine). Raw RESULT lines
+# go to build/bench/*.txt; bench/README.md explains the table.
 set -e
 cd "$(dirname "$0")/.."
 threads=${THREADS:-$(nproc)}
@@ -16,6 +19,8 @@ budget=${BUDGET:-5}
 repeats=3
 bf16=${BF16:-1}
 passive=${PASSIVE:-1}
+shapes=${SHAPES:-0}
+rounds=${ROUNDS:-1}
 [ "${QUICK:-0}" = 1 ] && { steps=10; repeats=1; budget=2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,7 +33,10 @@ while [ $# -gt 0 ]; do
     --quick) steps=10; repeats=1; budget=2; shift ;;
     --no-bf16) bf16=0; shift ;;
     --no-passive) passive=0; shift ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --shapes) shapes=1; shift ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --rounds=*) rounds=${1#*=}; shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
   esac
 done
@@ -36,7 +44,10 @@ out=build/bench
 mkdir -p "$out"
 rm -f "$out"/*.txt
 [ -f build/libluanet.a ] && [ -x ./luanet ] || { echo "run.sh: build luanet first (make all)" >&2; exit 1; }
-cc -O2 -Isrc bench/sgemm_bound.c build/libluanet.a -fopenmp -lpng -lz -ldl -lm -o build/sgemm_bound
+# the bounds are compiled as the engine is (-O3 -fno-math-errno: Adam vectorises)
+for b in dnnl_bound sgemm_bound dnnl_shapes; do
+  cc -O3 -fno-math-errno -Isrc bench/$b.c build/libluanet.a -ldnnl -fopenmp -lpng -lz -ldl -lm -o build/$b
+done
 
 # busy and total CPU ticks of the whole machine (all processes, all CPUs)
 ticks () { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat; }
@@ -60,30 +71,46 @@ core=$(./luanet -e 'io.write((ln.core.blas()))')
 set -- $(ticks); b0=$1; t0=$2; sleep 1; set -- $(ticks)
 idle_load=$(awk -v b="$(($1 - b0))" -v t="$(($2 - t0))" 'BEGIN{printf "%.0f", (t > 0) ? 100*b/t : 0}')
 echo "luanet vs PyTorch: $threads threads ($ncpu CPUs), batch 128, Adam lr 1e-3, random data"
-echo "OpenBLAS core luanet uses: $core; CPU busy before the run (other processes): $idle_load%"
+echo "OpenBLAS core: $core; $(./luanet -e 'local v, isa = ln.core.dnnl(); io.write(v, ", ISA ", isa)')"
+echo "CPU busy before the run (other processes): $idle_load%"
 args="--threads $threads --steps $steps --repeats $repeats --budget $budget"
-echo "bare sgemm bound ..."
-run bound ./build/sgemm_bound "$threads" "$steps" "$repeats"
-echo "luanet ..."
-run luanet ./luanet bench/luanet_bench.lua $args
-echo "bare sgemm bound again ..."
-run bound2 ./build/sgemm_bound "$threads" "$steps" "$repeats"
-if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  echo "PyTorch fp32 ..."
-  run torch /usr/bin/python3 bench/torch_bench.py $args
-  echo "PyTorch fp32, OPENBLAS_CORETYPE=$core ..."
-  run torch_core env OPENBLAS_CORETYPE="$core" /usr/bin/python3 bench/torch_bench.py $args
-  if [ "$passive" = 1 ]; then
-    echo "PyTorch fp32, OMP_WAIT_POLICY=passive ..."
-    run torch_passive env OMP_WAIT_POLICY=passive /usr/bin/python3 bench/torch_bench.py $args
-  fi
-  if [ "$bf16" = 1 ]; then
-    echo "PyTorch bf16 autocast ..."
-    run torch_bf16 /usr/bin/python3 bench/torch_bench.py $args --bf16
-  fi
-else
-  echo "(python3-torch is not installed: luanet's figures only; make bench installs it)"
+if [ "$shapes" = 1 ]; then
+  echo "OpenBLAS vs oneDNN by shape class ..."
+  run shapes ./build/dnnl_shapes "$threads" 5
 fi
+have_torch=0
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
+run sgemm ./build/sgemm_bound "$threads" "$steps" "$repeats"
+r=1
+while [ "$r" -le "$rounds" ]; do
+  sfx=; [ "$r" -gt 1 ] && sfx=.$r
+  [ "$rounds" -gt 1 ] && echo "round $r of $rounds"
+  echo "bare oneDNN bound ..."
+  run bound$sfx ./build/dnnl_bound "$threads" "$steps" "$repeats"
+  echo "luanet fp32 ..."
+  run luanet$sfx ./luanet bench/luanet_bench.lua $args
+  if [ "$bf16" = 1 ]; then
+    echo "luanet bf16 ..."
+    run luanet_bf16$sfx ./luanet bench/luanet_bench.lua $args --precision bf16
+  fi
+  echo "bare oneDNN bound again ..."
+  run bound2$sfx ./build/dnnl_bound "$threads" "$steps" "$repeats"
+  if [ "$have_torch" = 1 ]; then
+    echo "PyTorch fp32 ..."
+    run torch$sfx /usr/bin/python3 bench/torch_bench.py $args
+    if [ "$passive" = 1 ]; then
+      echo "PyTorch fp32, OMP_WAIT_POLICY=passive ..."
+      run torch_passive$sfx env OMP_WAIT_POLICY=passive /usr/bin/python3 bench/torch_bench.py $args
+    fi
+    if [ "$bf16" = 1 ]; then
+      echo "PyTorch bf16 autocast ..."
+      run torch_bf16$sfx /usr/bin/python3 bench/torch_bench.py $args --bf16
+    fi
+  fi
+  r=$((r + 1))
+done
+[ "$have_torch" = 1 ] || echo "(python3-torch is not installed: luanet's figures only; make bench installs it)"
+[ "$shapes" = 1 ] && grep -v '^RESULT' "$out/shapes.txt"
 lua5.4 bench/report.lua "$out" "$core" "$threads"
 # detection post-processing: luanet.detect against torchvision.ops.nms on
 # the same boxes (bench/nms_bench.lua runs bench/nms_torch.py itself)

@@ -11,7 +11,7 @@
 ** best of 'repeats' runs of 'steps' steps after 5 warm-up steps).
 **   usage: sgemm_bound [threads] [steps] [repeats] [batch]
 ** Built by bench/run.sh:
-**   cc -O2 -Isrc bench/sgemm_bound.c build/libluanet.a -fopenmp -lpng -lz -ldl -lm
+**   cc -O3 -Isrc bench/sgemm_bound.c build/libluanet.a -ldnnl -fopenmp -lpng -lz -ldl -lm
 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,6 +12,8 @@ Train a classifier on Fashion-MNIST with Adam and report test accuracy.]], {
   {"lr", 1e-3, "Adam learning rate"},
   {"schedule", "auto", "learning rate: const, cosine (decay to 0 over the run, per step) or auto (cosine for cnn, const for mlp)"},
   {"threads", 0, "threads (0: all cores)"},
+  {"precision", "fp32", "fp32, or bf16 (mixed precision: bf16 inputs to the matrix products, float32 elsewhere)"},
+  {"profile", false, "print where a training step's time goes (per op), then train"},
   {"seed", 1, "random seed"},
   {"out", "out", "directory for model.lnt, curves.png, checkpoint"},
   {"subset", false, "use the bundled subset even if the full set is installed"},
@@ -26,6 +28,10 @@ end
 if opt.schedule == "auto" then opt.schedule = opt.model == "cnn" and "cosine" or "const" end
 if opt.schedule ~= "const" and opt.schedule ~= "cosine" then
   io.stderr:write("train.lua: --schedule must be const, cosine or auto, got '", opt.schedule, "'\n")
+  os.exit(2)
+end
+if opt.precision ~= "fp32" and opt.precision ~= "bf16" then
+  io.stderr:write("train.lua: --precision must be fp32 or bf16, got '", opt.precision, "'\n")
   os.exit(2)
 end
 if opt.threads > 0 then ln.threads(opt.threads) end
@@ -44,9 +50,30 @@ local g = ln.graph()
 local net = require("graphs." .. opt.model)(g, {})
 local y = g:input("y", {"B"}, "int32")
 local loss = net.output:cross_entropy(y)
-local model = g:compile{loss = loss, outputs = {logits = net.output}, batch = opt.batch}
+local model = g:compile{loss = loss, outputs = {logits = net.output}, batch = opt.batch,
+                        precision = opt.precision}
 print(model)
 print(ln.config())
+print("precision: " .. model:precision())
+
+if opt.profile then   -- a few steps on the first batch, per op
+  local xb, yb = train:batches(opt.batch, {shuffle = false})()
+  local rows, total = model:profile({x = xb, y = yb}, 10)
+  local by_op = {}
+  for _, r in ipairs(rows) do
+    local o = by_op[r.op] or {op = r.op, t = 0, n = 0}
+    by_op[r.op] = o
+    o.t, o.n = o.t + r.fwd + r.bwd, o.n + 1
+  end
+  local ops = {}
+  for _, o in pairs(by_op) do ops[#ops + 1] = o end
+  table.sort(ops, function (a, b) return a.t > b.t end)
+  print(string.format("profile: %.2f ms per forward + backward (batch %d)", total * 1e3, opt.batch))
+  for _, o in ipairs(ops) do
+    print(string.format("  %-14s %3d node%s %8.3f ms %5.1f%%", o.op, o.n, o.n == 1 and " " or "s",
+      o.t * 1e3, 100 * o.t / math.max(total, 1e-12)))
+  end
+end
 
 local adam = ln.optim.adam(model, {lr = opt.lr})
 local schedule = opt.schedule == "cosine"

@@ -422,6 +422,18 @@ static int checkop (lua_State *L, int arg) {
   return op;
 }
 
+/* the kernels an eager call prepared, freed by the GC even if the call
+** raises after making them */
+#define LN_PREP "luanet.Prep"
+typedef struct LPrep { ln_prep *p; } LPrep;
+
+static int prep_gc (lua_State *L) {
+  LPrep *b = (LPrep *)luaL_checkudata(L, 1, LN_PREP);
+  ln_prep_free(b->p);
+  b->p = NULL;
+  return 0;
+}
+
 /* core.eager(op, tensors..., attrs): one op on tensors, same kernels as graphs */
 static int l_eager (lua_State *L) {
   int op = checkop(L, 1), top = lua_gettop(L), n_in = 0, k, n_list, training = 0;
@@ -466,15 +478,24 @@ static int l_eager (lua_State *L) {
   if (d->validate && d->validate(&out) != LN_OK) return engine_error(L);
   y = push_owned(L, ln_tensor_new(out.dtype, out.ndim, out.dim));
   if (d->scratch) d->scratch(&out, &saved, &work);
-  mem = lua_newuserdatauv(L, saved + work + 64, 0);   /* freed by Lua's GC */
+  if (d->prepare) {   /* oneDNN kernels, as a compiled model would use */
+    LPrep *b = (LPrep *)lua_newuserdatauv(L, sizeof(LPrep), 0);
+    b->p = NULL;
+    luaL_setmetatable(L, LN_PREP);
+    if ((b->p = ln_prep_new(0)) == NULL || d->prepare(&out, b->p) != LN_OK)
+      return engine_error(L);
+    if (b->p->work > work) work = b->p->work;
+  }
+  mem = lua_newuserdatauv(L, saved + work + 128, 0);   /* freed by Lua's GC */
   out.x = y->data;
   out.saved = mem;
   c.training = training;
   c.batch = out.ndim ? out.dim[0] : 1;
-  c.work = (float *)(void *)((char *)mem + (saved + 63) / 64 * 64);
+  /* 64-byte aligned: oneDNN's scratchpads live there */
+  c.work = (float *)(void *)(((uintptr_t)mem + saved + 127) / 64 * 64);
   c.work_size = work;
   d->forward(&out, &c);
-  lua_pop(L, 1);
+  lua_pop(L, d->prepare ? 2 : 1);
   return 1;
 }
 
@@ -802,6 +823,24 @@ static int m_times (lua_State *L) {   /* m:times(id) -> forward, backward second
   return 2;
 }
 
+/* m:precision() -> "fp32" | "bf16"; m:precision("bf16") sets it */
+static int m_precision (lua_State *L) {
+  ln_model *m = checkmodel(L, 1)->m;
+  static const char *const names[] = {"fp32", "bf16", NULL};
+  if (!lua_isnoneornil(L, 2)) {
+    int p = luaL_checkoption(L, 2, NULL, names);
+    if (ln_model_set_precision(m, (ln_precision)p) != LN_OK) return engine_error(L);
+  }
+  lua_pushstring(L, names[ln_model_precision(m)]);
+  return 1;
+}
+
+static int m_kernel (lua_State *L) {   /* m:kernel(id) -> "oneDNN ...", "" */
+  ln_model *m = checkmodel(L, 1)->m;
+  lua_pushstring(L, ln_model_kernel(m, checknode(L, ln_model_graph(m), 2)));
+  return 1;
+}
+
 static int m_node (lua_State *L) {
   ln_model *m = checkmodel(L, 1)->m;
   push_node_info(L, ln_model_graph(m), checknode(L, ln_model_graph(m), 2));
@@ -1068,6 +1107,16 @@ static int l_blas (lua_State *L) {
   return 2;
 }
 
+/* core.dnnl() -> "oneDNN 2.6.3", its ISA here, the engine's bf16 path,
+** the kernel policy (LUANET_KERNELS: "auto", "onednn", "openblas") */
+static int l_dnnl (lua_State *L) {
+  lua_pushstring(L, ln_dnnl_info());
+  lua_pushstring(L, ln_dnnl_isa_info());
+  lua_pushstring(L, ln_bf16_path());
+  lua_pushstring(L, ln_dnnl_policy());
+  return 4;
+}
+
 /* }====== */
 
 static const luaL_Reg tensor_meth[] = {
@@ -1092,7 +1141,8 @@ static const luaL_Reg model_meth[] = {
   {"value", m_value}, {"scalar", m_scalar}, {"grad", m_grad}, {"params", m_params},
   {"order", m_order}, {"memory", m_memory}, {"node", m_node}, {"size", m_size},
   {"loss", m_loss}, {"outputs", m_outputs}, {"find", m_find}, {"batch", m_batch},
-  {"save", m_save}, {"profile", m_profile}, {"times", m_times}, {"free", model_gc}, {NULL, NULL}
+  {"save", m_save}, {"profile", m_profile}, {"times", m_times}, {"precision", m_precision}, {"kernel", m_kernel},
+  {"free", model_gc}, {NULL, NULL}
 };
 static const luaL_Reg model_metameth[] = {
   {"__gc", model_gc}, {"__close", model_gc}, {"__tostring", model_tostring}, {NULL, NULL}
@@ -1111,7 +1161,7 @@ static const luaL_Reg core_funcs[] = {
   {"optim", l_optim}, {"clip_grad_norm", l_clip_grad_norm}, {"orthograd", l_orthograd},
   {"idx_load", l_idx_load}, {"npy_load", l_npy_load}, {"npy_save", l_npy_save},
   {"png_load", l_png_load}, {"png_save", l_png_save},
-  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"wall", l_wall}, {"isatty", l_isatty}, {NULL, NULL}
+  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"dnnl", l_dnnl}, {"wall", l_wall}, {"isatty", l_isatty}, {NULL, NULL}
 };
 
 /* metatable 'tname' with 'metameth'; __index = a table of 'meth'; the
@@ -1134,6 +1184,10 @@ LUAMOD_API int luaopen_luanet_core (lua_State *L) {
   createmeta(L, LN_GRAPH, graph_metameth, graph_meth, "Graph");
   createmeta(L, LN_MODEL, model_metameth, model_meth, "Model");
   createmeta(L, LN_OPTIM, optim_metameth, optim_meth, "Optim");
+  luaL_newmetatable(L, LN_PREP);
+  lua_pushcfunction(L, prep_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   lua_pushstring(L, LN_VERSION);
   lua_setfield(L, -2, "version");
   { int ln_open_detect (lua_State *L); ln_open_detect(L); }   /* core.detect: lndetect.c */

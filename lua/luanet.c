@@ -243,8 +243,8 @@ static void print_version (lua_State *L) {
     if (ln_init_runtime() != LN_OK)
       printf("BLAS: not loaded (%s)\n", ln_errmsg());
     else
-      printf("BLAS: %s (%s), threads: %d\n", ln_blas_core(), ln_blas_info(),
-             ln_get_threads());
+      printf("BLAS: %s (%s), oneDNN: %s, ISA %s, threads: %d\n", ln_blas_core(),
+             ln_blas_info(), ln_dnnl_info(), ln_dnnl_isa_info(), ln_get_threads());
   }
   fflush(stdout);
 }

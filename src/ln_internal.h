@@ -64,6 +64,93 @@ int ln_graph_reshape (ln_graph *g, int batch);
 /* BLAS loading (ln_blas.c) */
 int ln_blas_load (void);
 
+/* {====== Prepared kernels ======
+**
+** An op with a 'prepare' callback readies its kernels (oneDNN primitives,
+** bf16 copies) for a node's current shape, outside forward and backward:
+** the plan calls it at compile, at the first run of each new batch size,
+** and when the thread count or the precision changes. It stores what
+** forward/backward use in n->kern (NULL: the portable path) and keeps the
+** objects in the prep, which owns them (freed with the model).
+*/
+struct ln_prep {
+  int bf16;                  /* matrix products take bf16 inputs */
+  size_t work;               /* out: the largest workspace a kernel needs */
+  struct ln_kobj *objs;      /* prepared objects, newest first */
+  long n_objs;
+};
+
+ln_prep *ln_prep_new (int bf16);
+void ln_prep_free (ln_prep *p);
+/* the object kept for node 'n' under key[0..nkey), or NULL */
+void *ln_prep_find (ln_prep *p, const ln_node *n, const int *key, int nkey);
+/* keep 'obj' for 'n' under the key; on failure frees it with 'fr' and
+** returns LN_ENOMEM */
+int ln_prep_keep (ln_prep *p, const ln_node *n, const int *key, int nkey,
+                  void *obj, void (*fr) (void *));
+/* a persistent buffer of 'bytes' for node 'n' (a parameter's bf16 copy),
+** shared by every node that asks for it; NULL when out of memory */
+void *ln_prep_buffer (ln_prep *p, const ln_node *n, size_t bytes);
+void ln_prep_need (ln_prep *p, size_t work);   /* p->work = max(.., work) */
+/* run every prepare callback of a node list; LN_OK or an error */
+int ln_prep_nodes (ln_prep *p, ln_node **nodes, int n);
+
+/* }====== */
+
+/* {====== Kernel library: oneDNN (ln_dnnl.c) and bf16 passes (ln_bf16.c) ====== */
+
+int ln_dnnl_available (void);
+const char *ln_dnnl_version (void);
+const char *ln_dnnl_isa (void);            /* "AVX-512 with BF16 (...)" */
+int ln_dnnl_has_bf16 (void);               /* oneDNN can run bf16 products */
+long ln_dnnl_created (void);               /* primitives made so far */
+long ln_dnnl_failed (void);                /* executions that failed */
+/* should a product of this shape / a convolution go to oneDNN rather than
+** OpenBLAS / im2col? (LUANET_KERNELS=auto|onednn|openblas) */
+int ln_dnnl_prefer (long m, long n, long k);
+int ln_dnnl_prefer_conv (void);
+const char *ln_dnnl_policy (void);         /* "auto", "onednn", "openblas" */
+
+/* C[m, n] (=, or += when 'acc') op(A) op(B) (+ bias[n]) (relu'ed):
+** A stored [m, k] ([k, m] when 'ta'), B [k, n] ([n, k] when 'tb'), C [m, n],
+** 'batch' such products at strides m*k, k*n, m*n; A, B bf16 when 'bf16',
+** C and bias float32 */
+typedef struct ln_mmdesc {
+  int m, n, k, batch, ta, tb, bf16, bias, relu, acc;
+} ln_mmdesc;
+typedef struct ln_mm ln_mm;
+int ln_mm_new (const ln_mmdesc *d, ln_mm **out);   /* LN_EARG: not here */
+size_t ln_mm_work (const ln_mm *m);                /* workspace bytes */
+const char *ln_mm_impl (const ln_mm *m);           /* oneDNN's kernel name */
+void ln_mm_run (ln_mm *m, const void *a, const void *b, const float *bias,
+                float *c, void *work);
+void ln_mm_free (ln_mm *m);
+
+/* a 2-D convolution over NCHW float32 tensors, forward and gradients */
+typedef struct ln_convdesc {
+  int N, C, H, W, O, OH, OW, kh, kw, s, p, d, G;
+  int bias, relu, bf16;                  /* bias input; relu epilogue */
+  int need_dx, need_dw, need_db;         /* gradients wanted */
+  int acc_dx, acc_dw, acc_db;            /* added to (else overwritten) */
+} ln_convdesc;
+typedef struct ln_conv ln_conv;
+int ln_conv_new (const ln_convdesc *d, ln_conv **out);
+size_t ln_conv_work (const ln_conv *cv);
+const char *ln_conv_impl (const ln_conv *cv, int k);   /* 0 fwd, 1 dx, 2 dw */
+void ln_conv_forward (ln_conv *cv, const float *x, const float *w,
+                      const float *b, float *y, void *work);
+void ln_conv_backward (ln_conv *cv, const float *x, const float *w,
+                       const float *dy, float *dx, float *dw, float *db,
+                       void *work);
+void ln_conv_free (ln_conv *cv);
+
+/* float32 -> bf16 (round to nearest even), back, and rounding in place */
+void ln_f32_to_bf16 (const float *x, uint16_t *y, size_t n);
+void ln_bf16_to_f32 (const uint16_t *x, float *y, size_t n);
+void ln_f32_round_bf16 (const float *x, float *y, size_t n);
+
+/* }====== */
+
 /* memory with a failure message */
 void *ln_malloc (size_t sz);
 void *ln_calloc (size_t n, size_t sz);

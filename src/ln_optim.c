@@ -1,7 +1,16 @@
 /*
 ** ln_optim.c -- optimizers as C kernels: SGD (momentum, Nesterov, weight
-** decay), Adam, AdamW, RMSprop, each one pass per parameter, with the
-** update rules of PyTorch's torch.optim so results can be compared.
+** decay), Adam, AdamW, RMSprop, with the update rules of PyTorch's
+** torch.optim so results can be compared.
+**
+** A step is one pass over all parameters: the parameters' elements are cut
+** into fixed blocks (made once, with the optimizer), one parallel loop
+** runs over every block of every parameter, and each element is read and
+** written once -- the update, and the gradient's sum of squares for the
+** norm the step reports. The norm is the blocks' partial sums added in
+** block order: the same bits whatever the thread count. Clipping needs the
+** norm before the update: a norm pass first, then the update pass scales
+** the gradient as it reads it.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -9,6 +18,10 @@
 #include "ln_internal.h"
 
 const char *const ln_opt_names[] = {"sgd", "adam", "adamw", "rmsprop", NULL};
+
+#define BLOCK 8192   /* elements per block of the step's loop */
+
+typedef struct oblock { int k; long start, len; } oblock;
 
 struct ln_optim {
   ln_optkind kind;
@@ -18,6 +31,9 @@ struct ln_optim {
   ln_node **params;       /* trainable parameters of the model */
   int n_state;            /* state tensors per parameter */
   ln_tensor **state;      /* state[k * n_state + s] */
+  long n_blocks;          /* the step's work: blocks of parameters */
+  oblock *blocks;
+  double *part;           /* per block: gradient sum of squares */
 };
 
 static const int n_states[LN_OPT_COUNT] = {1, 2, 2, 2};   /* ORDER OPT */
@@ -38,6 +54,8 @@ void ln_optim_free (ln_optim *o) {
   for (i = 0; i < o->n_params * o->n_state; i++) ln_tensor_free(o->state[i]);
   free(o->state);
   free(o->params);
+  free(o->blocks);
+  free(o->part);
   free(o);
 }
 
@@ -50,6 +68,26 @@ static int check_conf (const ln_optconf *c) {
   if (!(c->eps >= 0)) return ln_seterr(LN_EARG, "optim: eps must be >= 0, got %g", c->eps);
   if (c->nesterov && (c->momentum <= 0 || c->dampening != 0))
     return ln_seterr(LN_EARG, "optim: nesterov needs momentum > 0 and dampening 0");
+  return LN_OK;
+}
+
+/* cut every parameter into blocks of BLOCK elements (the last shorter) */
+static int make_blocks (ln_optim *o) {
+  long nb = 0, b = 0, j;
+  int k;
+  for (k = 0; k < o->n_params; k++) nb += ((long)o->params[k]->store->n + BLOCK - 1) / BLOCK;
+  o->blocks = ln_calloc((size_t)nb + 1, sizeof(oblock));
+  o->part = ln_calloc((size_t)nb + 1, sizeof(double));
+  if (!o->blocks || !o->part) return LN_ENOMEM;
+  for (k = 0; k < o->n_params; k++) {
+    long len = (long)o->params[k]->store->n;
+    for (j = 0; j < len; j += BLOCK) {
+      o->blocks[b].k = k;
+      o->blocks[b].start = j;
+      o->blocks[b++].len = len - j < BLOCK ? len - j : BLOCK;
+    }
+  }
+  o->n_blocks = nb;
   return LN_OK;
 }
 
@@ -78,6 +116,7 @@ int ln_optim_new (ln_model *m, ln_optkind kind, const ln_optconf *c,
     free(ids);
   }
   o->n_params = n;
+  if ((rc = make_blocks(o)) != LN_OK) { ln_optim_free(o); return rc; }
   for (i = 0; i < n; i++)
     for (s = 0; s < o->n_state; s++) {
       ln_node *p = o->params[i];
@@ -134,81 +173,152 @@ double ln_clip_grad_norm (ln_model *m, double max) {
   return norm;
 }
 
-static void sgd (ln_optim *o, float *p, const float *g, float *buf, long len) {
-  const ln_optconf *c = &o->conf;
-  float lr = (float)c->lr, wd = (float)c->weight_decay, mu = (float)c->momentum;
-  float damp = (float)(1 - c->dampening);
-  int first = o->t == 0, nest = c->nesterov;
+/* the constants of one step, computed once */
+typedef struct ostep {
+  float lr, wd, mu, damp, b1, b2, eps, alpha, step, rbc2, scale;
+  int first, nest, decoupled, clip;   /* clip: scale != 1, written back */
+} ostep;
+
+/* {====== update kernels: one run of 'len' elements, gradient scaled by
+** st->scale (clipping, written back), returns its sum of squares ====== */
+
+static double sgd_run (const ostep *st, float *restrict p, float *restrict g,
+                       float *restrict buf, long len) {
+  double ss = 0;
   long i;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (i = 0; i < len; i++) {
-    float d = g[i] + wd * p[i];
-    if (mu != 0) {
-      buf[i] = first ? d : mu * buf[i] + damp * d;
-      d = nest ? d + mu * buf[i] : buf[i];
+    float gi = g[i] * st->scale, d;
+    if (st->clip) g[i] = gi;
+    ss += (double)gi * gi;
+    d = gi + st->wd * p[i];
+    if (st->mu != 0) {
+      buf[i] = st->first ? d : st->mu * buf[i] + st->damp * d;
+      d = st->nest ? d + st->mu * buf[i] : buf[i];
     }
-    p[i] -= lr * d;
+    p[i] -= st->lr * d;
   }
+  return ss;
 }
 
-static void adam (ln_optim *o, float *p, const float *g, float *m1, float *m2,
-                  long len, int decoupled) {
+static double adam_run (const ostep *st, float *restrict p, float *restrict g,
+                        float *restrict m1, float *restrict m2, long len) {
+  const float b1 = st->b1, b2 = st->b2, c1 = 1 - st->b1, c2 = 1 - st->b2;
+  const float step = st->step, rbc2 = st->rbc2, eps = st->eps, scale = st->scale;
+  const float wd = st->decoupled ? 0 : st->wd, dk = st->decoupled ? 1 - st->lr * st->wd : 1;
+  float ss = 0;
+  long i;
+  if (st->clip)   /* the clipped gradient is what the step reports */
+    for (i = 0; i < len; i++) g[i] *= scale;
+  #pragma omp simd reduction(+:ss)
+  for (i = 0; i < len; i++) {
+    float d = g[i], pi = p[i] * dk, a, b;
+    ss += d * d;
+    d += wd * pi;
+    a = b1 * m1[i] + c1 * d;
+    b = b2 * m2[i] + c2 * d * d;
+    m1[i] = a;
+    m2[i] = b;
+    p[i] = pi - step * a / (sqrtf(b) * rbc2 + eps);
+  }
+  return ss;
+}
+
+static double rmsprop_run (const ostep *st, float *restrict p, float *restrict g,
+                           float *restrict sq, float *restrict buf, long len) {
+  double ss = 0;
+  long i;
+  for (i = 0; i < len; i++) {
+    float gi = g[i] * st->scale, d, avg;
+    if (st->clip) g[i] = gi;
+    ss += (double)gi * gi;
+    d = gi + st->wd * p[i];
+    sq[i] = st->alpha * sq[i] + (1 - st->alpha) * d * d;
+    avg = sqrtf(sq[i]) + st->eps;
+    if (st->mu > 0) { buf[i] = st->mu * buf[i] + d / avg; p[i] -= st->lr * buf[i]; }
+    else p[i] -= st->lr * d / avg;
+  }
+  return ss;
+}
+
+/* }====== */
+
+static ostep step_consts (const ln_optim *o, float scale) {
   const ln_optconf *c = &o->conf;
   double t = (double)(o->t + 1);
-  float b1 = (float)c->beta1, b2 = (float)c->beta2, eps = (float)c->eps;
-  float wd = (float)c->weight_decay, lr = (float)c->lr;
-  float step = (float)(c->lr / (1 - pow(c->beta1, t)));
-  float rbc2 = (float)(1 / sqrt(1 - pow(c->beta2, t)));
-  long i;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) {
-    float d = g[i];
-    if (decoupled) p[i] -= lr * wd * p[i];
-    else d += wd * p[i];
-    m1[i] = b1 * m1[i] + (1 - b1) * d;
-    m2[i] = b2 * m2[i] + (1 - b2) * d * d;
-    p[i] -= step * m1[i] / (sqrtf(m2[i]) * rbc2 + eps);
-  }
+  ostep st;
+  memset(&st, 0, sizeof(st));
+  st.lr = (float)c->lr;
+  st.wd = (float)c->weight_decay;
+  st.mu = (float)c->momentum;
+  st.damp = (float)(1 - c->dampening);
+  st.first = o->t == 0;
+  st.nest = c->nesterov;
+  st.b1 = (float)c->beta1;
+  st.b2 = (float)c->beta2;
+  st.eps = (float)c->eps;
+  st.alpha = (float)c->alpha;
+  st.step = (float)(c->lr / (1 - pow(c->beta1, t)));
+  st.rbc2 = (float)(1 / sqrt(1 - pow(c->beta2, t)));
+  st.decoupled = o->kind == LN_OPT_ADAMW;
+  st.scale = scale;
+  st.clip = scale != 1;
+  return st;
 }
 
-static void rmsprop (ln_optim *o, float *p, const float *g, float *sq,
-                     float *buf, long len) {
-  const ln_optconf *c = &o->conf;
-  float a = (float)c->alpha, eps = (float)c->eps, wd = (float)c->weight_decay;
-  float lr = (float)c->lr, mu = (float)c->momentum;
-  long i;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) {
-    float d = g[i] + wd * p[i], avg;
-    sq[i] = a * sq[i] + (1 - a) * d * d;
-    avg = sqrtf(sq[i]) + eps;
-    if (mu > 0) { buf[i] = mu * buf[i] + d / avg; p[i] -= lr * buf[i]; }
-    else p[i] -= lr * d / avg;
+/* the blocks' partial sums, in block order */
+static double sum_parts (const ln_optim *o) {
+  double s = 0;
+  long b;
+  for (b = 0; b < o->n_blocks; b++) s += o->part[b];
+  return s;
+}
+
+/* gradient sum of squares by blocks (for clipping, before the update) */
+static double grad_sumsq_blocks (ln_optim *o) {
+  long b;
+  #pragma omp parallel for schedule(static) if (o->n_blocks > 4)
+  for (b = 0; b < o->n_blocks; b++) {
+    const oblock *bl = &o->blocks[b];
+    const float *g = (const float *)o->params[bl->k]->grad->data + bl->start;
+    double s = 0;
+    long i;
+    #pragma omp simd reduction(+:s)
+    for (i = 0; i < bl->len; i++) s += (double)g[i] * g[i];
+    o->part[b] = s;
   }
+  return sum_parts(o);
 }
 
 int ln_optim_step (ln_optim *o, double *gnorm) {
-  int k, ns = o->n_state;
-  double norm = -1;
-  if (o->conf.clip_norm > 0 || gnorm) {
-    norm = sqrt(grad_sumsq(o->params, o->n_params));
-    if (o->conf.clip_norm > 0 && norm > o->conf.clip_norm)
-      scale_grads(o->params, o->n_params, (float)(o->conf.clip_norm / (norm + 1e-6)));
+  int ns = o->n_state;
+  long b;
+  double norm = 0;
+  float scale = 1;
+  ostep st;
+  if (o->conf.clip_norm > 0) {
+    norm = sqrt(grad_sumsq_blocks(o));
+    if (norm > o->conf.clip_norm) scale = (float)(o->conf.clip_norm / (norm + 1e-6));
   }
-  if (gnorm) *gnorm = norm;
-  for (k = 0; k < o->n_params; k++) {
-    ln_node *pn = o->params[k];
-    float *p = pn->store->data, *g = pn->grad->data;
-    float *s0 = o->state[k * ns]->data, *s1 = ns > 1 ? o->state[k * ns + 1]->data : NULL;
-    long len = (long)pn->store->n;
+  st = step_consts(o, scale);
+  #pragma omp parallel for schedule(static) if (o->n_blocks > 4)
+  for (b = 0; b < o->n_blocks; b++) {
+    const oblock *bl = &o->blocks[b];
+    ln_node *pn = o->params[bl->k];
+    float *p = (float *)pn->store->data + bl->start;
+    float *g = (float *)pn->grad->data + bl->start;
+    float *s0 = (float *)o->state[bl->k * ns]->data + bl->start;
+    float *s1 = ns > 1 ? (float *)o->state[bl->k * ns + 1]->data + bl->start : NULL;
+    double ss = 0;
     switch (o->kind) {
-      case LN_OPT_SGD: sgd(o, p, g, s0, len); break;
-      case LN_OPT_ADAM: adam(o, p, g, s0, s1, len, 0); break;
-      case LN_OPT_ADAMW: adam(o, p, g, s0, s1, len, 1); break;
-      case LN_OPT_RMSPROP: rmsprop(o, p, g, s0, s1, len); break;
+      case LN_OPT_SGD: ss = sgd_run(&st, p, g, s0, bl->len); break;
+      case LN_OPT_ADAM: case LN_OPT_ADAMW: ss = adam_run(&st, p, g, s0, s1, bl->len); break;
+      case LN_OPT_RMSPROP: ss = rmsprop_run(&st, p, g, s0, s1, bl->len); break;
       default: break;
     }
+    o->part[b] = ss;
   }
+  if (o->conf.clip_norm <= 0) norm = sqrt(sum_parts(o));   /* this pass's */
+  if (gnorm) *gnorm = norm;
   o->t++;
   return LN_OK;
 }

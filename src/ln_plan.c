@@ -5,8 +5,13 @@
 ** needs; the backward pass for the nodes that lead from parameters to the
 ** loss; and one arena where every value, gradient and saved state gets an
 ** offset, reusing memory whose lifetime has ended (greedy by size over
-** lifetime intervals, as in TFLite's and ggml's planners). Forward and
-** backward then allocate nothing.
+** lifetime intervals, as in TFLite's and ggml's planners). A relu that
+** follows a matrix product alone is folded into the product's forward
+** (LN_FUSE_RELU: oneDNN's post-op, or the engine's epilogue); the two
+** nodes share one value. Then the ops prepare their kernels (oneDNN
+** primitives) for the shapes: at compile, at the first run of each new
+** batch size, and when the thread count or precision changes; forward and
+** backward allocate nothing and create nothing.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +41,11 @@ struct ln_model {
   ln_node **pzero;
   int n_params; ln_node **params;
   char *arena; size_t arena_size;
-  float *work; size_t work_size;
+  float *work; size_t work_size;   /* shared workspace (own allocation) */
+  size_t plan_work;        /* what the ops' scratch callbacks asked for */
+  ln_prep *prep;           /* prepared kernels (oneDNN), by node and shape */
+  int prep_batch, prep_threads;    /* what the kernels were prepared for */
+  ln_precision precision;
   size_t naive;            /* one buffer per value/gradient/saved state */
   size_t *cap;             /* planned bytes of each node's value */
   size_t *saved_cap;       /* planned bytes of each node's saved state */
@@ -58,6 +67,7 @@ void ln_model_free (ln_model *m) {
   free(m->outputs); free(m->fwd); free(m->bwd);
   free(m->zero_first); free(m->zero_list); free(m->params); free(m->pzero);
   free(m->arena); free(m->cap); free(m->saved_cap); free(m->fed); free(m->prof);
+  free(m->work); ln_prep_free(m->prep);
   free(m);
 }
 
@@ -88,6 +98,36 @@ int ln_model_order (const ln_model *m, int *ids, int max) {
 }
 
 /* {====== Compile ====== */
+
+/* the workspace: at least 'need' bytes, 64-byte aligned (oneDNN's
+** scratchpads live in it); grows when a new shape needs more */
+static int ensure_work (ln_model *m, size_t need) {
+  void *w;
+  need = align(need ? need : 1);
+  if (m->work && need <= m->work_size) return LN_OK;
+  if ((w = aligned_alloc(ALIGN, need)) == NULL)
+    return ln_seterr(LN_ENOMEM, "run: out of memory (workspace of %zu bytes)", need);
+  free(m->work);
+  m->work = w;
+  m->work_size = need;
+  return LN_OK;
+}
+
+/* (re)prepare the kernels of every node for the current shapes, thread
+** count and precision; outside forward/backward */
+static int prepare (ln_model *m) {
+  int rc;
+  if (m->prep == NULL && (m->prep = ln_prep_new(0)) == NULL) return LN_ENOMEM;
+  m->prep->bf16 = m->precision == LN_BF16;
+  m->prep->work = 0;
+  m->prep_batch = -1;
+  if ((rc = ln_prep_nodes(m->prep, m->fwd, m->n_fwd)) != LN_OK) return rc;
+  rc = ensure_work(m, m->plan_work > m->prep->work ? m->plan_work : m->prep->work);
+  if (rc != LN_OK) return rc;
+  m->prep_batch = m->g->batch;
+  m->prep_threads = ln_get_threads();
+  return LN_OK;
+}
 
 /* mark what the loss and outputs need; 'anc' marks ancestors of the loss */
 static void mark_needed (ln_model *m, char *need, char *anc) {
@@ -158,6 +198,50 @@ static size_t place (buf *b, int nb) {
 /* the steps: forward node i at step i, backward step j at n_fwd + j */
 typedef struct steps { int *fstep, *bstep; } steps;
 
+/* the node whose buffer holds n's value: a fused relu's is its input's */
+static ln_node *owner (ln_node *n) { return n->fuse == LN_FUSED ? n->in[0] : n; }
+
+/* the buffer whose data pointer is 'ptr', or NULL */
+static buf *find_buf (buf *b, int nb, void **ptr) {
+  int i;
+  for (i = 0; i < nb; i++) if (b[i].ptr == ptr) return &b[i];
+  return NULL;
+}
+
+/*
+** Fold a relu into the product before it (linear, matmul, conv2d: ops
+** with LN_F_FUSE_RELU) when the relu is the product's only consumer and
+** the product's own value is not asked for: the product's forward ends
+** with the relu, the relu's forward does not run, and both nodes' values
+** are one buffer. The relu's backward still runs: its mask y > 0 reads the
+** shared value, which is the relu's output.
+*/
+static int plan_fusion (ln_model *m, const char *need) {
+  ln_graph *g = m->g;
+  int i, k, relu = ln_op_find("relu");
+  int *users = ln_calloc((size_t)g->n + 1, sizeof(int));
+  if (users == NULL) return LN_ENOMEM;
+  for (i = 0; i < g->n; i++) {
+    g->nodes[i]->fuse = 0;
+    if (need[i])
+      for (k = 0; k < g->nodes[i]->n_in; k++) users[g->nodes[i]->in[k]->id]++;
+  }
+  for (k = 0; k < m->n_out; k++) users[m->outputs[k]] += 2;
+  if (m->loss >= 0) users[m->loss] += 2;
+  for (i = 0; i < g->n; i++) {
+    ln_node *r = g->nodes[i], *p;
+    if (!need[i] || r->op != relu || r->leaf != LN_LEAF_NONE) continue;
+    p = r->in[0];
+    if (p->leaf != LN_LEAF_NONE || users[p->id] != 1 || p->fuse ||
+        !(ln_op_desc(p->op)->flags & LN_F_FUSE_RELU))
+      continue;
+    p->fuse = LN_FUSE_RELU;
+    r->fuse = LN_FUSED;
+  }
+  free(users);
+  return LN_OK;
+}
+
 static int plan_memory (ln_model *m, const char *need, const char *hasg,
                         buf *b, int *nb, const steps *st) {
   ln_graph *g = m->g;
@@ -174,8 +258,14 @@ static int plan_memory (ln_model *m, const char *need, const char *hasg,
       birth = death = st->fstep[i];
       if (st->bstep[i] >= 0 && (d->flags & LN_F_SAVE_OUT)) death = st->bstep[i];
     }
-    m->cap[i] = align(value_bytes(nd));
-    b[n++] = (buf){m->cap[i], 0, birth, death, (void **)&nd->x};
+    if (nd->fuse == LN_FUSED) {   /* its input's buffer, kept as long */
+      buf *o = find_buf(b, n, (void **)&owner(nd)->x);
+      if (o && o->death < death) o->death = death;
+      m->naive += align(value_bytes(nd));
+    } else {
+      m->cap[i] = align(value_bytes(nd));
+      b[n++] = (buf){m->cap[i], 0, birth, death, (void **)&nd->x};
+    }
     if (nd->leaf == LN_LEAF_NONE && d->scratch) {
       size_t sv = 0, wk = 0;
       d->scratch(nd, &sv, &wk);
@@ -197,13 +287,13 @@ static int plan_memory (ln_model *m, const char *need, const char *hasg,
       if ((ln_op_desc(c->op)->flags & LN_F_SAVE_IN) && st->bstep[c->id] >= 0)
         t = st->bstep[c->id];
       for (i = 0; i < n; i++)
-        if (b[i].ptr == (void **)&g->nodes[id]->x && b[i].death < t) b[i].death = t;
+        if (b[i].ptr == (void **)&owner(g->nodes[id])->x && b[i].death < t) b[i].death = t;
     }
   }
   for (i = 0; i < n; i++) {
     for (k = 0; k < m->n_out; k++)
-      if (b[i].ptr == (void **)&g->nodes[m->outputs[k]]->x) b[i].death = end;
-    if (m->loss >= 0 && b[i].ptr == (void **)&g->nodes[m->loss]->x) b[i].death = end;
+      if (b[i].ptr == (void **)&owner(g->nodes[m->outputs[k]])->x) b[i].death = end;
+    if (m->loss >= 0 && b[i].ptr == (void **)&owner(g->nodes[m->loss])->x) b[i].death = end;
   }
   /* gradients are born at the first backward step that writes them */
   for (j = 0; j < m->n_bwd; j++) {
@@ -222,10 +312,11 @@ static int plan_memory (ln_model *m, const char *need, const char *hasg,
   *nb = n;
   if ((top = place(b, n)) == (size_t)-1) return ln_seterr(LN_ENOMEM, "compile: out of memory");
   m->arena_size = top;
-  m->work_size = align(work);
-  if ((m->arena = ln_calloc(1, top + m->work_size + ALIGN)) == NULL) return LN_ENOMEM;
+  m->plan_work = align(work);
+  if ((m->arena = ln_calloc(1, top + ALIGN)) == NULL) return LN_ENOMEM;
   for (i = 0; i < n; i++) *b[i].ptr = m->arena + b[i].off;
-  m->work = (float *)(void *)(m->arena + top);
+  for (i = 0; i < g->n; i++)
+    if (g->nodes[i]->fuse == LN_FUSED && need[i]) g->nodes[i]->x = owner(g->nodes[i])->x;
   return LN_OK;
 }
 
@@ -322,7 +413,8 @@ static int build_plan (ln_model *m, char *need, char *anc, char *hasg) {
         (p->grad = ln_tensor_new(LN_F32, p->ndim, p->dim)) == NULL) break;
     if (hasg[p->id]) p->g = p->grad->data;
   }
-  rc = i < m->n_params ? LN_ENOMEM : plan_memory(m, need, hasg, b, &nb, &st);
+  rc = i < m->n_params ? LN_ENOMEM : plan_fusion(m, need);
+  if (rc == LN_OK) rc = plan_memory(m, need, hasg, b, &nb, &st);
   if (rc == LN_OK) rc = plan_zeroing(m);
   free(st.fstep); free(st.bstep); free(b);
   return rc;
@@ -356,10 +448,34 @@ int ln_model_compile (ln_graph *g, int max_batch, int loss, int n_out,
   for (k = 0; k < n_out; k++) m->outputs[k] = outputs[k];
   rc = build_plan(m, marks, marks + g->n + 1, marks + 2 * (g->n + 1));
   free(marks);
-  if (rc != LN_OK) { m->g = NULL; ln_model_free(m); return rc; }
   ln_blas_load();
+  if (rc == LN_OK) rc = prepare(m);
+  if (rc != LN_OK) {
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s", ln_errmsg());
+    m->g = NULL; ln_model_free(m);
+    return rc == LN_ENOMEM ? ln_seterr(rc, "compile: out of memory") : ln_seterr(rc, "%s", msg);
+  }
   *out = m;
   return LN_OK;
+}
+
+int ln_model_set_precision (ln_model *m, ln_precision p) {
+  ln_precision old = m->precision;
+  int rc;
+  if (p != LN_FP32 && p != LN_BF16)
+    return ln_seterr(LN_EARG, "precision: must be fp32 or bf16, got %d", (int)p);
+  m->precision = p;
+  if ((rc = prepare(m)) != LN_OK) { m->precision = old; prepare(m); }
+  return rc;
+}
+
+ln_precision ln_model_precision (const ln_model *m) { return m->precision; }
+
+const char *ln_model_kernel (ln_model *m, int id) {
+  ln_node *n = ln_graph_node(m->g, id);
+  /* an op's prepared state starts with a description of its kernel */
+  return n && n->kern ? (const char *)n->kern : "";
 }
 
 /* }====== */
@@ -477,12 +593,16 @@ int ln_model_forward (ln_model *m, int training) {
       return ln_seterr(LN_EARG, "forward: input '%s' was not fed", n->name);
   }
   if (m->fed_batch > 0 && (rc = set_batch(m, m->fed_batch)) != LN_OK) return rc;
+  if ((m->g->batch != m->prep_batch || ln_get_threads() != m->prep_threads) &&
+      (rc = prepare(m)) != LN_OK)
+    return rc;
   m->training = training;
   make_ctx(m, &c);
   for (i = 0; i < m->n_fwd; i++) {
     ln_node *n = m->fwd[i];
     const ln_opdesc *d = ln_op_desc(n->op);
     if (d->validate && (rc = d->validate(n)) != LN_OK) return rc;
+    if (n->fuse == LN_FUSED) continue;   /* its input's forward did it */
     run_kernel(m, d->forward, n, &c, 0);
   }
   m->ran_forward = 1;

@@ -117,6 +117,7 @@ int ln_tensor_init (ln_tensor *t, ln_init how, double a);
 typedef struct ln_graph ln_graph;
 typedef struct ln_node ln_node;
 typedef struct ln_ctx ln_ctx;
+typedef struct ln_prep ln_prep;    /* kernels being prepared (ln_internal.h) */
 
 typedef enum ln_leaf {
   LN_LEAF_NONE = 0,  /* an op node */
@@ -147,7 +148,16 @@ struct ln_node {
                              ** (it is the first writer; see LN_F_ASSIGN) */
   ln_tensor *store;          /* persistent value of params/buffers/consts */
   ln_tensor *grad;           /* persistent gradient of params */
+  void *kern;                /* kernels prepared for the current shape
+                             ** (op's 'prepare'), NULL: the portable path */
+  int fuse;                  /* LN_FUSE_*: set by the plan */
 };
+
+/* fusion decided by the plan at compile time */
+#define LN_FUSE_RELU    1    /* forward ends with y = max(y, 0) (the relu
+                             ** that followed was folded into this node) */
+#define LN_FUSED        2    /* a relu folded into its input's forward: not
+                             ** run forward; its value is its input's */
 
 /* Execution context handed to kernels. */
 struct ln_ctx {
@@ -166,6 +176,7 @@ struct ln_ctx {
 #define LN_F_ASSIGN     32u  /* backward writes every element of in[k]->g and
                              ** honours n->assign: '=' instead of '+=' there,
                              ** so the plan need not zero that gradient */
+#define LN_F_FUSE_RELU  64u  /* forward honours n->fuse == LN_FUSE_RELU */
 
 typedef struct ln_opdesc {
   const char *name;          /* as seen from Lua */
@@ -182,6 +193,10 @@ typedef struct ln_opdesc {
   void (*forward) (ln_node *n, ln_ctx *c);   /* n->x = f(in) */
   /* in[k]->g += dL/din[k] (skip when in[k]->g == NULL); NULL = no grad */
   void (*backward) (ln_node *n, ln_ctx *c);
+  /* ready kernels for the node's current shape (oneDNN primitives), set
+  ** n->kern, report workspace via ln_prep_need; called by the plan
+  ** outside forward/backward; NULL = nothing to prepare */
+  int (*prepare) (ln_node *n, ln_prep *p);
   /* check values of int32 inputs (labels, ids) before forward, since
   ** forward cannot fail; NULL = nothing to check */
   int (*validate) (const ln_node *n);
@@ -277,6 +292,18 @@ int ln_model_profile (ln_model *m, int on);
 void ln_model_times (const ln_model *m, int id, double *fwd, double *bwd);
 /* nodes in execution order (for printing) */
 int ln_model_order (const ln_model *m, int *ids, int max);
+
+/* Precision of the matrix products (matmul, linear, conv2d): LN_FP32, the
+** default, or LN_BF16 (mixed precision: their inputs rounded to bfloat16,
+** products accumulated and returned in float32; parameters, gradients,
+** optimizer state and every other op stay float32). Prepares the kernels
+** again; may be called between runs. */
+typedef enum ln_precision { LN_FP32 = 0, LN_BF16 = 1 } ln_precision;
+int ln_model_set_precision (ln_model *m, ln_precision p);
+ln_precision ln_model_precision (const ln_model *m);
+/* the kernel each product node uses now, e.g. "oneDNN brg:avx512_core_bf16",
+** "OpenBLAS" (static string valid until the next call; "" for others) */
+const char *ln_model_kernel (ln_model *m, int id);
 
 /* }====== */
 
@@ -436,6 +463,14 @@ void ln_set_threads (int n);         /* engine loops and BLAS */
 int ln_get_threads (void);
 const char *ln_blas_core (void);     /* OpenBLAS core in use */
 const char *ln_blas_info (void);     /* how it was chosen */
+/* oneDNN's version and the instruction set its kernels use here
+** ("oneDNN 2.6.3", "AVX-512 with BF16 (avx512_core_bf16)", "AMX (...)",
+** "AVX2 (avx2)"; ONEDNN_MAX_CPU_ISA lowers it) */
+const char *ln_dnnl_info (void);
+const char *ln_dnnl_isa_info (void);
+/* the engine's own float32 -> bf16 conversion: "AVX512-BF16" or
+** "portable C" */
+const char *ln_bf16_path (void);
 
 /* Kernel interface: row-major C = alpha * op(A) op(B) + beta * C */
 void ln_gemm (int transa, int transb, int m, int n, int k, float alpha,

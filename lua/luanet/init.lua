@@ -382,7 +382,11 @@ local function wrap_model (cm)
   return m
 end
 
--- g:compile{loss = node, outputs = {name = node, ...}, batch = 128}
+-- g:compile{loss = node, outputs = {name = node, ...}, batch = 128,
+--            precision = "fp32" | "bf16"}
+-- precision "bf16": mixed precision, the matrix products (matmul, linear,
+-- conv2d) take bf16 inputs and accumulate in float32; parameters,
+-- gradients, optimizer state and every other op stay float32.
 function Graph:compile (opt)
   opt = opt or {}
   local outs = {}
@@ -402,7 +406,12 @@ function Graph:compile (opt)
     if info.kind == "param" and info.name == "" then self.core:set_name(id, "param" .. id) end
   end
   local batch = opt.batch or 128
+  local prec = opt.precision or "fp32"
+  if prec ~= "fp32" and prec ~= "bf16" then
+    error("compile: precision must be 'fp32' or 'bf16', got '" .. tostring(prec) .. "'", 2)
+  end
   local cm = core.compile(self.core, opt.loss and opt.loss.id, outs, batch)
+  if prec ~= "fp32" then cm:precision(prec) end
   return wrap_model(cm)
 end
 
@@ -413,6 +422,10 @@ function ln.load (path)
   if copt then copt = require("luanet.optim").wrap(copt, m) end
   return m, copt
 end
+
+-- model:precision() -> "fp32" | "bf16"; model:precision("bf16") switches
+-- (the kernels are prepared again; between runs)
+function Model:precision (p) return self.core:precision(p) end
 
 function Model:train () self.training = true; return self end
 function Model:eval () self.training = false; return self end
@@ -551,10 +564,19 @@ function ln.ops () return core.ops() end
 function ln.op_info (name) return core.op_info(name) end
 
 -- a description of the build and run-time configuration
+-- the vector instruction set of an OpenBLAS core (its kernels' widest)
+local core_isa = {SapphireRapids = "AMX/AVX-512", Cooperlake = "AVX-512 with BF16",
+  SkylakeX = "AVX-512", Haswell = "AVX2", Zen = "AVX2", SandyBridge = "AVX",
+  Sandybridge = "AVX", Bulldozer = "AVX", Piledriver = "AVX", Steamroller = "AVX",
+  Excavator = "AVX2", Nehalem = "SSE4.2", Prescott = "SSE3", Core2 = "SSSE3"}
+
 function ln.config ()
   local corename, how = core.blas()
-  return string.format("luanet %s\n  BLAS: OpenBLAS core %s (%s)\n  threads: %d\n  ops: %d",
-    core.version, corename, how, core.threads(), #core.ops())
+  local dnnl, isa, cvt, policy = core.dnnl()
+  return string.format("luanet %s\n  BLAS: OpenBLAS core %s, ISA %s (%s)\n" ..
+    "  %s: ISA %s (kernels: %s)\n  bf16 conversion: %s\n  threads: %d\n  ops: %d",
+    core.version, corename, core_isa[corename] or "?", how, dnnl, isa, policy, cvt,
+    core.threads(), #core.ops())
 end
 
 ln.npy_load, ln.npy_save = core.npy_load, core.npy_save

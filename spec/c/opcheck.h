@@ -32,6 +32,8 @@ typedef struct opcheck_case {
   const char *attrs;    /* "name=value,..." overriding defaults, or NULL */
   double lo, hi;        /* input range (both 0: [-1, 1]) */
   int training;         /* ctx->training */
+  int fuse;             /* node's fuse (LN_FUSE_RELU), as a plan sets it */
+  unsigned assign;      /* node's assign bits, as a plan sets them */
 } opcheck_case;
 
 typedef struct opcheck_run {
@@ -39,7 +41,13 @@ typedef struct opcheck_run {
   ln_node out;
   void *saved, *work;
   size_t work_size;
+  ln_prep *prep;
 } opcheck_run;
+
+/* how ops with a 'prepare' callback run: prepared as in a compiled model
+** (oneDNN; default), in bf16 mode, or unprepared (the portable path) */
+enum { OPCHECK_PREPARED, OPCHECK_BF16, OPCHECK_PORTABLE };
+static int opcheck_mode = OPCHECK_PREPARED;
 
 /* set attributes from "a=1,b=2" (enum names allowed) */
 static int opcheck_attrs (ln_node *n, const char *s) {
@@ -101,12 +109,21 @@ static int opcheck_setup (const opcheck_case *c, opcheck_run *r, unsigned seed) 
     r->out.in[k] = n;
   }
   if (ln_node_desc(&r->out)->shape(&r->out) != LN_OK) return -2;
+  r->out.fuse = c->fuse;
+  r->out.assign = c->assign;
   r->out.x = calloc(ln_numel(&r->out) + 1, sizeof(float));
   r->out.g = calloc(ln_numel(&r->out) + 1, sizeof(float));
   if (ln_node_desc(&r->out)->scratch)
     ln_node_desc(&r->out)->scratch(&r->out, &saved, &work);
+  if (ln_node_desc(&r->out)->prepare && opcheck_mode != OPCHECK_PORTABLE) {
+    r->prep = ln_prep_new(opcheck_mode == OPCHECK_BF16);
+    if (r->prep == NULL || ln_node_desc(&r->out)->prepare(&r->out, r->prep) != LN_OK)
+      return -3;
+    if (r->prep->work > work) work = r->prep->work;
+  }
   r->saved = r->out.saved = calloc(saved + 16, 1);
-  r->work = calloc(work + 16, 1);
+  r->work = aligned_alloc(64, (work + 64) / 64 * 64);
+  memset(r->work, 0, (work + 64) / 64 * 64);
   r->work_size = work;
   return 0;
 }
@@ -115,6 +132,7 @@ static void opcheck_free (opcheck_run *r) {
   int k;
   for (k = 0; k < r->out.n_in; k++) { free(r->in[k].x); free(r->in[k].g); }
   free(r->out.x); free(r->out.g); free(r->saved); free(r->work);
+  ln_prep_free(r->prep);
 }
 
 static void opcheck_forward (opcheck_run *r, int training) {

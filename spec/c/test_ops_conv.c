@@ -147,6 +147,33 @@ static void test_conv2d (void) {
   shape_err(&e4, "must be 4-D");
 }
 
+/* ties and an odd width (the 2x2 path, whose last column is dropped): the
+** first maximum of each window in row-major order takes the gradient */
+static void max_pool_ties_ok (void) {
+  opcheck_case c = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 1, 1, 4, 5)}};
+  opcheck_run r;
+  float x[20] = {1, 1, 2, 3, 9,
+                 1, 0, 3, 2, 9,
+                 0, 5, 7, 7, 9,
+                 5, 5, 7, 7, 9};
+  float want_g[20] = {1, 0, 0, 1, 0,
+                      0, 0, 0, 0, 0,
+                      0, 1, 1, 0, 0,
+                      0, 0, 0, 0, 0};
+  int ok = opcheck_setup(&c, &r, 1u) == 0, i;
+  if (ok) {
+    memcpy(r.in[0].x, x, sizeof(x));
+    memset(r.in[0].g, 0, sizeof(x));
+    opcheck_forward(&r, 1);
+    for (i = 0; i < 4; i++) r.out.g[i] = 1;
+    opcheck_backward(&r, 1);
+    ok = r.out.x[0] == 1 && r.out.x[1] == 3 && r.out.x[2] == 5 && r.out.x[3] == 7;
+    for (i = 0; i < 20; i++) ok &= r.in[0].g[i] == want_g[i];
+  }
+  opcheck_free(&r);
+  tap_ok(ok, "max_pool2d 2x2 with ties and an odd width: first maximum wins");
+}
+
 static void test_pools (void) {
   opcheck_case g1 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 6, 6)}};
   opcheck_case g2 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 2, 7, 6)},
@@ -180,6 +207,7 @@ static void test_pools (void) {
   values_ok(&v4, p4, wavg4, 9, 1e-6, "avg_pool2d counts padding");
   shape_err(&e1, "max_pool2d: output size");
   shape_err(&e2, "at most half the kernel");
+  max_pool_ties_ok();
 }
 
 int main (void) {

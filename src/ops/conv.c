@@ -3,6 +3,8 @@
 ** and gemm, one image per thread), max_pool2d, avg_pool2d.
 */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ln_internal.h"
 
@@ -172,7 +174,92 @@ static void col2im (const cgeom *g, const float *col, float *dx) {
       }
 }
 
-static void conv2d_forward (ln_node *n, ln_ctx *c) {
+/* {====== prepared convolutions: oneDNN, bf16 ====== */
+
+/*
+** conv2d runs on oneDNN where the plan prepared it (n->kern): blocked
+** layouts and JIT kernels, reorders from and to NCHW in the workspace
+** (ln_dnnl.c); bf16 mode converts x, w and dy to bf16 in those reorders.
+** Else the im2col path below (eager calls, tests that do not prepare,
+** shapes oneDNN declines). Where oneDNN has no bf16 kernels, bf16 mode
+** rounds x, w and dy to bf16 in the workspace and computes in float32.
+*/
+enum { MODE_F32, MODE_BF16, MODE_EMU };
+
+typedef struct convk {
+  char desc[80];        /* the kernel, for ln_model_kernel */
+  int mode;
+  ln_conv *cv;          /* NULL: im2col and OpenBLAS */
+  size_t xoff, woff, goff, eoff;   /* workspace: rounded x, w, dy; kernel */
+} convk;
+
+static void convk_free (void *p) {
+  convk *k = p;
+  ln_conv_free(k->cv);
+  free(k);
+}
+
+static size_t al64 (size_t s) { return (s + 63) / 64 * 64; }
+
+/* workspace of the kernel itself: oneDNN's buffers, or im2col's */
+static size_t kernel_work (const ln_node *n, const convk *k) {
+  size_t sv = 0, wk = 0;
+  if (k->cv) return ln_conv_work(k->cv);
+  conv2d_scratch(n, &sv, &wk);
+  return wk;
+}
+
+static int conv2d_prepare (ln_node *n, ln_prep *p) {
+  const ln_node *x = n->in[0], *w = n->in[1];
+  cgeom g;
+  convk *k;
+  int bias = n->n_in == 3, need_db = bias && n->in[2]->g != NULL, rc;
+  int key[12];
+  conv_geom(n, &g);
+  key[0] = g.N; key[1] = g.C; key[2] = g.H; key[3] = g.W; key[4] = g.O;
+  key[5] = n->fuse; key[6] = (int)n->assign; key[7] = p->bf16;
+  key[8] = ln_get_threads(); key[9] = x->g != NULL; key[10] = w->g != NULL;
+  key[11] = need_db;
+  if (g.N == 0) return LN_OK;
+  if ((k = ln_prep_find(p, n, key, 12)) == NULL) {
+    ln_convdesc d;
+    size_t xl = ln_numel(x), wl = ln_numel(w), gl = ln_numel(n);
+    if ((k = ln_calloc(1, sizeof(*k))) == NULL) return LN_ENOMEM;
+    k->mode = !p->bf16 ? MODE_F32 : ln_dnnl_has_bf16() ? MODE_BF16 : MODE_EMU;
+    d = (ln_convdesc){g.N, g.C, g.H, g.W, g.O, g.OH, g.OW, g.kh, g.kw, g.s, g.p,
+                      g.d, g.G, bias, n->fuse == LN_FUSE_RELU, k->mode == MODE_BF16,
+                      x->g != NULL, w->g != NULL, need_db,
+                      !(n->assign & 1u), !(n->assign & 2u), !(n->assign & 4u)};
+    if ((k->mode == MODE_BF16 || ln_dnnl_prefer_conv()) &&
+        (rc = ln_conv_new(&d, &k->cv)) == LN_ENOMEM) { free(k); return rc; }
+    if (k->cv == NULL && k->mode == MODE_BF16) {   /* declined: float32 */
+      k->mode = MODE_EMU;
+      d.bf16 = 0;
+      if (ln_dnnl_prefer_conv() && (rc = ln_conv_new(&d, &k->cv)) == LN_ENOMEM) {
+        free(k);
+        return rc;
+      }
+    }
+    k->xoff = 0;
+    k->woff = k->mode == MODE_EMU ? al64(xl * 4) : 0;
+    k->goff = k->mode == MODE_EMU ? k->woff + al64(wl * 4) : 0;
+    k->eoff = k->mode == MODE_EMU ? k->goff + al64(gl * 4) : 0;
+    snprintf(k->desc, sizeof(k->desc), "%s%s%s", k->cv ? "oneDNN " : "im2col + OpenBLAS",
+             k->cv ? ln_conv_impl(k->cv, 0) : "",
+             k->mode == MODE_EMU ? " (bf16 inputs, float32 products)" : "");
+    if ((rc = ln_prep_keep(p, n, key, 12, k, convk_free)) != LN_OK) return rc;
+  }
+  ln_prep_need(p, k->eoff + kernel_work(n, k));
+  n->kern = k;
+  return LN_OK;
+}
+
+/* }====== */
+
+/* {====== conv2d: im2col path ====== */
+
+static void conv2d_im2col_forward (ln_node *n, ln_ctx *c, const float *px,
+                                   const float *pw) {
   cgeom g;
   int i, T;
   conv_geom(n, &g);
@@ -181,7 +268,7 @@ static void conv2d_forward (ln_node *n, ln_ctx *c) {
   for (i = 0; i < g.N; i++) {
     int Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
     int OHW = g.OH * g.OW, gr, o;
-    const float *x = n->in[0]->x + (size_t)i * g.C * g.H * g.W;
+    const float *x = px + (size_t)i * g.C * g.H * g.W;
     float *y = n->x + (size_t)i * g.O * OHW;
     float *col = c->work + (size_t)THREAD_ID() * per_thread(&g);
     const float *src = is_pointwise(&g) ? x : col;
@@ -193,16 +280,20 @@ static void conv2d_forward (ln_node *n, ln_ctx *c) {
         for (j = 0; j < OHW; j++) yo[j] = b;
       }
     for (gr = 0; gr < g.G; gr++)
-      ln_gemm(0, 0, Og, OHW, K, 1, n->in[1]->x + (size_t)gr * Og * K, K,
+      ln_gemm(0, 0, Og, OHW, K, 1, pw + (size_t)gr * Og * K, K,
               src + (size_t)gr * K * OHW, OHW, n->n_in == 3 ? 1 : 0,
               y + (size_t)gr * Og * OHW, OHW);
+    if (n->fuse == LN_FUSE_RELU) {   /* the epilogue, while y is in cache */
+      size_t j, len = (size_t)g.O * OHW;
+      for (j = 0; j < len; j++) y[j] = y[j] > 0 ? y[j] : 0;
+    }
   }
 }
 
-/* db[o] += sum of dy over images and positions */
+/* db[o] (+)= sum of dy over images and positions */
 static void conv2d_bias_grad (ln_node *n, const cgeom *g) {
   float *db = n->in[2]->g;
-  int o, OHW = g->OH * g->OW;
+  int o, OHW = g->OH * g->OW, assign = (n->assign & 4u) != 0;
   size_t len = (size_t)g->N * g->O * OHW;
   #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (o = 0; o < g->O; o++) {
@@ -213,7 +304,7 @@ static void conv2d_bias_grad (ln_node *n, const cgeom *g) {
       #pragma omp simd reduction(+:s)
       for (j = 0; j < OHW; j++) s += dy[j];
     }
-    db[o] += (float)s;
+    db[o] = assign ? (float)s : db[o] + (float)s;
   }
 }
 
@@ -221,16 +312,18 @@ static void conv2d_bias_grad (ln_node *n, const cgeom *g) {
 ** Each thread takes a fixed run of images: dW partial += dy col^T in its
 ** own slice of the workspace, dx[i] += col2im(W^T dy); the partials are
 ** then added in thread order (deterministic for a given thread count).
+** Where the plan lets this node write a gradient first (n->assign), it is
+** overwritten instead.
 */
-static void conv2d_backward (ln_node *n, ln_ctx *c) {
+static void conv2d_im2col_backward (ln_node *n, ln_ctx *c, const float *px,
+                                    const float *pw, const float *pg) {
   ln_node *x = n->in[0], *w = n->in[1];
   cgeom g;
-  int T;
+  int T, assign_x = (n->assign & 1u) != 0, assign_w = (n->assign & 2u) != 0;
   size_t j, wsz;
   conv_geom(n, &g);
   wsz = wt_size(&g);
   T = fit_threads(&g, c);
-  if (n->n_in == 3 && n->in[2]->g) conv2d_bias_grad(n, &g);
   if (x->g == NULL && w->g == NULL) return;
   #pragma omp parallel num_threads(T)
   {
@@ -245,8 +338,8 @@ static void conv2d_backward (ln_node *n, ln_ctx *c) {
     i1 = (int)((long)g.N * (tid + 1) / nt);
     if (w->g) memset(dw, 0, wsz * sizeof(float));
     for (i = i0; i < i1; i++) {
-      const float *xi = x->x + (size_t)i * g.C * g.H * g.W;
-      const float *dy = n->g + (size_t)i * g.O * OHW;
+      const float *xi = px + (size_t)i * g.C * g.H * g.W;
+      const float *dy = pg + (size_t)i * g.O * OHW;
       const float *cx = is_pointwise(&g) ? xi : col;
       if (w->g) {
         if (!is_pointwise(&g)) im2col(&g, xi, col);
@@ -256,8 +349,9 @@ static void conv2d_backward (ln_node *n, ln_ctx *c) {
       }
       if (x->g) {
         float *dx = x->g + (size_t)i * g.C * g.H * g.W;
+        if (assign_x) memset(dx, 0, (size_t)g.C * g.H * g.W * sizeof(float));
         for (gr = 0; gr < g.G; gr++)
-          ln_gemm(1, 0, K, OHW, Og, 1, w->x + (size_t)gr * Og * K, K,
+          ln_gemm(1, 0, K, OHW, Og, 1, pw + (size_t)gr * Og * K, K,
                   dy + (size_t)gr * Og * OHW, OHW, is_pointwise(&g) ? 1 : 0,
                   (is_pointwise(&g) ? dx : col) + (size_t)gr * K * OHW, OHW);
         if (!is_pointwise(&g)) col2im(&g, col, dx);
@@ -271,8 +365,58 @@ static void conv2d_backward (ln_node *n, ln_ctx *c) {
     float s = 0;
     int t;
     for (t = 0; t < T; t++) s += part[(size_t)t * per_thread(&g)];
-    w->g[j] += s;
+    w->g[j] = assign_w ? s : w->g[j] + s;
   }
+}
+
+/* rounded copies of the inputs (bf16 without bf16 kernels), and the
+** workspace left for the kernel after them */
+static const float *emu_in (const convk *k, ln_ctx *c, const float *x,
+                            size_t off, size_t len) {
+  float *dst;
+  if (k == NULL || k->mode != MODE_EMU) return x;
+  dst = (float *)(void *)((char *)c->work + off);
+  ln_f32_round_bf16(x, dst, len);
+  return dst;
+}
+
+static ln_ctx sub_ctx (const convk *k, const ln_ctx *c) {
+  ln_ctx s = *c;
+  if (k) {
+    s.work = (float *)(void *)((char *)c->work + k->eoff);
+    s.work_size = c->work_size > k->eoff ? c->work_size - k->eoff : 0;
+  }
+  return s;
+}
+
+static void conv2d_forward (ln_node *n, ln_ctx *c) {
+  convk *k = n->kern;
+  const float *px = emu_in(k, c, n->in[0]->x, k ? k->xoff : 0, ln_numel(n->in[0]));
+  const float *pw = emu_in(k, c, n->in[1]->x, k ? k->woff : 0, ln_numel(n->in[1]));
+  ln_ctx s = sub_ctx(k, c);
+  if (k && k->cv)
+    ln_conv_forward(k->cv, px, pw, n->n_in == 3 ? n->in[2]->x : NULL, n->x, s.work);
+  else conv2d_im2col_forward(n, &s, px, pw);
+}
+
+static void conv2d_backward (ln_node *n, ln_ctx *c) {
+  ln_node *x = n->in[0], *w = n->in[1];
+  convk *k = n->kern;
+  const float *px = x->x, *pw = w->x, *pg = n->g;
+  ln_ctx s = sub_ctx(k, c);
+  cgeom g;
+  if (x->g == NULL && w->g == NULL && (n->n_in < 3 || n->in[2]->g == NULL)) return;
+  pg = emu_in(k, c, n->g, k ? k->goff : 0, ln_numel(n));
+  if (w->g) px = emu_in(k, c, x->x, k ? k->xoff : 0, ln_numel(x));
+  if (x->g) pw = emu_in(k, c, w->x, k ? k->woff : 0, ln_numel(w));
+  if (k && k->cv) {
+    ln_conv_backward(k->cv, px, pw, pg, x->g, w->g,
+                     n->n_in == 3 ? n->in[2]->g : NULL, s.work);
+    return;
+  }
+  conv_geom(n, &g);
+  if (n->n_in == 3 && n->in[2]->g) conv2d_bias_grad(n, &g);   /* float32 dy */
+  conv2d_im2col_backward(n, &s, px, pw, pg);
 }
 
 /* }====== */
@@ -357,6 +501,29 @@ static void max_plane (const cgeom *g, const float *x, float *y, int32_t *a) {
     }
 }
 
+/* the same for 2x2 windows, stride 2, no padding (every window inside
+** the plane): the CNN's pooling, without per-window bounds; the same scan
+** order and comparisons, so the same values and argmax */
+static void max_plane_2x2 (const cgeom *g, const float *x, float *y, int32_t *a) {
+  int oh, ow, W = g->W;
+  for (oh = 0; oh < g->OH; oh++) {
+    const float *r0 = x + (size_t)2 * oh * W, *r1 = r0 + W;
+    float *yr = y + (size_t)oh * g->OW;
+    int32_t *ar = a + (size_t)oh * g->OW;
+    int base = 2 * oh * W;
+    for (ow = 0; ow < g->OW; ow++) {
+      float m = r0[2 * ow], v;
+      int32_t i = base + 2 * ow;
+      int gt;
+      v = r0[2 * ow + 1]; gt = v > m; m = gt ? v : m; i = gt ? base + 2 * ow + 1 : i;
+      v = r1[2 * ow];     gt = v > m; m = gt ? v : m; i = gt ? base + W + 2 * ow : i;
+      v = r1[2 * ow + 1]; gt = v > m; m = gt ? v : m; i = gt ? base + W + 2 * ow + 1 : i;
+      yr[ow] = m;
+      ar[ow] = i;
+    }
+  }
+}
+
 static void max_pool_forward (ln_node *n, ln_ctx *c) {
   cgeom g;
   size_t pl, planes;
@@ -365,8 +532,9 @@ static void max_pool_forward (ln_node *n, ln_ctx *c) {
   planes = (size_t)g.N * g.C;
   #pragma omp parallel for schedule(static) if (big_pool(n, &g))
   for (pl = 0; pl < planes; pl++)
-    max_plane(&g, n->in[0]->x + pl * g.H * g.W, n->x + pl * g.OH * g.OW,
-              (int32_t *)n->saved + pl * g.OH * g.OW);
+    (g.kh == 2 && g.s == 2 && g.p == 0 ? max_plane_2x2 : max_plane)
+      (&g, n->in[0]->x + pl * g.H * g.W, n->x + pl * g.OH * g.OW,
+       (int32_t *)n->saved + pl * g.OH * g.OW);
 }
 
 static void max_pool_backward (ln_node *n, ln_ctx *c) {
@@ -441,8 +609,9 @@ const ln_opdesc ln_ops_conv[] = {
   {.name = "conv2d", .min_in = 2, .max_in = 3,
    .attrs = "stride=1,padding=0,dilation=1,groups=1",
    .shape = conv2d_shape, .scratch = conv2d_scratch,
-   .forward = conv2d_forward, .backward = conv2d_backward,
-   .flags = LN_F_SAVE_IN,
+   .prepare = conv2d_prepare, .forward = conv2d_forward,
+   .backward = conv2d_backward,
+   .flags = LN_F_SAVE_IN | LN_F_ASSIGN | LN_F_FUSE_RELU,
    .doc = "y[n, o] = b[o] + sum_c w[o, c] * x[n, c] (2-D cross-correlation)"},
   {.name = "max_pool2d", .min_in = 1, .max_in = 1,
    .attrs = "kernel=2,stride=0,padding=0",

@@ -3,6 +3,8 @@
 ** log_softmax, cross_entropy, mse, dropout.
 */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ln_internal.h"
 
@@ -33,6 +35,125 @@ static void add_to (float *dst, const float *src, size_t len) {
   for (i = 0; i < len; i++) dst[i] += src[i];
 }
 
+/* {====== prepared products: oneDNN, bf16 ====== */
+
+/*
+** matmul and linear run their products through oneDNN where the plan
+** prepared it (n->kern), else through ln_gemm (OpenBLAS): eager calls, C
+** tests that do not prepare, shapes where OpenBLAS is faster. In bf16 mode
+** the inputs of each product are converted to bf16 in the workspace (the
+** weight into a copy kept per parameter, from forward to backward) and
+** oneDNN accumulates in float32; where oneDNN has no bf16 kernels (before
+** AVX-512, or ONEDNN_MAX_CPU_ISA=AVX2) the inputs are rounded to bf16 and
+** kept as float32, so every machine computes with the same inputs.
+*/
+enum { MODE_F32, MODE_BF16, MODE_EMU };
+
+typedef struct mmk {
+  char desc[80];               /* the kernel, for ln_model_kernel */
+  int mode;
+  ln_mm *fwd, *da, *db;        /* oneDNN products, NULL: OpenBLAS */
+  void *wcopy;                 /* linear in bf16: the weight, converted */
+  size_t aoff, boff, goff;     /* workspace: converted a (x), b, dy */
+  size_t spoff, work;          /* oneDNN scratchpad; total bytes */
+} mmk;
+
+static void mmk_drop (mmk *k) {
+  ln_mm_free(k->fwd); ln_mm_free(k->da); ln_mm_free(k->db);
+  k->fwd = k->da = k->db = NULL;
+}
+
+static void mmk_free (void *p) {
+  mmk_drop(p);
+  free(p);
+}
+
+static size_t al64 (size_t s) { return (s + 63) / 64 * 64; }
+static size_t esize (int mode) { return mode == MODE_BF16 ? 2 : mode == MODE_EMU ? 4 : 0; }
+
+/* what the products of a node read: converted copies in bf16 modes */
+static const void *conv_in (int mode, const float *x, void *dst, size_t len) {
+  if (mode == MODE_BF16) ln_f32_to_bf16(x, dst, len);
+  else if (mode == MODE_EMU) ln_f32_round_bf16(x, dst, len);
+  else return x;
+  return dst;
+}
+
+static char *wk (ln_ctx *c, size_t off) { return (char *)c->work + off; }
+
+/* make the oneDNN products of 'k' (forward, gradient of input 0, of input
+** 1; m = 0: not wanted); false when one is not available here */
+static int mmk_make (mmk *k, const ln_mmdesc *d, int *rc) {
+  ln_mm **dst[3];
+  int i;
+  dst[0] = &k->fwd; dst[1] = &k->da; dst[2] = &k->db;
+  for (i = 0; i < 3; i++) {
+    int r;
+    if (d[i].m == 0) continue;
+    if ((r = ln_mm_new(&d[i], dst[i])) != LN_OK) {
+      if (r == LN_ENOMEM) *rc = r;
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int prefer (const ln_mmdesc *d) {
+  return ln_dnnl_prefer(d->m, d->n, (long)d->k * d->batch);
+}
+
+/*
+** A prepared kernel for the products d[0..2], with workspace for the
+** converted inputs: a_len, b_len (0: b is the weight copy) and g_len
+** elements. oneDNN takes the products when ln_dnnl_prefer says so or in
+** bf16 (OpenBLAS has no bf16).
+*/
+static int mmk_prepare (ln_node *n, ln_prep *p, ln_mmdesc *d, const int *key,
+                        int nkey, size_t a_len, size_t b_len, size_t g_len) {
+  mmk *k = ln_prep_find(p, n, key, nkey);
+  int rc = LN_OK, i;
+  if (k == NULL) {
+    size_t sp = 0, es;
+    if ((k = ln_calloc(1, sizeof(*k))) == NULL) return LN_ENOMEM;
+    k->mode = !p->bf16 ? MODE_F32 : ln_dnnl_has_bf16() ? MODE_BF16 : MODE_EMU;
+    for (i = 0; i < 3; i++) d[i].bf16 = k->mode == MODE_BF16;
+    if ((k->mode == MODE_BF16 || prefer(&d[0])) && !mmk_make(k, d, &rc)) {
+      mmk_drop(k);
+      if (rc == LN_OK && k->mode == MODE_BF16) {   /* no bf16 kernel here */
+        k->mode = MODE_EMU;
+        for (i = 0; i < 3; i++) d[i].bf16 = 0;
+        if (prefer(&d[0]) && !mmk_make(k, d, &rc)) mmk_drop(k);
+      }
+      if (rc != LN_OK) { mmk_free(k); return rc; }
+    }
+    es = esize(k->mode);
+    k->aoff = 0;
+    k->boff = al64(a_len * es);
+    k->goff = k->boff + al64(b_len * es);
+    k->spoff = k->goff + al64(g_len * es);
+    if (ln_mm_work(k->fwd) > sp) sp = ln_mm_work(k->fwd);
+    if (ln_mm_work(k->da) > sp) sp = ln_mm_work(k->da);
+    if (ln_mm_work(k->db) > sp) sp = ln_mm_work(k->db);
+    k->work = k->spoff + sp;
+    snprintf(k->desc, sizeof(k->desc), "%s%s%s", k->fwd ? "oneDNN " : "OpenBLAS",
+             k->fwd ? ln_mm_impl(k->fwd) : "",
+             k->mode == MODE_EMU ? " (bf16 inputs, float32 products)" : "");
+    if ((rc = ln_prep_keep(p, n, key, nkey, k, mmk_free)) != LN_OK) return rc;
+  }
+  ln_prep_need(p, k->work);
+  n->kern = k;
+  return LN_OK;
+}
+
+/* y = max(y, 0): the epilogue when the product could not fuse it */
+static void relu_rows (float *y, size_t len) {
+  size_t i;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) y[i] = y[i] > 0 ? y[i] : 0;
+}
+
+/* }====== */
+
 /* {====== matmul ====== */
 
 static int matmul_shape (ln_node *n) {
@@ -61,39 +182,81 @@ static int matmul_shape (ln_node *n) {
   return LN_OK;
 }
 
-static void matmul_forward (ln_node *n, ln_ctx *c) {
+/* the products as 'nb' batches of M x K by K x N ('nb' = 1 with the rows
+** folded when b is shared) */
+typedef struct mmgeom { int nb, M, K, N; } mmgeom;
+
+static mmgeom mm_geom (const ln_node *n) {
   const ln_node *a = n->in[0], *b = n->in[1];
-  int M = a->dim[a->ndim - 2], K = a->dim[a->ndim - 1], N = n->dim[n->ndim - 1];
-  size_t t, nb = lead(a, a->ndim - 2);
-  (void)c;
-  if (b->ndim == 2) {
-    ln_gemm(0, 0, (int)nb * M, N, K, 1, a->x, K, b->x, N, 0, n->x, N);
-    return;
-  }
-  for (t = 0; t < nb; t++)
-    ln_gemm(0, 0, M, N, K, 1, a->x + t * M * K, K, b->x + t * K * N, N, 0,
-            n->x + t * M * N, N);
+  mmgeom g;
+  size_t nb = lead(a, a->ndim - 2);
+  g.M = a->dim[a->ndim - 2];
+  g.K = a->dim[a->ndim - 1];
+  g.N = n->dim[n->ndim - 1];
+  g.nb = b->ndim == 2 ? 1 : (int)nb;
+  if (b->ndim == 2) g.M *= (int)nb;
+  return g;
 }
 
-/* da += g b^T, db += a^T g (per batch, or folded when b is shared) */
+static int matmul_prepare (ln_node *n, ln_prep *p) {
+  mmgeom g = mm_geom(n);
+  const ln_node *a = n->in[0], *b = n->in[1];
+  int relu = n->fuse == LN_FUSE_RELU;
+  int key[10] = {g.nb, g.M, g.K, g.N, relu, (int)n->assign, p->bf16,
+                 ln_get_threads(), a->g != NULL, b->g != NULL};
+  ln_mmdesc d[3];
+  if (g.M == 0 || g.N == 0 || g.K == 0 || g.nb == 0) return LN_OK;
+  memset(d, 0, sizeof(d));
+  d[0] = (ln_mmdesc){g.M, g.N, g.K, g.nb, 0, 0, 0, 0, relu, 0};
+  if (a->g) d[1] = (ln_mmdesc){g.M, g.K, g.N, g.nb, 0, 1, 0, 0, 0, !(n->assign & 1u)};
+  if (b->g) d[2] = (ln_mmdesc){g.K, g.N, g.M, g.nb, 1, 0, 0, 0, 0, !(n->assign & 2u)};
+  return mmk_prepare(n, p, d, key, 10, (size_t)g.nb * g.M * g.K, ln_numel(b),
+                     (size_t)g.nb * g.M * g.N);
+}
+
+static void matmul_forward (ln_node *n, ln_ctx *c) {
+  const ln_node *a = n->in[0], *b = n->in[1];
+  mmgeom g = mm_geom(n);
+  mmk *k = n->kern;
+  const float *pa = a->x, *pb = b->x;
+  int t;
+  if (k) {
+    pa = conv_in(k->mode, a->x, wk(c, k->aoff), (size_t)g.nb * g.M * g.K);
+    pb = conv_in(k->mode, b->x, wk(c, k->boff), ln_numel(b));
+    if (k->fwd) { ln_mm_run(k->fwd, pa, pb, NULL, n->x, wk(c, k->spoff)); return; }
+  }
+  for (t = 0; t < g.nb; t++)
+    ln_gemm(0, 0, g.M, g.N, g.K, 1, pa + (size_t)t * g.M * g.K, g.K,
+            pb + (size_t)t * g.K * g.N, g.N, 0, n->x + (size_t)t * g.M * g.N, g.N);
+  if (n->fuse == LN_FUSE_RELU) relu_rows(n->x, ln_numel(n));
+}
+
+/* da (+)= g b^T, db (+)= a^T g (per batch, or folded when b is shared) */
 static void matmul_backward (ln_node *n, ln_ctx *c) {
   ln_node *a = n->in[0], *b = n->in[1];
-  int M = a->dim[a->ndim - 2], K = a->dim[a->ndim - 1], N = n->dim[n->ndim - 1];
-  size_t t, nb = lead(a, a->ndim - 2);
+  mmgeom g = mm_geom(n);
+  mmk *k = n->kern;
+  const float *pa = a->x, *pb = b->x, *pg = n->g;
   float ba = (n->assign & 1u) ? 0 : 1, bb = (n->assign & 2u) ? 0 : 1;
-  (void)c;
-  if (b->ndim == 2) {
-    int rows = (int)nb * M;
-    if (a->g) ln_gemm(0, 1, rows, K, N, 1, n->g, N, b->x, N, ba, a->g, K);
-    if (b->g) ln_gemm(1, 0, K, N, rows, 1, a->x, K, n->g, N, bb, b->g, N);
-    return;
+  int t;
+  if (k) {
+    pg = conv_in(k->mode, n->g, wk(c, k->goff), ln_numel(n));
+    if (a->g) pb = conv_in(k->mode, b->x, wk(c, k->boff), ln_numel(b));
+    if (b->g) pa = conv_in(k->mode, a->x, wk(c, k->aoff), (size_t)g.nb * g.M * g.K);
+    if (k->fwd) {
+      if (a->g) ln_mm_run(k->da, pg, pb, NULL, a->g, wk(c, k->spoff));
+      if (b->g) ln_mm_run(k->db, pa, pg, NULL, b->g, wk(c, k->spoff));
+      return;
+    }
   }
-  for (t = 0; t < nb; t++) {
-    const float *g = n->g + t * M * N;
+  for (t = 0; t < g.nb; t++) {
+    const float *gt = pg + (size_t)t * g.M * g.N;
     if (a->g)
-      ln_gemm(0, 1, M, K, N, 1, g, N, b->x + t * K * N, N, ba, a->g + t * M * K, K);
+      ln_gemm(0, 1, g.M, g.K, g.N, 1, gt, g.N, pb + (size_t)t * g.K * g.N, g.N, ba,
+              a->g + (size_t)t * g.M * g.K, g.K);
     if (b->g)
-      ln_gemm(1, 0, K, N, M, 1, a->x + t * M * K, K, g, N, bb, b->g + t * K * N, N);
+      ln_gemm(1, 0, g.K, g.N, g.M, 1, pa + (size_t)t * g.M * g.K, g.K, gt, g.N, bb,
+              b->g + (size_t)t * g.K * g.N, g.N);
   }
 }
 
@@ -119,41 +282,97 @@ static int linear_shape (ln_node *n) {
   return LN_OK;
 }
 
+/*
+** db[j] (+)= sum over rows of g[r, j], in double and in row order (the
+** same bits whatever the thread count): a task per block of 64 columns
+** streams the rows, so the inner loop is contiguous and vectorises.
+*/
+static void col_sums (const float *g, size_t rows, int cols, float *db, int assign) {
+  int b, nb = (cols + 63) / 64;
+  #pragma omp parallel for schedule(static) if (rows * cols > LN_PAR_MIN)
+  for (b = 0; b < nb; b++) {
+    double s[64];
+    int j, j0 = b * 64, w = cols - j0 < 64 ? cols - j0 : 64;
+    size_t r;
+    for (j = 0; j < w; j++) s[j] = 0;
+    for (r = 0; r < rows; r++) {
+      const float *gr = g + r * cols + j0;
+      for (j = 0; j < w; j++) s[j] += gr[j];
+    }
+    for (j = 0; j < w; j++) db[j0 + j] = assign ? (float)s[j] : db[j0 + j] + (float)s[j];
+  }
+}
+
+/*
+** Forward y = x W^T + b (relu'ed when fused): m = rows, n = out, k = in,
+** W read transposed; dx = dy W; dW = dy^T x. The bias goes into the
+** product (oneDNN) or is copied into y first (beta = 1, OpenBLAS).
+*/
+static int linear_prepare (ln_node *n, ln_prep *p) {
+  const ln_node *x = n->in[0], *w = n->in[1];
+  int in = w->dim[1], out = w->dim[0], rows = (int)lead(x, x->ndim - 1);
+  int relu = n->fuse == LN_FUSE_RELU, bias = n->n_in == 3, rc;
+  int key[10] = {rows, in, out, bias, relu, (int)n->assign, p->bf16,
+                 ln_get_threads(), x->g != NULL, w->g != NULL};
+  ln_mmdesc d[3];
+  mmk *k;
+  if (rows == 0 || in == 0 || out == 0) return LN_OK;
+  memset(d, 0, sizeof(d));
+  d[0] = (ln_mmdesc){rows, out, in, 1, 0, 1, 0, bias, relu, 0};
+  if (x->g) d[1] = (ln_mmdesc){rows, in, out, 1, 0, 0, 0, 0, 0, !(n->assign & 1u)};
+  if (w->g) d[2] = (ln_mmdesc){out, in, rows, 1, 1, 0, 0, 0, 0, !(n->assign & 2u)};
+  if ((rc = mmk_prepare(n, p, d, key, 10, (size_t)rows * in, 0,
+                        (size_t)rows * out)) != LN_OK)
+    return rc;
+  k = n->kern;
+  if (k->mode != MODE_F32 &&
+      (k->wcopy = ln_prep_buffer(p, w, (size_t)in * out * esize(k->mode))) == NULL)
+    return LN_ENOMEM;
+  return LN_OK;
+}
+
 static void linear_forward (ln_node *n, ln_ctx *c) {
   const ln_node *x = n->in[0], *w = n->in[1];
   int in = w->dim[1], out = w->dim[0];
   size_t r, rows = lead(x, x->ndim - 1);
-  (void)c;
-  if (n->n_in == 3) {
-    const float *b = n->in[2]->x;
-    #pragma omp parallel for schedule(static) if (rows * out > LN_PAR_MIN)
-    for (r = 0; r < rows; r++) memcpy(n->x + r * out, b, out * sizeof(float));
+  const float *bias = n->n_in == 3 ? n->in[2]->x : NULL, *px = x->x, *pw = w->x;
+  mmk *k = n->kern;
+  if (k) {
+    px = conv_in(k->mode, x->x, wk(c, k->aoff), rows * in);
+    pw = conv_in(k->mode, w->x, k->wcopy, (size_t)in * out);
+    if (k->fwd) { ln_mm_run(k->fwd, px, pw, bias, n->x, wk(c, k->spoff)); return; }
   }
-  ln_gemm(0, 1, (int)rows, out, in, 1, x->x, in, w->x, in,
-          n->n_in == 3 ? 1 : 0, n->x, out);
+  if (bias) {
+    #pragma omp parallel for schedule(static) if (rows * out > LN_PAR_MIN)
+    for (r = 0; r < rows; r++) memcpy(n->x + r * out, bias, out * sizeof(float));
+  }
+  ln_gemm(0, 1, (int)rows, out, in, 1, px, in, pw, in, bias ? 1 : 0, n->x, out);
+  if (n->fuse == LN_FUSE_RELU) relu_rows(n->x, rows * out);
 }
 
 static void linear_backward (ln_node *n, ln_ctx *c) {
   ln_node *x = n->in[0], *w = n->in[1];
   int in = w->dim[1], out = w->dim[0];
   size_t rows = lead(x, x->ndim - 1);
-  (void)c;
-  /* '=' where the plan says this is the gradient's first writer */
-  if (x->g) ln_gemm(0, 0, (int)rows, in, out, 1, n->g, out, w->x, in,
-                    (n->assign & 1u) ? 0 : 1, x->g, in);
-  if (w->g) ln_gemm(1, 0, out, in, (int)rows, 1, n->g, out, x->x, in,
-                    (n->assign & 2u) ? 0 : 1, w->g, in);
-  if (n->n_in == 3 && n->in[2]->g) {
-    float *db = n->in[2]->g;
-    int j;
-    #pragma omp parallel for schedule(static) if (rows * out > LN_PAR_MIN)
-    for (j = 0; j < out; j++) {
-      double s = 0;
-      size_t r;
-      for (r = 0; r < rows; r++) s += n->g[r * out + j];
-      db[j] = (n->assign & 4u) ? (float)s : db[j] + (float)s;
-    }
+  const float *px = x->x, *pw = w->x, *pg = n->g;
+  mmk *k = n->kern;
+  if (k) {
+    pg = conv_in(k->mode, n->g, wk(c, k->goff), rows * out);
+    if (k->mode != MODE_F32) pw = k->wcopy;   /* converted by forward */
+    if (w->g) px = conv_in(k->mode, x->x, wk(c, k->aoff), rows * in);
   }
+  /* '=' where the plan says this is the gradient's first writer */
+  if (k && k->fwd) {
+    if (x->g) ln_mm_run(k->da, pg, pw, NULL, x->g, wk(c, k->spoff));
+    if (w->g) ln_mm_run(k->db, pg, px, NULL, w->g, wk(c, k->spoff));
+  } else {
+    if (x->g) ln_gemm(0, 0, (int)rows, in, out, 1, pg, out, pw, in,
+                      (n->assign & 1u) ? 0 : 1, x->g, in);
+    if (w->g) ln_gemm(1, 0, out, in, (int)rows, 1, pg, out, px, in,
+                      (n->assign & 2u) ? 0 : 1, w->g, in);
+  }
+  if (n->n_in == 3 && n->in[2]->g)   /* from the float32 gradient */
+    col_sums(n->g, rows, out, n->in[2]->g, (n->assign & 4u) != 0);
 }
 
 /* }====== */
@@ -512,12 +731,12 @@ static void dropout_backward (ln_node *n, ln_ctx *c) {
 
 const ln_opdesc ln_ops_nn[] = {
   {.name = "matmul", .min_in = 2, .max_in = 2, .attrs = "",
-   .shape = matmul_shape, .forward = matmul_forward,
-   .backward = matmul_backward, .flags = LN_F_SAVE_IN | LN_F_ASSIGN,
+   .shape = matmul_shape, .prepare = matmul_prepare, .forward = matmul_forward,
+   .backward = matmul_backward, .flags = LN_F_SAVE_IN | LN_F_ASSIGN | LN_F_FUSE_RELU,
    .doc = "a [..., M, K] x b [..., K, N] (or b [K, N]) -> [..., M, N]"},
   {.name = "linear", .min_in = 2, .max_in = 3, .attrs = "",
-   .shape = linear_shape, .forward = linear_forward,
-   .backward = linear_backward, .flags = LN_F_SAVE_IN | LN_F_ASSIGN,
+   .shape = linear_shape, .prepare = linear_prepare, .forward = linear_forward,
+   .backward = linear_backward, .flags = LN_F_SAVE_IN | LN_F_ASSIGN | LN_F_FUSE_RELU,
    .doc = "y = x W^T + b; x [..., in], W [out, in], b [out] optional"},
   {.name = "embedding", .min_in = 2, .max_in = 2, .attrs = "",
    .shape = embedding_shape, .forward = embedding_forward,
