@@ -600,9 +600,11 @@ static void test_prepared (int cnn, ln_precision prec) {
         snprintf(kern + strlen(kern), sizeof(kern) - strlen(kern), "%s%s",
                  *kern ? "; " : "", ln_model_kernel(m, ids[i]));
   }
-  /* warm up: the compiled batch, then the smaller one */
-  for (b = 0; b < 2 && rc == LN_OK; b++)
-    if ((rc = ln_model_feed(m, "x", b ? xs : xt)) == LN_OK &&
+  /* warm up: each batch size twice, so that state libgomp and oneDNN make
+  ** lazily on a first use (per thread) is in place before the heap is
+  ** measured; the steady-state steps are what must not grow the heap */
+  for (k = 0; k < 4 && rc == LN_OK; k++)
+    if ((b = k % 2, rc = ln_model_feed(m, "x", b ? xs : xt)) == LN_OK &&
         (rc = ln_model_feed(m, "y", b ? ys : yt)) == LN_OK &&
         (rc = ln_model_forward(m, 1)) == LN_OK && (rc = ln_model_backward(m)) == LN_OK)
       rc = ln_optim_step(o, NULL);
