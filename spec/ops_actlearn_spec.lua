@@ -4,27 +4,8 @@
 -- live in spec/cases/actlearn.lua.
 local ln = require "luanet"
 
-local function near (t, want, tol)
-  local got = ln.is_tensor(t) and t:totable() or t
-  local function cmp (a, b)
-    if type(b) == "table" then
-      assert.are.equal(#b, #a)
-      for i = 1, #b do cmp(a[i], b[i]) end
-    else
-      assert.is_true(a == a and math.abs(a - b) <= (tol or 1e-5) * math.max(1, math.abs(b)),
-                     string.format("got %.9g, want %.9g", a, b))
-    end
-  end
-  cmp(got, want)
-end
+local near, all_finite = require("spec.support.near")()
 
-local function all_finite (t)
-  for k = 1, t:numel() do
-    local v = t:flat(k)
-    if v ~= v or v == math.huge or v == -math.huge then return false end
-  end
-  return true
-end
 
 -- run 'op' on tensors 'ins' (each a graph parameter) with L = sum(y * wt)
 -- (wt = ones by default); returns y and the gradient of every input

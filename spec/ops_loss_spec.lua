@@ -5,19 +5,7 @@
 local ln = require "luanet"
 local ref = require "spec.support.normloss_ref"
 
-local function near (t, want, tol)
-  local got = ln.is_tensor(t) and t:totable() or t
-  local function cmp (a, b)
-    if type(b) == "table" then
-      assert.are.equal(#b, #a)
-      for i = 1, #b do cmp(a[i], b[i]) end
-    else
-      assert.is_true(a == a and math.abs(a - b) <= (tol or 1e-5) * math.max(1, math.abs(b)),
-                     string.format("got %.8g, want %.8g", a, b))
-    end
-  end
-  cmp(got, want)
-end
+local near = require("spec.support.near")()
 
 local function labels (t) return ln.tensor(t, "int32") end
 local function softplus (z) return math.max(z, 0) + math.log(1 + math.exp(-math.abs(z))) end

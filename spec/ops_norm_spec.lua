@@ -5,27 +5,8 @@
 local ln = require "luanet"
 local ref = require "spec.support.normloss_ref"
 
-local function near (t, want, tol)
-  local got = ln.is_tensor(t) and t:totable() or t
-  local function cmp (a, b)
-    if type(b) == "table" then
-      assert.are.equal(#b, #a)
-      for i = 1, #b do cmp(a[i], b[i]) end
-    else
-      assert.is_true(a == a and math.abs(a - b) <= (tol or 1e-5) * math.max(1, math.abs(b)),
-                     string.format("got %.8g, want %.8g", a, b))
-    end
-  end
-  cmp(got, want)
-end
+local near, finite = require("spec.support.near")()
 
-local function finite (t)
-  for k = 1, t:numel() do
-    local v = t:flat(k)
-    if v ~= v or v == math.huge or v == -math.huge then return false end
-  end
-  return true
-end
 
 local norm_ops = {layer_norm = true, rms_norm = true, group_norm = true, instance_norm = true,
                   evonorm_b0 = true, evonorm_s0 = true, film = true}
