@@ -3,7 +3,8 @@
 ** version, a crc32 (zlib) over everything, written atomically.
 **
 ** Layout (little-endian): "LUANET\0\1", u32 version, u32 n_nodes,
-** i32 max_batch, i32 loss, u32 n_out, i32 outputs[]; per node: u8 leaf,
+** i32 max_batch, i32 loss, u32 n_out, i32 outputs[], u8 precision
+** (version 2 on; version 1 files load as fp32); per node: u8 leaf,
 ** u8 dtype, u8 batched, u8 ndim, i32 dim[], str name, str op, u8 n_in,
 ** i32 in[], f64 attr[LN_MAX_ATTRS], u8 n_list, i32 list[], stored values
 ** (params, buffers, consts); u8 has_optim [u32 kind, f64 conf[10],
@@ -19,7 +20,7 @@
 #include "ln_internal.h"
 
 #define MAGIC "LUANET\0\1"
-#define VERSION 1u
+#define VERSION 2u
 
 /* {====== Writing into a growing buffer ====== */
 
@@ -130,6 +131,7 @@ int ln_model_save (ln_model *m, const ln_optim *o, const char *path) {
   put_i32(&b, ln_model_loss(m));
   put_i32(&b, ln_model_n_outputs(m));
   for (k = 0; k < ln_model_n_outputs(m); k++) put_i32(&b, ln_model_output(m, k));
+  put_u8(&b, (unsigned)ln_model_precision(m));
   for (k = 0; k < g->n; k++) put_node(&b, g->nodes[k]);
   if (o) put_optim(&b, o);
   else put_u8(&b, 0);
@@ -277,20 +279,24 @@ static int parse (rbuf *r, const char *path, ln_model **out, ln_optim **opt) {
   ln_graph *g;
   int32_t nn, maxb, loss, nout, outs[64];
   int k, rc;
+  unsigned prec = LN_FP32;
   uint32_t v;
   memcpy(&v, r->p + 8, 4);
-  if (v != VERSION)
-    return ln_seterr(LN_EFORMAT, "load: %s: file version %u, this luanet reads %u",
+  if (v < 1 || v > VERSION)
+    return ln_seterr(LN_EFORMAT, "load: %s: file version %u, this luanet reads 1 to %u",
                      path, v, VERSION);
   r->pos = 12;
   nn = get_i32(r); maxb = get_i32(r); loss = get_i32(r); nout = get_i32(r);
   if (r->bad || nn < 0 || nout < 0 || nout > 64) return corrupt(path, "header");
   for (k = 0; k < nout; k++) outs[k] = get_i32(r);
+  if (v >= 2) prec = get_u8(r);
+  if (r->bad || prec > LN_BF16) return corrupt(path, "precision");
   if ((rc = ln_graph_new(&g)) != LN_OK) return rc;
   for (k = 0; k < nn && rc == LN_OK; k++) rc = read_node(r, g, path);
   if (rc == LN_OK) rc = ln_model_compile(g, maxb, loss, nout, outs, out);
   if (rc != LN_OK) { ln_graph_free(g); return rc; }
-  if (get_u8(r) == 1 && opt) rc = read_optim(r, *out, opt, path);
+  if (prec != LN_FP32) rc = ln_model_set_precision(*out, (ln_precision)prec);
+  if (rc == LN_OK && get_u8(r) == 1 && opt) rc = read_optim(r, *out, opt, path);
   if (rc != LN_OK) { ln_model_free(*out); *out = NULL; }
   return rc;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "ln_internal.h"   /* ln_dnnl_created: primitives made so far */
 #include "tap.h"
 
@@ -400,6 +401,55 @@ static void test_train (void) {
     rc = ln_model_load(tmp("missing.lnt"), &m2, NULL);
     tap_ok(rc == LN_EIO && m2 == NULL, "missing file: LN_EIO, '%s'", ln_errmsg());
     free(p);
+  }
+
+  /* the precision is saved; a version 1 file (no precision byte) loads as
+  ** fp32; a bad precision byte under a valid checksum is refused */
+  {
+    size_t n = 0, at = 8 + 4 * 5 + 4 * 1;   /* header up to outputs[1] */
+    unsigned char *p = slurp(tmp("m.lnt"), &n), *q = p ? malloc(n) : NULL;
+    ln_model *m2 = NULL;
+    float a[BATCH * NCLS], b2[BATCH * NCLS];
+    uint32_t v1 = 1, crc;
+    net n2 = nt;
+    rc = ln_model_set_precision(m, LN_BF16);
+    if (rc == LN_OK) rc = logits_of(m, &nt, 0, BATCH, 0, a);
+    if (rc == LN_OK) rc = ln_model_save(m, NULL, tmp("bf.lnt"));
+    if (rc == LN_OK) rc = ln_model_load(tmp("bf.lnt"), &m2, NULL);
+    tap_ok(rc == LN_OK && ln_model_precision(m2) == LN_BF16, "a bf16 model loads as bf16%s", why(rc));
+    if (m2) {
+      rc = logits_of(m2, &n2, 0, BATCH, 0, b2);
+      tap_ok(rc == LN_OK && memcmp(a, b2, sizeof(a)) == 0, "and gives identical logits");
+      ln_model_free(m2);
+      m2 = NULL;
+    }
+    ln_model_set_precision(m, LN_FP32);
+    tap_ok(p && q && ln_model_n_outputs(m) == 1 && p[at] == LN_FP32, "m.lnt: one output, precision byte fp32");
+    if (p && q) {   /* drop the precision byte, say version 1, checksum again */
+      memcpy(q, p, at);
+      memcpy(q + at, p + at + 1, n - at - 1);
+      memcpy(q + 8, &v1, 4);
+      crc = (uint32_t)crc32(0L, q, (uInt)(n - 5));
+      memcpy(q + n - 5, &crc, 4);
+      write_file(tmp("v1.lnt"), q, n - 1);
+      rc = ln_model_load(tmp("v1.lnt"), &m2, NULL);
+      tap_ok(rc == LN_OK && ln_model_precision(m2) == LN_FP32, "a version 1 file loads as fp32%s", why(rc));
+      if (m2) {
+        rc = logits_of(m2, &n2, 0, BATCH, 0, b2);
+        tap_ok(rc == LN_OK && memcmp(l4, b2, sizeof(l4)) == 0, "and gives the saved model's logits");
+        ln_model_free(m2);
+        m2 = NULL;
+      }
+      p[at] = 7;
+      crc = (uint32_t)crc32(0L, p, (uInt)(n - 4));
+      memcpy(p + n - 4, &crc, 4);
+      write_file(tmp("p7.lnt"), p, n);
+      rc = ln_model_load(tmp("p7.lnt"), &m2, NULL);
+      tap_ok(rc == LN_EFORMAT && m2 == NULL && contains(ln_errmsg(), "(precision)"),
+             "precision byte 7: LN_EFORMAT, '%s'", ln_errmsg());
+    }
+    free(p);
+    free(q);
   }
 
   /* a failed save leaves the previous file as it was */
