@@ -16,7 +16,11 @@ sizes; print test accuracy per layer and batch size.]], {
   {"layers", "bn_relu,evonorm_b0,evonorm_s0", "normalisation-activation layers to compare"},
   {"width", 16, "channels of the first stage (the second has twice as many)"},
   {"blocks", 1, "residual blocks per stage"},
-  {"lr", 3e-3, "Adam learning rate at batch 128 (scaled by sqrt(batch / 128) below it)"},
+  {"stages", 2, "stages (each after the first halves the resolution and doubles the channels)"},
+  {"groups", 8, "EvoNorm-S0 groups (must divide the channel counts)"},
+  {"optim", "adam", "adam (lr scaled by sqrt(batch / 128)) or sgd (momentum 0.9, lr scaled by batch / 128, as the paper)"},
+  {"lr", 3e-3, "learning rate at batch 128"},
+  {"schedule", "cosine", "cosine (decay to 0 over the run, as the paper) or constant"},
   {"limit", 0, "use only the first N training images (0: all)"},
   {"full", false, "full Fashion-MNIST (60,000 / 10,000) when installed, else the bundled subset"},
   {"threads", 0, "threads (0: all cores)"},
@@ -37,7 +41,7 @@ local function norm_act (kind, c)
     local bn = nn.BatchNorm2d(c)
     return function (h) return bn(h):relu() end
   elseif kind == "evonorm_b0" then return nn.EvoNormB0(c)
-  elseif kind == "evonorm_s0" then return nn.EvoNormS0(c, {groups = 8})
+  elseif kind == "evonorm_s0" then return nn.EvoNormS0(c, {groups = opt.groups})
   end
   error("unknown layer '" .. kind .. "' (bn_relu, evonorm_b0, evonorm_s0)")
 end
@@ -49,16 +53,20 @@ local function block (kind, h, c)
   return h + r
 end
 
--- stem conv 3x3 stride 2 (14x14), blocks, conv stride 2 to 2w channels
--- (7x7), blocks, norm-act, global average pool, linear
+-- stem conv 3x3 stride 2 (14x14) and the first stage's blocks; each further
+-- stage: norm-act, conv stride 2 to twice the channels, blocks; then
+-- norm-act, global average pool, linear
 local function resnet (g, kind, w)
   local x = g:input("x", {"B", 1, 28, 28})
   local h = nn.Conv2d(1, w, 3, {stride = 2, padding = 1, bias = false})(x)
   for _ = 1, opt.blocks do h = block(kind, h, w) end
-  h = nn.Conv2d(w, 2 * w, 3, {stride = 2, padding = 1, bias = false})(norm_act(kind, w)(h))
-  for _ = 1, opt.blocks do h = block(kind, h, 2 * w) end
-  h = norm_act(kind, 2 * w)(h):mean({3, 4})
-  return nn.Linear(2 * w, 10)(h)
+  for _ = 2, opt.stages do
+    h = nn.Conv2d(w, 2 * w, 3, {stride = 2, padding = 1, bias = false})(norm_act(kind, w)(h))
+    w = 2 * w
+    for _ = 1, opt.blocks do h = block(kind, h, w) end
+  end
+  h = norm_act(kind, w)(h):mean({3, 4})
+  return nn.Linear(w, 10)(h)
 end
 
 local function run (kind, batch, seed, epochs)
@@ -67,10 +75,17 @@ local function run (kind, batch, seed, epochs)
   local logits = resnet(g, kind, opt.width)
   local y = g:input("y", {"B"}, "int32")
   local model = g:compile{loss = logits:cross_entropy(y), outputs = {logits = logits}, batch = batch}
-  local lr = opt.lr * math.min(1, math.sqrt(batch / 128))
-  local adam = ln.optim.adam(model, {lr = lr})
+  local optim, sched
+  if opt.optim == "sgd" then
+    optim = ln.optim.sgd(model, {lr = opt.lr * batch / 128, momentum = 0.9})
+  else
+    optim = ln.optim.adam(model, {lr = opt.lr * math.min(1, math.sqrt(batch / 128))})
+  end
+  if opt.schedule == "cosine" then
+    sched = ln.optim.cosine(optim, {t_max = epochs * train:n_batches(batch)})
+  end
   local t0 = ln.train.wall()
-  local hist = ln.train.fit{model = model, optim = adam, train = train, test = test, epochs = epochs,
+  local hist = ln.train.fit{model = model, optim = optim, schedule = sched, train = train, test = test, epochs = epochs,
     batch = batch, eval_batch = 500 > batch and batch or 500, log = false}
   local secs = ln.train.wall() - t0
   -- evaluation does not depend on the batch for these layers (running

@@ -5,9 +5,8 @@
 -- The block treats the 28 image rows as 28 tokens: row embedding plus a
 -- learned position embedding, pre-norm single-head attention (matmul and
 -- softmax) and a pre-norm FFN whose activation is the one compared, both
--- with residuals, mean-pooled into a linear classifier. Layer norm is
--- composed of mean/var ops; GELU is the engine's op when present, else its
--- tanh form composed of existing ops (the note at the end says which).
+-- with residuals, mean-pooled into a linear classifier. GELU is the
+-- engine's gelu op (exact, erf form), layer norm its layer_norm op.
 local ln = require "luanet"
 
 local opt = ln.cli.parse(arg, [[
@@ -46,32 +45,18 @@ if opt.limit > 0 then train = train:head(opt.limit) end
 print(tostring(train))
 print(tostring(test))
 
--- GELU: the engine's op when this build has it, else the tanh form
-local has_gelu = pcall(ln.op_info, "gelu")
-local function gelu (x)
-  if has_gelu then return x:gelu() end
-  local c = math.sqrt(2 / math.pi)
-  local inner = (x + x:pow(3) * 0.044715) * c
-  return x * (inner:tanh() + 1) * 0.5
-end
-
 -- the compared activations; polynomial ones are the nn layers (w = 1/3)
 local function act (name, x)
   if name == "relu" then return x:relu() end
-  if name == "gelu" then return gelu(x) end
+  if name == "gelu" then return x:gelu() end
   if name == "poly_relu" then return ln.nn.PolyReLU()(x) end
   if name == "poly_norm" then return ln.nn.PolyNorm()(x) end
   error("polycom.lua: unknown activation '" .. name .. "'")
 end
 
--- layer norm over the last dim from mean and var ops, with gamma, beta
+-- layer norm over the last dim, with gamma and beta
 local function layer_norm (x, d, name)
-  local g = x.graph
-  local mu = x:mean(-1, true)
-  local xc = x - mu
-  local var = x:var(-1, true, {correction = 0})
-  local y = xc / (var + 1e-5):sqrt()
-  return y * g:param(name .. ".gamma", {d}, "ones") + g:param(name .. ".beta", {d}, "zeros")
+  return ln.nn.LayerNorm(d, {name = name})(x)
 end
 
 local function mlp (g, name)
@@ -142,8 +127,6 @@ for _, r in ipairs(results) do
   print(string.format("%-6s %-10s %8d %9.2f%% %9.2f%% %11.4f %6.0fs  %s", r.model, r.act, r.params,
     100 * r.final, 100 * r.best, r.loss, r.secs, opt.seeds > 1 and table.concat(per, " ") or ""))
 end
-print(has_gelu and "GELU: the engine's gelu op (erf form)."
-  or "GELU: this build has no gelu op; used the tanh form 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))) composed of existing ops.")
 
 local png = opt.out .. "/polycom.png"
 ln.plot.lines(png, {title = "PolyCom: test accuracy", xlabel = "epoch", series = curves})
