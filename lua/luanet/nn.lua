@@ -105,12 +105,20 @@ end
 -- }======
 
 -- {====== BatchNorm ======
+-- BatchNorm(channels, {eps = 1e-5, momentum = 0.1, ghost = 0}): over [N, C]
+-- or [N, C, H, W]; ghost = S > 0 takes training statistics per run of S
+-- samples (ghost batch norm; the per-worker statistics of data-parallel
+-- training)
 local BatchNorm = class("BatchNorm")
 M.BatchNorm = function (channels, opt)
   positive_int(channels, "BatchNorm: channels")
   opt = opt or {}
+  local ghost = opt.ghost or 0
+  if math.type(ghost) ~= "integer" or ghost < 0 then
+    error("BatchNorm: ghost must be an integer >= 0 (0: the whole batch), got " .. tostring(ghost), 2)
+  end
   return setmetatable({channels = channels, eps = opt.eps or 1e-5,
-                       momentum = opt.momentum or 0.1, name = opt.name}, BatchNorm)
+                       momentum = opt.momentum or 0.1, ghost = ghost, name = opt.name}, BatchNorm)
 end
 M.BatchNorm2d, M.BatchNorm1d = M.BatchNorm, M.BatchNorm
 function BatchNorm:build (x)
@@ -122,9 +130,11 @@ function BatchNorm:build (x)
   self.running_mean = g:buffer(name .. ".running_mean", {c}, 0)
   self.running_var = g:buffer(name .. ".running_var", {c}, 1)
   return g:op("batch_norm", x, self.gamma, self.beta, self.running_mean,
-              self.running_var, {eps = self.eps, momentum = self.momentum})
+              self.running_var, {eps = self.eps, momentum = self.momentum, ghost = self.ghost})
 end
-BatchNorm.__tostring = function (b) return string.format("BatchNorm(%d)", b.channels) end
+BatchNorm.__tostring = function (b)
+  return string.format("BatchNorm(%d%s)", b.channels, b.ghost > 0 and ", ghost " .. b.ghost or "")
+end
 -- }======
 
 -- {====== Parameter-free layers ======

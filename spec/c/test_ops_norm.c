@@ -93,6 +93,40 @@ static void test_nchw (void) {
   opcheck_free(&r);
 }
 
+/* ghost = 2 over 5 samples: runs {0, 1}, {2, 3}, {4}, each normalised by
+** its own statistics; the running ones move towards the runs' mean */
+static void test_ghost (void) {
+  opcheck_case c = {.op = "batch_norm", .n_in = 5, .attrs = "momentum=1,ghost=2",
+                    .in = {IN(4, 5, 2, 1, 3), IN(1, 2), IN(1, 2), IN(1, 2), IN(1, 2)}};
+  opcheck_run r;
+  int ok = opcheck_setup(&c, &r, 5u) == 0, ch, v, i, j;
+  if (ok) opcheck_forward(&r, 1);
+  for (ch = 0; ok && ch < 2; ch++) {
+    double smean = 0, svar = 0;
+    for (v = 0; v < 3; v++) {
+      int i0 = 2 * v, i1 = i0 + 2 < 5 ? i0 + 2 : 5, cnt = (i1 - i0) * 3;
+      double s = 0, ss = 0, m, var;
+      for (i = i0; i < i1; i++)
+        for (j = 0; j < 3; j++) s += r.in[0].x[(i * 2 + ch) * 3 + j];
+      m = s / cnt;
+      for (i = i0; i < i1; i++)
+        for (j = 0; j < 3; j++) ss += pow(r.in[0].x[(i * 2 + ch) * 3 + j] - m, 2);
+      var = ss / cnt;
+      smean += m;
+      svar += var * cnt / (cnt - 1);
+      for (i = i0; i < i1; i++)
+        for (j = 0; j < 3; j++) {
+          int k = (i * 2 + ch) * 3 + j;
+          ok = ok && near(r.out.x[k], (r.in[0].x[k] - m) / sqrt(var + 1e-5) *
+                          r.in[1].x[ch] + r.in[2].x[ch], 1e-4);
+        }
+    }
+    ok = ok && near(r.in[3].x[ch], smean / 3, 1e-5) && near(r.in[4].x[ch], svar / 3, 1e-5);
+  }
+  tap_ok(ok, "batch_norm ghost=2: statistics per run of 2 samples, running ones their mean");
+  opcheck_free(&r);
+}
+
 /* layer_norm, rms_norm: values by hand (eval = training for these) */
 static void test_layer_rms (void) {
   opcheck_case ln1 = {.op = "layer_norm", .n_in = 3, .in = {IN(2, 2, 3), IN(1, 3), IN(1, 3)}};
@@ -251,8 +285,13 @@ int main (void) {
   opcheck_case e2 = {.op = "batch_norm", .n_in = 5, .lo = 0.2, .hi = 1.5,
                      .in = {IN(4, 2, 3, 2, 2), IN(1, 3), IN(1, 3), NOGRAD(1, 3),
                             NOGRAD(1, 3)}};
+  opcheck_case g1 = {.op = "batch_norm", .n_in = 5, .training = 1, .attrs = "ghost=2",
+                     .in = {IN(4, 5, 2, 2, 2), IN(1, 2), IN(1, 2), NOGRAD(1, 2),
+                            NOGRAD(1, 2)}};
   opcheck_case s1 = {.op = "batch_norm", .n_in = 5,
                      .in = {IN(2, 2, 3), IN(1, 4), IN(1, 3), IN(1, 3), IN(1, 3)}};
+  opcheck_case s3 = {.op = "batch_norm", .n_in = 5, .attrs = "ghost=1.5",
+                     .in = {IN(2, 2, 3), IN(1, 3), IN(1, 3), IN(1, 3), IN(1, 3)}};
   opcheck_case s2 = {.op = "batch_norm", .n_in = 5,
                      .in = {IN(3, 2, 3, 4), IN(1, 3), IN(1, 3), IN(1, 3),
                             IN(1, 3)}};
@@ -262,8 +301,11 @@ int main (void) {
   grad_ok(&t2, 1e-2, "batch_norm training [N, C, H, W]");
   grad_ok(&e1, 1e-2, "batch_norm eval [N, C]");
   grad_ok(&e2, 1e-2, "batch_norm eval [N, C, H, W]");
+  test_ghost();
+  grad_ok(&g1, 1e-2, "batch_norm training, ghost 2 over 5 samples");
   shape_err(&s1, "batch_norm: gamma 4 does not fit input 2x3");
   shape_err(&s2, "batch_norm: input 2x3x4 must be [N, C] or [N, C, H, W]");
+  shape_err(&s3, "batch_norm: ghost must be a whole number >= 0 (0: the whole batch), got 1.5");
   test_layer_rms();
   test_group_instance();
   test_evonorm_b0();

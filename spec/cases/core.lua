@@ -48,6 +48,9 @@ local cases = {
   {op = "avg_pool2d", inputs = {{shape = {1, 2, 5, 5}}}, attrs = {kernel = 3, stride = 2, padding = 1}},
   {op = "batch_norm", inputs = {{shape = {4, 3, 2, 2}}, {shape = {3}}, {shape = {3}},
    {shape = {3}, nograd = true}, {shape = {3}, nograd = true, values = {1, 1, 1}}}, training = true},
+  {op = "batch_norm", inputs = {{shape = {5, 2, 3, 1}}, {shape = {2}}, {shape = {2}},
+   {shape = {2}, nograd = true}, {shape = {2}, nograd = true, values = {1, 1}}}, training = true,
+   attrs = {ghost = 2}},
 }
 -- max_pool2d: distinct values so that no window has a tie
 for _, c in ipairs(cases) do

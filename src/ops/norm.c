@@ -42,28 +42,43 @@ static int batch_norm_shape (ln_node *n) {
   if (!(n->attr[1] > 0) || !(n->attr[0] >= 0 && n->attr[0] <= 1))
     return ln_seterr(LN_EARG, "batch_norm: momentum %g must be in [0, 1] and "
                      "eps %g positive", n->attr[0], n->attr[1]);
+  if (!(n->attr[2] >= 0 && n->attr[2] <= 1 << 20) || n->attr[2] != (int)n->attr[2])
+    return ln_seterr(LN_EARG, "batch_norm: ghost must be a whole number >= 0 "
+                     "(0: the whole batch), got %g", n->attr[2]);
   ln_set_shape(n, LN_F32, x->ndim, x->dim);
   return LN_OK;
 }
 
-/* saved: the mean and inverse std used per channel */
+/*
+** Ghost batches (Hoffer et al. 2017): with ghost = S > 0, training
+** normalises each run of S samples by its own statistics, as each worker
+** of data-parallel training does with its share of the batch (the last
+** run may be shorter). 0: one run, the whole batch.
+*/
+static size_t bn_ghost (const ln_node *n, size_t N) {
+  size_t S = (size_t)n->attr[2];
+  return S > 0 && S < N ? S : (N > 0 ? N : 1);
+}
+
+/* saved: the mean and inverse std used per (run, channel) */
 static void batch_norm_scratch (const ln_node *n, size_t *saved, size_t *work) {
-  *saved = 2 * (size_t)n->in[0]->dim[1] * sizeof(float);
+  size_t N = (size_t)n->in[0]->dim[0], S = bn_ghost(n, N);
+  *saved = 2 * (size_t)n->in[0]->dim[1] * ((N + S - 1) / S) * sizeof(float);
   *work = 0;
 }
 
-/* batch mean and biased variance of channel 'ch' (two passes) */
-static void channel_stats (const float *x, const bgeom *g, int ch,
-                           double *mean, double *var) {
-  size_t i, j, cnt = g->N * g->hw;
+/* mean and biased variance of channel 'ch' over samples i0..i1-1 (two passes) */
+static void channel_stats (const float *x, const bgeom *g, int ch, size_t i0,
+                           size_t i1, double *mean, double *var) {
+  size_t i, j, cnt = (i1 - i0) * g->hw;
   double s = 0, ss = 0;
-  for (i = 0; i < g->N; i++) {
+  for (i = i0; i < i1; i++) {
     const float *p = x + (i * g->C + ch) * g->hw;
     #pragma omp simd reduction(+:s)
     for (j = 0; j < g->hw; j++) s += p[j];
   }
   *mean = cnt ? s / cnt : 0;
-  for (i = 0; i < g->N; i++) {
+  for (i = i0; i < i1; i++) {
     const float *p = x + (i * g->C + ch) * g->hw;
     double m = *mean;
     #pragma omp simd reduction(+:ss)
@@ -73,82 +88,91 @@ static void channel_stats (const float *x, const bgeom *g, int ch,
 }
 
 /*
-** Training: normalise by batch statistics and move the running ones
-** (in[3], in[4]) towards them, the variance unbiased; eval: use the
-** running statistics.
+** Training: normalise each run by its statistics and move the running
+** ones (in[3], in[4]) towards their mean over the runs, the variance
+** unbiased; eval: use the running statistics (one run).
 */
 static void batch_norm_forward (ln_node *n, ln_ctx *c) {
   bgeom g = bn_geom(n);
   const float *x = n->in[0]->x, *gam = n->in[1]->x, *bet = n->in[2]->x;
-  float *rm = n->in[3]->x, *rv = n->in[4]->x, *mu = n->saved, *istd = mu + g.C;
+  float *rm = n->in[3]->x, *rv = n->in[4]->x, *mu = n->saved;
+  size_t S = c->training ? bn_ghost(n, g.N) : g.N, V = (g.N + S - 1) / S;
+  float *istd = mu + (size_t)g.C * V;
   double mom = n->attr[0], eps = n->attr[1];
-  size_t cnt = g.N * g.hw;
   int ch;
   #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
   for (ch = 0; ch < g.C; ch++) {
-    double mean, var;
-    float a, b;
-    size_t i, j;
-    if (c->training) {
-      channel_stats(x, &g, ch, &mean, &var);
-      rm[ch] = (float)((1 - mom) * rm[ch] + mom * mean);
-      rv[ch] = (float)((1 - mom) * rv[ch] +
-                       mom * (cnt > 1 ? var * cnt / (cnt - 1) : var));
-    } else {
-      mean = rm[ch];
-      var = rv[ch];
+    double mean = rm[ch], var = rv[ch], smean = 0, svar = 0;
+    size_t i, j, v;
+    for (v = 0; v < V; v++) {
+      size_t i0 = v * S, i1 = i0 + S < g.N ? i0 + S : g.N, cnt = (i1 - i0) * g.hw;
+      size_t at = v * (size_t)g.C + (size_t)ch;
+      float a, b;
+      if (c->training) {
+        channel_stats(x, &g, ch, i0, i1, &mean, &var);
+        smean += mean;
+        svar += cnt > 1 ? var * cnt / (cnt - 1) : var;
+      }
+      mu[at] = (float)mean;
+      istd[at] = (float)(1 / sqrt(var + eps));
+      a = istd[at] * gam[ch];
+      b = bet[ch] - mu[at] * a;
+      for (i = i0; i < i1; i++) {
+        const float *p = x + (i * g.C + ch) * g.hw;
+        float *y = n->x + (i * g.C + ch) * g.hw;
+        for (j = 0; j < g.hw; j++) y[j] = p[j] * a + b;
+      }
     }
-    mu[ch] = (float)mean;
-    istd[ch] = (float)(1 / sqrt(var + eps));
-    a = istd[ch] * gam[ch];
-    b = bet[ch] - mu[ch] * a;
-    for (i = 0; i < g.N; i++) {
-      const float *p = x + (i * g.C + ch) * g.hw;
-      float *y = n->x + (i * g.C + ch) * g.hw;
-      for (j = 0; j < g.hw; j++) y[j] = p[j] * a + b;
+    if (c->training) {
+      rm[ch] = (float)((1 - mom) * rm[ch] + mom * smean / V);
+      rv[ch] = (float)((1 - mom) * rv[ch] + mom * svar / V);
     }
   }
 }
 
 /*
-** With xh = (x - mean) istd: dbeta = sum dy, dgamma = sum dy xh; training
-** dx = gamma istd / m (m dy - dbeta - xh dgamma), eval dx = gamma istd dy.
+** Per run, with xh = (x - mean) istd: dbeta = sum dy, dgamma = sum dy xh
+** (summed over the runs); training dx = gamma istd / m (m dy - dbeta -
+** xh dgamma) with the run's sums and size m, eval dx = gamma istd dy.
 */
 static void batch_norm_backward (ln_node *n, ln_ctx *c) {
   bgeom g = bn_geom(n);
   const float *x = n->in[0]->x, *gam = n->in[1]->x, *mu = n->saved;
-  const float *istd = mu + g.C;
   float *dx = n->in[0]->g, *dgam = n->in[1]->g, *dbet = n->in[2]->g;
-  size_t cnt = g.N * g.hw;
+  size_t S = c->training ? bn_ghost(n, g.N) : g.N, V = (g.N + S - 1) / S;
+  const float *istd = mu + (size_t)g.C * V;
   int ch;
   #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
   for (ch = 0; ch < g.C; ch++) {
-    double sdy = 0, sdyx = 0;
-    size_t i, j;
-    for (i = 0; i < g.N; i++) {
-      size_t at = (i * g.C + ch) * g.hw;
-      const float *p = x + at, *dy = n->g + at;
-      float m = mu[ch];
-      #pragma omp simd reduction(+:sdy, sdyx)
-      for (j = 0; j < g.hw; j++) {
-        sdy += dy[j];
-        sdyx += dy[j] * (p[j] - m);
+    size_t i, j, v;
+    for (v = 0; v < V; v++) {
+      size_t i0 = v * S, i1 = i0 + S < g.N ? i0 + S : g.N, cnt = (i1 - i0) * g.hw;
+      size_t at = v * (size_t)g.C + (size_t)ch;
+      float m = mu[at], is = istd[at], k = gam[ch] * is;
+      double sdy = 0, sdyx = 0;
+      for (i = i0; i < i1; i++) {
+        size_t o = (i * g.C + ch) * g.hw;
+        const float *p = x + o, *dy = n->g + o;
+        #pragma omp simd reduction(+:sdy, sdyx)
+        for (j = 0; j < g.hw; j++) {
+          sdy += dy[j];
+          sdyx += dy[j] * (p[j] - m);
+        }
       }
-    }
-    sdyx *= istd[ch];
-    if (dgam) dgam[ch] += (float)sdyx;
-    if (dbet) dbet[ch] += (float)sdy;
-    if (dx == NULL) continue;
-    for (i = 0; i < g.N; i++) {
-      size_t at = (i * g.C + ch) * g.hw;
-      const float *p = x + at, *dy = n->g + at;
-      float *d = dx + at, k = gam[ch] * istd[ch];
-      if (c->training) {
-        float mdy = (float)(sdy / cnt), mdyx = (float)(sdyx / cnt);
-        for (j = 0; j < g.hw; j++)
-          d[j] += k * (dy[j] - mdy - (p[j] - mu[ch]) * istd[ch] * mdyx);
-      } else
-        for (j = 0; j < g.hw; j++) d[j] += k * dy[j];
+      sdyx *= is;
+      if (dgam) dgam[ch] += (float)sdyx;
+      if (dbet) dbet[ch] += (float)sdy;
+      if (dx == NULL) continue;
+      for (i = i0; i < i1; i++) {
+        size_t o = (i * g.C + ch) * g.hw;
+        const float *p = x + o, *dy = n->g + o;
+        float *d = dx + o;
+        if (c->training) {
+          float mdy = (float)(sdy / cnt), mdyx = (float)(sdyx / cnt);
+          for (j = 0; j < g.hw; j++) d[j] += k * (dy[j] - mdy - (p[j] - m) * is * mdyx);
+        } else
+          for (j = 0; j < g.hw; j++) d[j] += k * dy[j];
+      }
     }
   }
 }
@@ -550,7 +574,7 @@ static void evonorm_b0_forward (ln_node *n, ln_ctx *c) {
     float a, v = v1[ch];
     size_t i, j;
     if (c->training) {
-      channel_stats(x, &g, ch, &mean, &var);
+      channel_stats(x, &g, ch, 0, g.N, &mean, &var);
       rv[ch] = (float)((1 - mom) * rv[ch] + mom * var);
     } else var = rv[ch];
     bmu[ch] = (float)mean;
@@ -829,11 +853,12 @@ static void film_backward (ln_node *n, ln_ctx *c) {
 
 const ln_opdesc ln_ops_norm[] = {
   {.name = "batch_norm", .min_in = 5, .max_in = 5,
-   .attrs = "momentum=0.1,eps=1e-5",
+   .attrs = "momentum=0.1,eps=1e-5,ghost=0",
    .shape = batch_norm_shape, .scratch = batch_norm_scratch,
    .forward = batch_norm_forward, .backward = batch_norm_backward,
    .flags = LN_F_SAVE_IN,
-   .doc = "y = (x - mean) / sqrt(var + eps) * gamma + beta, per channel"},
+   .doc = "y = (x - mean) / sqrt(var + eps) * gamma + beta, per channel; "
+          "ghost = S > 0: statistics per run of S samples in training"},
   {.name = "layer_norm", .min_in = 1, .max_in = 3, .attrs = "dims=1,eps=1e-5",
    .shape = last_dims_shape, .scratch = last_dims_scratch,
    .forward = layer_norm_forward, .backward = layer_norm_backward,
