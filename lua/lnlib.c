@@ -230,6 +230,29 @@ static int t_flat (lua_State *L) {   /* t:flat(k) 1-based, or t:flat(k, v) */
   return 1;
 }
 
+/*
+** t:flip_bit(k, b): invert bit 'b' (0 = least significant; for float32 23..30
+** are the exponent, 31 the sign) of flat element 'k' (1-based), as a
+** hardware fault does; returns the new value, which may be Inf or NaN.
+** The 4 bytes are touched as an unsigned integer, so flipping the same bit
+** again restores the element exactly.
+*/
+static int t_flip_bit (lua_State *L) {
+  ln_tensor *t = checktensor(L, 1)->t;
+  lua_Integer k = luaL_checkinteger(L, 2), b = luaL_checkinteger(L, 3);
+  uint32_t u;
+  if (k < 1 || (size_t)k > t->n)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "flip_bit: element %I out of range 1..%I",
+                                               k, (lua_Integer)t->n));
+  luaL_argcheck(L, b >= 0 && b <= 31, 3,
+                lua_pushfstring(L, "flip_bit: bit %I out of range 0..31", b));
+  memcpy(&u, (char *)t->data + (size_t)(k - 1) * 4, 4);
+  u ^= (uint32_t)1 << b;
+  memcpy((char *)t->data + (size_t)(k - 1) * 4, &u, 4);
+  push_elem(L, t, (size_t)k - 1);
+  return 1;
+}
+
 static void totable_rec (lua_State *L, const ln_tensor *t, int d, size_t *k) {
   int i;
   if (d == t->ndim) { push_elem(L, t, (*k)++); return; }
@@ -1121,7 +1144,7 @@ static int l_dnnl (lua_State *L) {
 
 static const luaL_Reg tensor_meth[] = {
   {"shape", t_shape}, {"dim", t_dim}, {"numel", t_numel}, {"dtype", t_dtype},
-  {"get", t_get}, {"set", t_set}, {"flat", t_flat}, {"totable", t_totable},
+  {"get", t_get}, {"set", t_set}, {"flat", t_flat}, {"flip_bit", t_flip_bit}, {"totable", t_totable},
   {"fill", t_fill}, {"clone", t_clone}, {"copy", t_copy}, {"rows", t_rows},
   {"gather_rows", t_gather_rows}, {"stats", t_stats}, {"argmax_rows", t_argmax_rows}, {NULL, NULL}
 };

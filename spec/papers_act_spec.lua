@@ -1,5 +1,6 @@
--- The activation reproductions (examples/papers/selu.lua, elu.lua) run end
--- to end on tiny settings: --help, the printed tables and the PNG plots.
+-- The activation reproductions (examples/papers/selu.lua, elu.lua,
+-- proact.lua) run end to end on tiny settings: --help, the printed tables
+-- and the PNG plots.
 local function run (cmd)
   local p = assert(io.popen(cmd .. " 2>&1"))
   local out = p:read("a")
@@ -21,7 +22,7 @@ local function exists (path)
 end
 
 describe("examples/papers (activations)", function ()
-  for _, name in ipairs{"selu", "elu"} do
+  for _, name in ipairs{"selu", "elu", "proact"} do
     it(name .. ".lua --help prints its options", function ()
       local out, ok = run("./luanet examples/papers/" .. name .. ".lua --help")
       assert.is_true(ok, out)
@@ -53,5 +54,38 @@ describe("examples/papers (activations)", function ()
     end
     assert.is_true(exists(d .. "/elu_vs_relu.png"))
     os.execute("rm -rf " .. d)
+  end)
+
+  it("proact.lua prints the fault tables and the claims and writes its plot #slow", function ()
+    local d = tmpdir()
+    local out, ok = run("./luanet examples/papers/proact.lua --hidden 32 --layers 2 --epochs 1 --limit 1500"
+      .. " --val 300 --calib 256 --t_epochs 1 --trials 2 --bers 1e-5,1e-3 --act_bers 1e-3"
+      .. " --threads 1 --out " .. d)
+    assert.is_true(ok, out)
+    for _, l in ipairs{"bit flips in weights and biases", "bit flips in the linear layers' outputs",
+                       "ReLU  ", "layer-wise, calibrated", "neuron-wise, ProAct", "HyReLU (hybrid), ProAct",
+                       "claim: at equal clean accuracy", "ProAct against the calibrated thresholds",
+                       "HyReLU at BER 0.001"} do
+      assert.is_truthy(out:find(l, 1, true), l .. " missing in:\n" .. out)
+    end
+    -- every accuracy is a percentage, none NaN, whatever the faults did
+    local row = out:match("\nReLU [^\n]+")
+    local n = 0
+    for v in row:gmatch("([%d.]+)%%") do
+      n = n + 1
+      assert.is_true(tonumber(v) >= 0 and tonumber(v) <= 100, row)
+    end
+    assert.are.equal(3, n, row)
+    assert.is_true(exists(d .. "/proact.png"))
+    os.execute("rm -rf " .. d)
+  end)
+
+  it("proact.lua rejects a bad option value", function ()
+    local out, ok = run("./luanet examples/papers/proact.lua --variants relu,foo")
+    assert.is_falsy(ok)
+    assert.is_truthy(out:find("unknown variant 'foo'", 1, true), out)
+    out, ok = run("./luanet examples/papers/proact.lua --bers 2")
+    assert.is_falsy(ok)
+    assert.is_truthy(out:find("--bers needs numbers in 0..1, got '2'", 1, true), out)
   end)
 end)

@@ -70,6 +70,23 @@ describe("luanet tensors", function ()
       assert.are.equal(9, t:get(1, 1))
       assert.error_matches(function () return t:get(3, 1) end, "index 3 out of range 1..2", nil, true)
     end)
+    it("flips single bits of an element in place, and back", function ()
+      local t = ln.tensor{1, 0.5, -2}
+      assert.are.equal(math.huge, t:flip_bit(1, 30))        -- exponent 0x7f -> 0xff: Inf
+      assert.are.equal(1, t:flip_bit(1, 30))                -- the same flip restores it
+      assert.are.equal(2 ^ 127, t:flip_bit(2, 30))          -- 0.5 * 2^128
+      assert.are.equal(2, t:flip_bit(3, 31))                -- the sign
+      assert.are.equal(1.5, t:flip_bit(1, 22))              -- the top mantissa bit
+      assert.are.same({1.5, 2 ^ 127, 2}, t:totable())
+      local v = t:flip_bit(1, 30)                           -- 1.5 = 0x3fc00000 -> 0x7fc00000: NaN
+      assert.is_true(v ~= v)
+      assert.are.equal(1.5, t:flip_bit(1, 30))
+      assert.are.equal(4, ln.tensor({5}, "int32"):flip_bit(1, 0))
+      assert.error_matches(function () t:flip_bit(4, 1) end, "flip_bit: element 4 out of range 1..3", nil, true)
+      assert.error_matches(function () t:flip_bit(0, 1) end, "flip_bit: element 0 out of range 1..3", nil, true)
+      assert.error_matches(function () t:flip_bit(1, 32) end, "flip_bit: bit 32 out of range 0..31", nil, true)
+      assert.error_matches(function () t:flip_bit(1, -1) end, "flip_bit: bit -1 out of range 0..31", nil, true)
+    end)
     it("prints a readable summary", function ()
       local s = tostring(ln.tensor{{1, 2}, {3, 4}})
       assert.truthy(s:find("luanet.Tensor float32 2x2", 1, true))
