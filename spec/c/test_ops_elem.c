@@ -17,15 +17,15 @@ static void test_unary_grads (void) {
   static const char *const pos[] = { "log", "sqrt", "rdiv_scalar", NULL };
   int i;
   for (i = 0; plain[i]; i++) {
-    opcheck_case c = {plain[i], 1, {{2, {3, 4}, 0, NULL, 0}}, NULL, -2, 2, 0};
+    opcheck_case c = {plain[i], 1, {{2, {3, 4}, 0, NULL, 0}}, NULL, -2, 2, 0, 0, 0};
     grad_ok(&c, 1e-3);
   }
   for (i = 0; pos[i]; i++) {
-    opcheck_case c = {pos[i], 1, {{2, {3, 4}, 0, NULL, 0}}, NULL, 0.5, 2, 0};
+    opcheck_case c = {pos[i], 1, {{2, {3, 4}, 0, NULL, 0}}, NULL, 0.5, 2, 0, 0, 0};
     grad_ok(&c, 1e-3);
   }
   {
-    opcheck_case c = {"pow", 1, {{3, {2, 2, 3}, 0, NULL, 0}}, "p=3", 0.5, 2, 0};
+    opcheck_case c = {"pow", 1, {{3, {2, 2, 3}, 0, NULL, 0}}, "p=3", 0.5, 2, 0, 0, 0};
     grad_ok(&c, 1e-3);
     c.attrs = "p=0.5";
     grad_ok(&c, 1e-3);
@@ -43,14 +43,14 @@ static void test_unary_grads (void) {
     grad_ok(&c, 1e-3);
   }
   {
-    opcheck_case c = {"tanh", 0, {{0}}, NULL, 0, 0, 0};   /* scalar input */
+    opcheck_case c = {"tanh", 0, {{0}}, NULL, 0, 0, 0, 0, 0};   /* scalar input */
     c.n_in = 1;
     grad_ok(&c, 1e-3);
   }
 }
 
 static void test_unary_values (void) {
-  opcheck_case c = {"sigmoid", 1, {{1, {5}, 0, NULL, 0}}, NULL, 0, 0, 0};
+  opcheck_case c = {"sigmoid", 1, {{1, {5}, 0, NULL, 0}}, NULL, 0, 0, 0, 0, 0};
   const float x[5] = {1e4f, -1e4f, 0, 2, -100};
   const float *xs[1] = {x};
   const float ones[5] = {1, 1, 1, 1, 1};
@@ -143,7 +143,7 @@ static void test_binary (void) {
   int i, p;
   for (i = 0; ops[i]; i++)
     for (p = 0; p < (int)(sizeof(pairs) / sizeof(pairs[0])); p++) {
-      opcheck_case c = {ops[i], 2, {pairs[p][0], pairs[p][1]}, NULL, 0.5, 2, 0};
+      opcheck_case c = {ops[i], 2, {pairs[p][0], pairs[p][1]}, NULL, 0.5, 2, 0, 0, 0};
       double err = opcheck_grad(&c, 1e-3);
       tap_ok(err >= 0 && err < TOL, "%s %s with %s gradient (rel. err %.2g)",
              ops[i], ln_shape_str(pairs[p][0].ndim, pairs[p][0].dim,
@@ -155,7 +155,7 @@ static void test_binary (void) {
 
 static void test_binary_values (void) {
   opcheck_case c = {"add", 2, {{2, {2, 3}, 0, NULL, 0}, {1, {3}, 0, NULL, 0}},
-                    NULL, 0, 0, 0};
+                    NULL, 0, 0, 0, 0, 0};
   const float a[6] = {1, 2, 3, 4, 5, 6}, b[3] = {10, 20, 30};
   const float *xs[2] = {a, b};
   const float ones[6] = {1, 1, 1, 1, 1, 1}, two[3] = {2, 2, 2};
@@ -203,7 +203,7 @@ static void test_binary_values (void) {
 /* mul(x, x): both inputs are one node, gradients add up to 2x */
 static void test_same_node (void) {
   opcheck_case c = {"mul", 2, {{1, {4}, 0, NULL, 0}, {1, {4}, 0, NULL, 0}},
-                    NULL, 0, 0, 0};
+                    NULL, 0, 0, 0, 0, 0};
   opcheck_run r;
   int ok = opcheck_setup(&c, &r, 3u) == 0, i;
   if (ok) {
@@ -231,7 +231,7 @@ static void test_large (void) {
   };
   int s;
   for (s = 0; s < 4; s++) {
-    opcheck_case c = {"mul", 2, {shapes[s][0], shapes[s][1]}, NULL, 0, 0, 0};
+    opcheck_case c = {"mul", 2, {shapes[s][0], shapes[s][1]}, NULL, 0, 0, 0, 0, 0};
     opcheck_run r;
     int ok = opcheck_setup(&c, &r, 5u) == 0;
     size_t i, len = ln_numel(&r.out), na = ln_numel(&r.in[0]);
@@ -261,7 +261,7 @@ static void test_large (void) {
 
 static void test_errors (void) {
   opcheck_case c = {"add", 2, {{2, {2, 3}, 0, NULL, 0}, {1, {4}, 0, NULL, 0}},
-                    NULL, 0, 0, 0};
+                    NULL, 0, 0, 0, 0, 0};
   shape_err(&c, "add: shapes 2x3 and 4 do not broadcast");
   c.op = "maximum";
   c.in[1].ndim = 2; c.in[1].dim[0] = 3; c.in[1].dim[1] = 3;

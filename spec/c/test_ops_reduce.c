@@ -14,7 +14,7 @@ static const float m23[6] = {1, 2, 3, 4, 5, 6};
 /* [[1,2,3],[4,5,6]] reduced by 'op' with 'attrs': 'nd' dims and values */
 static void val23 (const char *op, const char *attrs, int nd, const float *want,
                    size_t n, const char *what) {
-  opcheck_case c = {op, 1, {{2, {2, 3}, 0, NULL, 0}}, attrs, 0, 0, 0};
+  opcheck_case c = {op, 1, {{2, {2, 3}, 0, NULL, 0}}, attrs, 0, 0, 0, 0, 0};
   const float *xs[1] = {m23};
   opcheck_run r;
   int ok = run_vals(&c, xs, want, n, NULL, NULL);
@@ -56,7 +56,7 @@ static void test_values (void) {
     val23("var", "axes=1", 1, w1, 2, "[1, 1]");
   }
   {
-    opcheck_case c = {"var", 1, {{1, {4}, 0, NULL, 0}}, NULL, 0, 0, 0};
+    opcheck_case c = {"var", 1, {{1, {4}, 0, NULL, 0}}, NULL, 0, 0, 0, 0, 0};
     const float x[4] = {1, 2, 3, 4}, *xs[1] = {x};
     const float one[1] = {1};
     const float g[4] = {-1, -1 / 3.f, 1 / 3.f, 1}, *gs[1] = {g};
@@ -68,14 +68,14 @@ static void test_values (void) {
            "var [1,2,3,4] correction=0 = 1.25");
   }
   {
-    opcheck_case c = {"max", 1, {{2, {2, 3}, 0, NULL, 0}}, "axes=1", 0, 0, 0};
+    opcheck_case c = {"max", 1, {{2, {2, 3}, 0, NULL, 0}}, "axes=1", 0, 0, 0, 0, 0};
     const float x[6] = {1, 3, 3, 7, 7, 2}, *xs[1] = {x};
     const float g[6] = {0, 2, 0, -1, 0, 0}, *gs[1] = {g};
     tap_ok(run_vals(&c, xs, (const float[]){3, 7}, 2, (const float[]){2, -1}, gs),
            "max: ties give the gradient to the first maximum");
   }
   {
-    opcheck_case c = {"mean", 1, {{2, {2, 3}, 0, NULL, 0}}, "axes=0", 0, 0, 0};
+    opcheck_case c = {"mean", 1, {{2, {2, 3}, 0, NULL, 0}}, "axes=0", 0, 0, 0, 0, 0};
     const float g[6] = {0.5f, 1, 1.5f, 0.5f, 1, 1.5f}, *gs[1] = {g};
     const float *xs[1] = {m23};
     tap_ok(run_vals(&c, xs, (const float[]){2.5f, 3.5f, 4.5f}, 3,
@@ -97,11 +97,11 @@ static void test_grads (void) {
   int i, a;
   for (i = 0; ops[i]; i++)
     for (a = 0; a < 8; a++) {
-      opcheck_case c = {ops[i], 1, {{3, {2, 3, 4}, 0, NULL, 0}}, attrs[a], -2, 2, 0};
+      opcheck_case c = {ops[i], 1, {{3, {2, 3, 4}, 0, NULL, 0}}, attrs[a], -2, 2, 0, 0, 0};
       grad_ok(&c, 1e-3);
     }
   {
-    opcheck_case c = {"var", 1, {{4, {2, 1, 3, 2}, 0, NULL, 0}}, "axes=0:2,correction=0", -2, 2, 0};
+    opcheck_case c = {"var", 1, {{4, {2, 1, 3, 2}, 0, NULL, 0}}, "axes=0:2,correction=0", -2, 2, 0, 0, 0};
     grad_ok(&c, 1e-3);
     c.op = "max";
     c.attrs = "axes=-1:1";
@@ -124,7 +124,7 @@ static void test_large (void) {
   int k;
   for (k = 0; k < 7; k++) {
     opcheck_case c = {cases[k].op, 1, {{cases[k].nd, {cases[k].d0, cases[k].d1}, 0, NULL, 0}},
-                      cases[k].attrs, -1, 3, 0};
+                      cases[k].attrs, -1, 3, 0, 0, 0};
     opcheck_run r;
     int ok = opcheck_setup(&c, &r, 9u) == 0, ax = c.attrs ? c.attrs[5] - '0' : -1;
     long nout = (long)ln_numel(&r.out), o, j, d0 = cases[k].d0, d1 = cases[k].d1;
@@ -157,7 +157,7 @@ static void test_large (void) {
 
 /* the same result with 1 and 4 threads (fixed summation order) */
 static void test_deterministic (void) {
-  opcheck_case c = {"sum", 1, {{1, {200000}, 0, NULL, 0}}, NULL, -1, 1, 0};
+  opcheck_case c = {"sum", 1, {{1, {200000}, 0, NULL, 0}}, NULL, -1, 1, 0, 0, 0};
   opcheck_run r;
   float y1 = 0, y4 = 1;
   if (opcheck_setup(&c, &r, 4u) == 0) {
@@ -177,7 +177,7 @@ static void test_deterministic (void) {
 }
 
 static void test_errors (void) {
-  opcheck_case c = {"sum", 1, {{2, {2, 3}, 0, NULL, 0}}, "axes=3", 0, 0, 0};
+  opcheck_case c = {"sum", 1, {{2, {2, 3}, 0, NULL, 0}}, "axes=3", 0, 0, 0, 0, 0};
   shape_err(&c, "sum: axis 3 out of range for shape 2x3");
   c.attrs = "axes=-3";
   shape_err(&c, "sum: axis -3 out of range for shape 2x3");

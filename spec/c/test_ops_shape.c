@@ -23,7 +23,7 @@ static int shape_is (const opcheck_case *c, int nd, const int *dim) {
 /* int32 values through a one-input op keep their bits and dtype */
 static void int_ok (const char *op, const char *attrs, int nd, const int *dim,
                     const int *x, const int *want, size_t n) {
-  opcheck_case c = {op, 1, {{nd, {0}, 1, x, 0}}, attrs, 0, 0, 0};
+  opcheck_case c = {op, 1, {{nd, {0}, 1, x, 0}}, attrs, 0, 0, 0, 0, 0};
   opcheck_run r;
   size_t i;
   int ok;
@@ -39,7 +39,7 @@ static void int_ok (const char *op, const char *attrs, int nd, const int *dim,
 }
 
 static void test_reshape (void) {
-  opcheck_case c = {"reshape", 1, {{2, {2, 3}, 0, NULL, 0}}, "shape=3:2", 0, 0, 0};
+  opcheck_case c = {"reshape", 1, {{2, {2, 3}, 0, NULL, 0}}, "shape=3:2", 0, 0, 0, 0, 0};
   const float *xs[1] = {m23};
   tap_ok(run_vals(&c, xs, m23, 6, m23, (const float *const[]){m23})
          && shape_is(&c, 2, (const int[]){3, 2}), "reshape 2x3 -> 3x2");
@@ -68,7 +68,7 @@ static void test_reshape (void) {
 }
 
 static void test_flatten (void) {
-  opcheck_case c = {"flatten", 1, {{3, {2, 3, 4}, 0, NULL, 0}}, NULL, 0, 0, 0};
+  opcheck_case c = {"flatten", 1, {{3, {2, 3, 4}, 0, NULL, 0}}, NULL, 0, 0, 0, 0, 0};
   tap_ok(shape_is(&c, 2, (const int[]){2, 12}), "flatten 2x3x4 -> 2x12");
   grad_ok(&c, 1e-2);
   c.attrs = "start_dim=0";
@@ -84,7 +84,7 @@ static void test_flatten (void) {
 }
 
 static void test_transpose (void) {
-  opcheck_case c = {"transpose", 1, {{2, {2, 3}, 0, NULL, 0}}, NULL, 0, 0, 0};
+  opcheck_case c = {"transpose", 1, {{2, {2, 3}, 0, NULL, 0}}, NULL, 0, 0, 0, 0, 0};
   const float *xs[1] = {m23};
   const float t[6] = {1, 4, 2, 5, 3, 6};
   tap_ok(run_vals(&c, xs, t, 6, t, (const float *const[]){m23})
@@ -106,7 +106,7 @@ static void test_transpose (void) {
 }
 
 static void test_permute (void) {
-  opcheck_case c = {"permute", 1, {{3, {2, 3, 4}, 0, NULL, 0}}, "perm=2:0:1", 0, 0, 0};
+  opcheck_case c = {"permute", 1, {{3, {2, 3, 4}, 0, NULL, 0}}, "perm=2:0:1", 0, 0, 0, 0, 0};
   opcheck_run r;
   int ok = opcheck_setup(&c, &r, 2u) == 0 && r.out.dim[0] == 4
     && r.out.dim[1] == 2 && r.out.dim[2] == 3, i, j, k;
@@ -136,7 +136,7 @@ static void test_permute (void) {
 
 static void test_slice (void) {
   static const float ten[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-  opcheck_case c = {"slice", 1, {{1, {10}, 0, NULL, 0}}, "start=-3", 0, 0, 0};
+  opcheck_case c = {"slice", 1, {{1, {10}, 0, NULL, 0}}, "start=-3", 0, 0, 0, 0, 0};
   const float *xs[1] = {ten};
   tap_ok(run_vals(&c, xs, (const float[]){7, 8, 9}, 3, NULL, NULL), "slice [-3:] = 7 8 9");
   c.attrs = "start=1,stop=8,step=3";
@@ -170,7 +170,7 @@ static void test_slice (void) {
 
 static void test_concat (void) {
   opcheck_case c = {"concat", 2, {{2, {2, 3}, 0, NULL, 0}, {2, {2, 2}, 0, NULL, 0}},
-                    "axis=1", 0, 0, 0};
+                    "axis=1", 0, 0, 0, 0, 0};
   const float b[4] = {7, 8, 9, 10}, *xs[2] = {m23, b};
   const float w[10] = {1, 2, 3, 7, 8, 4, 5, 6, 9, 10};
   const float g[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -183,7 +183,7 @@ static void test_concat (void) {
   {
     opcheck_case c3 = {"concat", 3, {{3, {1, 2, 3}, 0, NULL, 0},
                                      {3, {4, 2, 3}, 0, NULL, 0},
-                                     {3, {2, 2, 3}, 0, NULL, 0}}, NULL, 0, 0, 0};
+                                     {3, {2, 2, 3}, 0, NULL, 0}}, NULL, 0, 0, 0, 0, 0};
     tap_ok(shape_is(&c3, 3, (const int[]){7, 2, 3}), "concat axis 0 of three");
     grad_ok(&c3, 1e-2);
     c3.n_in = 1;
@@ -191,7 +191,7 @@ static void test_concat (void) {
   }
   {
     const int x[4] = {1, 2, 3, 4};
-    opcheck_case ci = {"concat", 2, {{1, {4}, 1, x, 0}, {1, {2}, 1, x, 0}}, NULL, 0, 0, 0};
+    opcheck_case ci = {"concat", 2, {{1, {4}, 1, x, 0}, {1, {2}, 1, x, 0}}, NULL, 0, 0, 0, 0, 0};
     opcheck_run r;
     int ok = opcheck_setup(&ci, &r, 1u) == 0 && r.out.dtype == LN_I32
       && r.out.dim[0] == 6;
