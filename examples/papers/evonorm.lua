@@ -162,9 +162,15 @@ for _, kind in ipairs(kinds) do
   end
   print(line)
 end
+-- the verdict at the smallest batch: a gap within the seeds' spread (the
+-- larger standard deviation of the two) is no evidence either way
 if results.evonorm_s0 and results.bn_relu then
-  local s0, bn = results.evonorm_s0[small].acc, results.bn_relu[small].acc
-  print(string.format("\nat batch %d: EvoNorm-S0 %.2f%% vs BN-ReLU %.2f%%: %s", small, 100 * s0, 100 * bn,
-    s0 > bn and "S0 is better (the paper's small-batch claim holds here)"
-             or "S0 is NOT better (the paper's small-batch claim does not reproduce here)"))
+  local s0, bn = results.evonorm_s0[small], results.bn_relu[small]
+  local gap, spread = 100 * (s0.acc - bn.acc), 100 * math.max(s0.sd, bn.sd)
+  local verdict
+  if gap > spread then verdict = "S0 is better (the paper's small-batch claim holds here)"
+  elseif gap > 0 then verdict = "S0 is ahead, within the seeds' spread: no clear evidence for the claim"
+  else verdict = "S0 is NOT better (the paper's small-batch claim does not reproduce here)" end
+  print(string.format("\nat batch %d: EvoNorm-S0 %.2f%% vs BN-ReLU %.2f%% (gap %+.2f, spread %.2f): %s",
+    small, 100 * s0.acc, 100 * bn.acc, gap, spread, verdict))
 end
