@@ -538,6 +538,8 @@ static void max_pool_forward (ln_node *n, ln_ctx *c) {
        (int32_t *)n->saved + pl * g.OH * g.OW);
 }
 
+/* the pools' backward zero each plane of dx themselves, while it is in
+** cache, where the plan makes them its first writer (n->assign) */
 static void max_pool_backward (ln_node *n, ln_ctx *c) {
   cgeom g;
   size_t pl, planes;
@@ -552,6 +554,7 @@ static void max_pool_backward (ln_node *n, ln_ctx *c) {
     const float *dy = n->g + pl * g.OH * g.OW;
     const int32_t *a = arg + pl * g.OH * g.OW;
     int j;
+    if (n->assign & 1u) memset(dx, 0, (size_t)g.H * g.W * sizeof(float));
     for (j = 0; j < g.OH * g.OW; j++) dx[a[j]] += dy[j];
   }
 }
@@ -593,6 +596,7 @@ static void avg_pool_backward (ln_node *n, ln_ctx *c) {
     const float *dy = n->g + pl * g.OH * g.OW;
     float inv = 1.0f / (float)(g.kh * g.kw);
     int oh, ow, ih, iw;
+    if (n->assign & 1u) memset(dx, 0, (size_t)g.H * g.W * sizeof(float));
     for (oh = 0; oh < g.OH; oh++)
       for (ow = 0; ow < g.OW; ow++) {
         int h0, h1, w0, w1;
@@ -618,11 +622,12 @@ const ln_opdesc ln_ops_conv[] = {
    .attrs = "kernel=2,stride=0,padding=0",
    .shape = pool_shape, .scratch = max_pool_scratch,
    .forward = max_pool_forward, .backward = max_pool_backward,
+   .flags = LN_F_ASSIGN,
    .doc = "y = max over each kernel x kernel window (stride 0 = kernel)"},
   {.name = "avg_pool2d", .min_in = 1, .max_in = 1,
    .attrs = "kernel=2,stride=0,padding=0",
    .shape = pool_shape, .forward = avg_pool_forward,
-   .backward = avg_pool_backward,
+   .backward = avg_pool_backward, .flags = LN_F_ASSIGN,
    .doc = "y = mean over each kernel x kernel window, padding counted"},
   {0}
 };
