@@ -207,6 +207,12 @@ static size_t checkindex (lua_State *L, const ln_tensor *t, int first) {
   return k;
 }
 
+/* a write through a view may change a parameter's values: tell the
+** kernels that keep converted copies of weights (ln_params_changed) */
+static void written (const ln_tensor *t) {
+  if (!t->owns) ln_params_changed();
+}
+
 static int t_get (lua_State *L) {   /* t:get(i, j, ...) (no indices: a scalar) */
   ln_tensor *t = checktensor(L, 1)->t;
   if (lua_gettop(L) == 1 && t->n == 1) { push_elem(L, t, 0); return 1; }
@@ -218,6 +224,7 @@ static int t_set (lua_State *L) {   /* t:set(v, i, j, ...) */
   ln_tensor *t = checktensor(L, 1)->t;
   lua_Number v = luaL_checknumber(L, 2);
   set_elem(t, checkindex(L, t, 3), v);
+  written(t);
   return 0;
 }
 
@@ -225,7 +232,11 @@ static int t_flat (lua_State *L) {   /* t:flat(k) 1-based, or t:flat(k, v) */
   ln_tensor *t = checktensor(L, 1)->t;
   lua_Integer k = luaL_checkinteger(L, 2);
   luaL_argcheck(L, k >= 1 && (size_t)k <= t->n, 2, "flat index out of range");
-  if (lua_gettop(L) >= 3) { set_elem(t, (size_t)k - 1, luaL_checknumber(L, 3)); return 0; }
+  if (lua_gettop(L) >= 3) {
+    set_elem(t, (size_t)k - 1, luaL_checknumber(L, 3));
+    written(t);
+    return 0;
+  }
   push_elem(L, t, (size_t)k - 1);
   return 1;
 }
@@ -275,6 +286,7 @@ static int t_fill (lua_State *L) {
   lua_Number v = luaL_checknumber(L, 2);
   size_t i;
   for (i = 0; i < t->n; i++) set_elem(t, i, v);
+  written(t);
   lua_settop(L, 1);
   return 1;
 }
@@ -303,6 +315,7 @@ static int t_copy (lua_State *L) {   /* t:copy(src): same numel and dtype */
                       (int)t->n, t->dtype ? "int32" : "float32", (int)s->n,
                       s->dtype ? "int32" : "float32");
   memmove(t->data, s->data, t->n * 4);
+  written(t);
   lua_settop(L, 1);
   return 1;
 }

@@ -81,6 +81,70 @@ describe("luanet kernels", function ()
       string.format("fp32 %.4f, bf16 %.4f", losses.fp32, losses.bf16))
   end)
 
+  it("bf16 weight copies follow every change to the weights", function ()
+    local f = data()
+    -- a fresh bf16 model given A's weights before its first run: what A
+    -- must compute after each change (it converts each weight once)
+    local function fresh (a)
+      local b = mlp("bf16")
+      local pb = b:params()
+      for name, t in pairs(a:params()) do pb[name]:copy(t) end
+      return b:forward(f, false).logits
+    end
+    local a = mlp("bf16")
+    local w = {}   -- the two weight matrices (the biases stay float32)
+    for name, t in pairs(a:params()) do
+      if t:dim() == 2 then w[#w + 1] = name end
+    end
+    table.sort(w)
+    assert.are.equal(2, #w)
+    local last = a:forward(f, false).logits:clone()
+    local changes = {
+      function (p) p[w[1]]:copy(ln.rand(p[w[1]]:shape())) end,
+      function (p) p[w[2]]:set(3, 1, 1) end,
+      function (p) p[w[1]]:flat(5, -2) end,
+      function (p) p[w[2]]:fill(0.01) end,
+      function () a:step(f, ln.optim.adam(a, {lr = 1e-2})) end,
+    }
+    for k, change in ipairs(changes) do
+      change(a:params())
+      local y = a:forward(f, false).logits
+      assert.are.equal(0, max_rel(y, fresh(a)), "change " .. k)
+      assert.is_true(max_rel(y, last) > 0, "change " .. k .. " shows")
+      last = y:clone()
+      -- unchanged weights: the copies serve again, the same logits
+      assert.are.equal(0, max_rel(a:forward(f, false).logits, last), "again " .. k)
+    end
+    -- the same where oneDNN has no bf16 kernels (copies rounded to bf16,
+    -- kept as float32)
+    local out = run("ONEDNN_MAX_CPU_ISA=AVX2 ./luanet -e '" .. [[
+      local function model ()
+        ln.seed(3)
+        local g = ln.graph()
+        local x = g:input("x", {"B", 8})
+        return g:compile{outputs = {y = ln.nn.Linear(8, 4)(x)}, batch = 2, precision = "bf16"}
+      end
+      local f = {x = ln.rand{2, 8}}
+      local a = model()
+      local y0 = a:forward(f, false).y:clone()
+      for _, t in pairs(a:params()) do if t:dim() == 2 then t:fill(0.25) end end
+      local y1 = a:forward(f, false).y:clone()
+      local b = model()
+      for name, t in pairs(b:params()) do t:copy(a:params()[name]) end
+      local y2 = b:forward(f, false).y
+      local same, moved = true, false
+      for i = 1, 8 do
+        same = same and y1:flat(i) == y2:flat(i)
+        moved = moved or y1:flat(i) ~= y0:flat(i)
+      end
+      for id = 1, a.core:size() do
+        if a.core:node(id).op == "linear" then print(a.core:kernel(id)) end
+      end
+      print("same " .. tostring(same) .. ", moved " .. tostring(moved))]] .. "'")
+    assert.truthy(out:find("float32 products", 1, true), out)
+    assert.truthy(out:find("same true, moved true", 1, true), out)
+  end)
+
   it("names the kernel of each product", function ()
     local m = mlp("fp32")
     local seen = 0

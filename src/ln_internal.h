@@ -88,9 +88,11 @@ void *ln_prep_find (ln_prep *p, const ln_node *n, const int *key, int nkey);
 ** returns LN_ENOMEM */
 int ln_prep_keep (ln_prep *p, const ln_node *n, const int *key, int nkey,
                   void *obj, void (*fr) (void *));
-/* a persistent buffer of 'bytes' for node 'n' (a parameter's bf16 copy),
-** shared by every node that asks for it; NULL when out of memory */
+/* a persistent zeroed buffer of 'bytes' for node 'n' (a parameter's bf16
+** copy), shared by every node that asks for it; NULL when out of memory */
 void *ln_prep_buffer (ln_prep *p, const ln_node *n, size_t bytes);
+/* the generation of parameter values (ln_params_changed moves it) */
+unsigned long ln_params_gen (void);
 void ln_prep_need (ln_prep *p, size_t work);   /* p->work = max(.., work) */
 /* run every prepare callback of a node list; LN_OK or an error */
 int ln_prep_nodes (ln_prep *p, ln_node **nodes, int n);

@@ -320,6 +320,7 @@ int ln_optim_step (ln_optim *o, double *gnorm) {
   if (o->conf.clip_norm <= 0) norm = sqrt(sum_parts(o));   /* this pass's */
   if (gnorm) *gnorm = norm;
   o->t++;
+  ln_params_changed();
   return LN_OK;
 }
 

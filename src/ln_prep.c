@@ -65,7 +65,7 @@ void *ln_prep_buffer (ln_prep *p, const ln_node *n, size_t bytes) {
   int key[3] = {-1, (int)(bytes >> 31), (int)(bytes & 0x7fffffff)};
   void *b = ln_prep_find(p, n, key, 3);
   if (b) return b;
-  if ((b = ln_malloc(bytes ? bytes : 1)) == NULL) return NULL;
+  if ((b = ln_calloc(1, bytes ? bytes : 1)) == NULL) return NULL;
   return ln_prep_keep(p, n, key, 3, b, free) == LN_OK ? b : NULL;
 }
 

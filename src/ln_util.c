@@ -96,3 +96,15 @@ void ln_set_shape (ln_node *n, ln_dtype dt, int ndim, const int *dim) {
   n->ndim = ndim;
   for (i = 0; i < ndim; i++) n->dim[i] = dim[i];
 }
+
+/*
+** The generation of parameter values: moved by every write the library
+** makes or sees to a parameter's or a constant's values (optimizer steps,
+** the Lua tensor methods on views), and by ln_params_changed() for writes
+** made through pointers. Kernels that keep converted copies of weights
+** (bf16 products) convert again when it has moved since their copy.
+*/
+static unsigned long params_gen = 1;
+
+void ln_params_changed (void) { __atomic_fetch_add(&params_gen, 1, __ATOMIC_RELAXED); }
+unsigned long ln_params_gen (void) { return __atomic_load_n(&params_gen, __ATOMIC_RELAXED); }

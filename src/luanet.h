@@ -281,6 +281,12 @@ int ln_model_max_batch (const ln_model *m);         /* compiled maximum */
 /* value / gradient of node 'id' as a view (valid until the next run);
 ** NULL (message set) when there is none */
 ln_tensor *ln_model_value (ln_model *m, int id);
+/* Parameter and constant values change through the library: optimizer
+** steps, loading, the Lua tensor methods. After writing them yourself
+** (through ln_model_value's view or node->store), call this before the
+** next run: models keep converted copies of their weights (bf16) and
+** convert them again only when told the values may have changed. */
+void ln_params_changed (void);
 ln_tensor *ln_model_gradval (ln_model *m, int id);
 /* planned arena bytes and the naive sum (one buffer per value/grad) */
 void ln_model_memory (const ln_model *m, size_t *planned, size_t *naive);

@@ -699,6 +699,45 @@ static void test_prepared (int cnn, ln_precision prec) {
   ln_model_free(m);
 }
 
+/*
+** A bf16 model keeps its weights converted between runs: after a write
+** through a parameter's pointer and ln_params_changed(), it computes what
+** a fresh model given the same weights computes.
+*/
+static int bf16_with_w1 (float scale, int write_after, float *out) {
+  net nt;
+  ln_model *m;
+  ln_tensor *w;
+  float first[BATCH * NCLS];
+  size_t i;
+  int rc;
+  ln_seed(11);
+  if ((m = make_model(&nt, 0)) == NULL) return LN_EARG;
+  rc = ln_model_set_precision(m, LN_BF16);
+  if (rc == LN_OK && write_after) rc = logits_of(m, &nt, 0, BATCH, 0, first);
+  w = ln_model_value(m, ln_graph_find(nt.g, "linear1.weight"));
+  if (rc == LN_OK && w == NULL) rc = LN_EARG;
+  if (rc == LN_OK) {
+    for (i = 0; i < w->n; i++) ((float *)w->data)[i] *= scale;
+    ln_params_changed();
+    rc = logits_of(m, &nt, 0, BATCH, 0, out);
+  }
+  if (rc == LN_OK && write_after && near(first, out, BATCH * NCLS, 0))
+    rc = ln_seterr(LN_ESTATE, "the logits did not change");
+  ln_tensor_free(w);
+  ln_model_free(m);
+  return rc;
+}
+
+static void test_params_changed (void) {
+  float a[BATCH * NCLS], b[BATCH * NCLS];
+  int rc = bf16_with_w1(-0.5f, 1, a);
+  if (rc == LN_OK) rc = bf16_with_w1(-0.5f, 0, b);
+  tap_ok(rc == LN_OK && near(a, b, BATCH * NCLS, 0), "bf16: a weight written through "
+         "its pointer, then ln_params_changed(): the logits change, to a fresh "
+         "model's%s", why(rc));
+}
+
 /* }====== */
 
 int main (void) {
@@ -710,6 +749,7 @@ int main (void) {
   test_errors();
   test_determinism();
   test_dropout();
+  test_params_changed();
   test_prepared(0, LN_FP32);
   test_prepared(0, LN_BF16);
   test_prepared(1, LN_FP32);

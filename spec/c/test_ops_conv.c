@@ -174,6 +174,80 @@ static void max_pool_ties_ok (void) {
   tap_ok(ok, "max_pool2d 2x2 with ties and an odd width: first maximum wins");
 }
 
+/* the 2x2 path over rows long enough for its vector loop (37 columns: a
+** vector body and a scalar tail), values with many ties and some NaNs,
+** against the plain scan in row-major order: the same maxima (NaN where a
+** window starts with one) and the same argmax (the gradient's position) */
+static void max_pool_wide_ok (void) {
+  opcheck_case c = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 6, 37)}};
+  opcheck_run r;
+  int ok = opcheck_setup(&c, &r, 1u) == 0, pl, oh, ow, bad = 0;
+  size_t i, len = 2 * 3 * 6 * 37;
+  unsigned s = 4242u;
+  if (ok) {
+    for (i = 0; i < len; i++) {
+      double u = opcheck_uniform(&s, 0, 1);
+      r.in[0].x[i] = u < 0.03 ? NAN : (float)(int)(u * 4);   /* 0..3: ties */
+    }
+    memset(r.in[0].g, 0, len * sizeof(float));
+    opcheck_forward(&r, 1);
+    for (i = 0; i < ln_numel(&r.out); i++) r.out.g[i] = 1;
+    opcheck_backward(&r, 1);
+    for (pl = 0; pl < 6; pl++)
+      for (oh = 0; oh < 3; oh++)
+        for (ow = 0; ow < 18; ow++) {
+          const float *x = r.in[0].x + pl * 6 * 37;
+          int at[4] = {2 * oh * 37 + 2 * ow, 2 * oh * 37 + 2 * ow + 1,
+                       (2 * oh + 1) * 37 + 2 * ow, (2 * oh + 1) * 37 + 2 * ow + 1};
+          int k, best = at[0];
+          float m = x[best], y = r.out.x[(pl * 3 + oh) * 18 + ow];
+          for (k = 1; k < 4; k++) if (x[at[k]] > m) { m = x[at[k]]; best = at[k]; }
+          if (!(y == m || (isnan(y) && isnan(m)))) bad++;
+          if (r.in[0].g[pl * 6 * 37 + best] != 1) bad++;
+        }
+  }
+  opcheck_free(&r);
+  tap_ok(ok && bad == 0, "max_pool2d 2x2 over wide rows with ties and NaNs: "
+         "the plain scan's maxima and argmax (%d wrong)", bad);
+}
+
+/* dL/dx of pool case 'c' from gradients starting at 'g0', assign bit
+** 'assign'; 0 when it could not run */
+static int pool_grad (opcheck_case c, unsigned assign, float g0, float *gx, size_t max) {
+  opcheck_run r;
+  size_t i, len;
+  unsigned s = 99u;
+  c.assign = assign;
+  if (opcheck_setup(&c, &r, 5u) || ln_numel(&r.in[0]) > max) { opcheck_free(&r); return 0; }
+  len = ln_numel(&r.in[0]);
+  for (i = 0; i < len; i++) r.in[0].g[i] = g0;
+  opcheck_forward(&r, 1);
+  for (i = 0; i < ln_numel(&r.out); i++) r.out.g[i] = (float)opcheck_uniform(&s, -1, 1);
+  opcheck_backward(&r, 1);
+  memcpy(gx, r.in[0].g, len * sizeof(float));
+  opcheck_free(&r);
+  return 1;
+}
+
+/* the first writer of dL/dx (the plan's assign bit) overwrites junk with
+** what '+=' adds to zero, bit for bit (odd sizes: rows and columns no
+** window covers get 0) */
+static void pool_assign_ok (void) {
+  static const opcheck_case cases[] = {
+    {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 7, 9)}},
+    {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 7, 9)}, .attrs = "kernel=3,stride=2,padding=1"},
+    {.op = "avg_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 7, 9)}},
+    {.op = "avg_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 7, 9)}, .attrs = "kernel=3,stride=2,padding=1"},
+  };
+  size_t i;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    float a[378], b[378];
+    int ok = pool_grad(cases[i], 0, 0.0f, a, 378) && pool_grad(cases[i], 1u, 7.0f, b, 378);
+    tap_ok(ok && memcmp(a, b, sizeof(a)) == 0, "%s %s: '=' gradient over junk "
+           "equals '+=' from zero", cases[i].op, cases[i].attrs ? cases[i].attrs : "2x2");
+  }
+}
+
 static void test_pools (void) {
   opcheck_case g1 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 3, 6, 6)}};
   opcheck_case g2 = {.op = "max_pool2d", .n_in = 1, .in = {IN(4, 2, 2, 7, 6)},
@@ -208,6 +282,8 @@ static void test_pools (void) {
   shape_err(&e1, "max_pool2d: output size");
   shape_err(&e2, "at most half the kernel");
   max_pool_ties_ok();
+  max_pool_wide_ok();
+  pool_assign_ok();
 }
 
 int main (void) {

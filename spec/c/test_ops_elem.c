@@ -49,6 +49,41 @@ static void test_unary_grads (void) {
   }
 }
 
+/* dL/dx of unary op 'c' after backward from gradients starting at 'g0'
+** (assign bit 'assign'); 0 when it could not run */
+static int unary_grad (opcheck_case c, unsigned assign, float g0, float *gx) {
+  opcheck_run r;
+  size_t i, len;
+  unsigned s = 99u;
+  c.assign = assign;
+  if (opcheck_setup(&c, &r, 5u)) { opcheck_free(&r); return 0; }
+  len = ln_numel(&r.in[0]);
+  for (i = 0; i < len; i++) r.in[0].g[i] = g0;
+  opcheck_forward(&r, 1);
+  for (i = 0; i < ln_numel(&r.out); i++) r.out.g[i] = (float)opcheck_uniform(&s, -1, 1);
+  opcheck_backward(&r, 1);
+  memcpy(gx, r.in[0].g, len * sizeof(float));
+  opcheck_free(&r);
+  return 1;
+}
+
+/* the first writer of dL/dx (the plan's assign bit) overwrites junk with
+** what '+=' adds to zero, bit for bit */
+static void test_unary_assign (void) {
+  static const char *const ops[] = {
+    "neg", "abs", "exp", "log", "sqrt", "square", "relu", "sigmoid", "tanh",
+    "pow", "clamp", "add_scalar", "mul_scalar", "rdiv_scalar", NULL
+  };
+  int i;
+  for (i = 0; ops[i]; i++) {
+    opcheck_case c = {.op = ops[i], .n_in = 1, .in = {{2, {37, 5}, 0, NULL, 0}}, .lo = 0.5, .hi = 2};
+    float a[185], b[185];
+    int ok = unary_grad(c, 0, 0.0f, a) && unary_grad(c, 1u, 7.0f, b);
+    tap_ok(ok && memcmp(a, b, sizeof(a)) == 0,
+           "%s: '=' gradient over junk equals '+=' from zero", ops[i]);
+  }
+}
+
 static void test_unary_values (void) {
   opcheck_case c = {"sigmoid", 1, {{1, {5}, 0, NULL, 0}}, NULL, 0, 0, 0, 0, 0};
   const float x[5] = {1e4f, -1e4f, 0, 2, -100};
@@ -278,6 +313,7 @@ static void test_errors (void) {
 }
 
 int main (void) {
+  test_unary_assign();
   test_unary_grads();
   test_unary_values();
   test_binary();

@@ -503,23 +503,24 @@ static void max_plane (const cgeom *g, const float *x, float *y, int32_t *a) {
 
 /* the same for 2x2 windows, stride 2, no padding (every window inside
 ** the plane): the CNN's pooling, without per-window bounds; the same scan
-** order and comparisons, so the same values and argmax */
+** order and comparisons, so the same values and argmax. Written as selects
+** so that the row loop vectorises: GCC if-converts the float compares only
+** when it may assume they do not trap (the engine never reads the
+** floating-point exception flags) */
+__attribute__((optimize("no-trapping-math")))
 static void max_plane_2x2 (const cgeom *g, const float *x, float *y, int32_t *a) {
-  int oh, ow, W = g->W;
+  int oh, ow, W = g->W, OW = g->OW;
   for (oh = 0; oh < g->OH; oh++) {
-    const float *r0 = x + (size_t)2 * oh * W, *r1 = r0 + W;
-    float *yr = y + (size_t)oh * g->OW;
-    int32_t *ar = a + (size_t)oh * g->OW;
+    const float *restrict r0 = x + (size_t)2 * oh * W, *restrict r1 = r0 + W;
+    float *restrict yr = y + (size_t)oh * OW;
+    int32_t *restrict ar = a + (size_t)oh * OW;
     int base = 2 * oh * W;
-    for (ow = 0; ow < g->OW; ow++) {
-      float m = r0[2 * ow], v;
-      int32_t i = base + 2 * ow;
-      int gt;
-      v = r0[2 * ow + 1]; gt = v > m; m = gt ? v : m; i = gt ? base + 2 * ow + 1 : i;
-      v = r1[2 * ow];     gt = v > m; m = gt ? v : m; i = gt ? base + W + 2 * ow : i;
-      v = r1[2 * ow + 1]; gt = v > m; m = gt ? v : m; i = gt ? base + W + 2 * ow + 1 : i;
-      yr[ow] = m;
-      ar[ow] = i;
+    for (ow = 0; ow < OW; ow++) {
+      float p = r0[2 * ow], q = r0[2 * ow + 1], r = r1[2 * ow], s = r1[2 * ow + 1];
+      float m1 = q > p ? q : p, m2 = r > m1 ? r : m1;
+      int32_t i1 = q > p ? 1 : 0, i2 = r > m1 ? W : i1;
+      yr[ow] = s > m2 ? s : m2;
+      ar[ow] = base + 2 * ow + (s > m2 ? W + 1 : i2);
     }
   }
 }
@@ -537,6 +538,8 @@ static void max_pool_forward (ln_node *n, ln_ctx *c) {
        (int32_t *)n->saved + pl * g.OH * g.OW);
 }
 
+/* the pools' backward zero each plane of dx themselves, while it is in
+** cache, where the plan makes them its first writer (n->assign) */
 static void max_pool_backward (ln_node *n, ln_ctx *c) {
   cgeom g;
   size_t pl, planes;
@@ -551,6 +554,7 @@ static void max_pool_backward (ln_node *n, ln_ctx *c) {
     const float *dy = n->g + pl * g.OH * g.OW;
     const int32_t *a = arg + pl * g.OH * g.OW;
     int j;
+    if (n->assign & 1u) memset(dx, 0, (size_t)g.H * g.W * sizeof(float));
     for (j = 0; j < g.OH * g.OW; j++) dx[a[j]] += dy[j];
   }
 }
@@ -592,6 +596,7 @@ static void avg_pool_backward (ln_node *n, ln_ctx *c) {
     const float *dy = n->g + pl * g.OH * g.OW;
     float inv = 1.0f / (float)(g.kh * g.kw);
     int oh, ow, ih, iw;
+    if (n->assign & 1u) memset(dx, 0, (size_t)g.H * g.W * sizeof(float));
     for (oh = 0; oh < g.OH; oh++)
       for (ow = 0; ow < g.OW; ow++) {
         int h0, h1, w0, w1;
@@ -617,11 +622,12 @@ const ln_opdesc ln_ops_conv[] = {
    .attrs = "kernel=2,stride=0,padding=0",
    .shape = pool_shape, .scratch = max_pool_scratch,
    .forward = max_pool_forward, .backward = max_pool_backward,
+   .flags = LN_F_ASSIGN,
    .doc = "y = max over each kernel x kernel window (stride 0 = kernel)"},
   {.name = "avg_pool2d", .min_in = 1, .max_in = 1,
    .attrs = "kernel=2,stride=0,padding=0",
    .shape = pool_shape, .forward = avg_pool_forward,
-   .backward = avg_pool_backward,
+   .backward = avg_pool_backward, .flags = LN_F_ASSIGN,
    .doc = "y = mean over each kernel x kernel window, padding counted"},
   {0}
 };

@@ -38,6 +38,8 @@ static inline float sigm (float v) {
 ** attributes. The backward variants compute g * dy/dx (g = dL/dy) from
 ** v = x[i] (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE);
 ** selects rather than products where dy/dx is 0 or +-1 (they vectorise).
+** Where the plan makes this node the first writer of dL/dx (n->assign),
+** it is overwritten: no zeroing pass before it (LN_F_ASSIGN).
 */
 #define UNARY_FWD(op, F) \
   static void op##_forward (ln_node *n, ln_ctx *c) { \
@@ -58,7 +60,11 @@ static inline float sigm (float v) {
     long i, len = (long)ln_numel(n); \
     (void)c; (void)a0; (void)a1; \
     if (gx == NULL) return; \
-    { DECL \
+    if (n->assign & 1u) { DECL \
+      PFOR_SIMD \
+      for (i = 0; i < len; i++) { \
+        UNARY_VAL_##DECL const float g = gy[i]; gx[i] = (D); } \
+    } else { DECL \
       PFOR_SIMD \
       for (i = 0; i < len; i++) { \
         UNARY_VAL_##DECL const float g = gy[i]; gx[i] += (D); } } \
@@ -343,7 +349,8 @@ BINARY(minimum, x0 <= x1 ? x0 : x1, x0 <= x1 ? 1.0f : 0.0f,
 #define EW LN_F_ELEMWISE
 #define UN(op, at, fl, d) \
   {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = shape_unary, \
-   .forward = op##_forward, .backward = op##_backward, .flags = (fl) | EW, \
+   .forward = op##_forward, .backward = op##_backward, \
+   .flags = (fl) | EW | LN_F_ASSIGN, \
    .doc = d}
 #define BIN(op, fl, d) \
   {.name = #op, .min_in = 2, .max_in = 2, .attrs = "", .shape = shape_binary, \

@@ -53,7 +53,8 @@ typedef struct mmk {
   char desc[80];               /* the kernel, for ln_model_kernel */
   int mode;
   ln_mm *fwd, *da, *db;        /* oneDNN products, NULL: OpenBLAS */
-  void *wcopy;                 /* linear in bf16: the weight, converted */
+  void *wcopy;                 /* linear in bf16: the weight, converted,
+                               ** after a header (weight_in) */
   size_t aoff, boff, goff;     /* workspace: converted a (x), b, dy */
   size_t spoff, work;          /* oneDNN scratchpad; total bytes */
 } mmk;
@@ -80,6 +81,28 @@ static const void *conv_in (int mode, const float *x, void *dst, size_t len) {
 }
 
 static char *wk (ln_ctx *c, size_t off) { return (char *)c->work + off; }
+
+/*
+** The weight of a linear node as its products read it: in bf16 modes a
+** copy, shared by the nodes that read that weight, whose header holds the
+** parameter generation it was converted at (ln_params_gen). A parameter's
+** or constant's copy is converted again only when that generation has
+** moved (an optimizer step, a write from Lua, ln_params_changed), so
+** inference converts each weight once; other weights (op outputs, buffers
+** that ops update) are converted at every run.
+*/
+#define WHEAD 64
+
+static const void *weight_in (const mmk *k, const ln_node *w, size_t len) {
+  unsigned long *gen = k->wcopy, now;
+  void *copy = (char *)k->wcopy + WHEAD;
+  if (k->mode == MODE_F32) return w->x;
+  now = ln_params_gen();
+  if (*gen == now && (w->leaf == LN_LEAF_PARAM || w->leaf == LN_LEAF_CONST)) return copy;
+  conv_in(k->mode, w->x, copy, len);
+  *gen = now;
+  return copy;
+}
 
 /* make the oneDNN products of 'k' (forward, gradient of input 0, of input
 ** 1; m = 0: not wanted); false when one is not available here */
@@ -326,7 +349,7 @@ static int linear_prepare (ln_node *n, ln_prep *p) {
     return rc;
   k = n->kern;
   if (k->mode != MODE_F32 &&
-      (k->wcopy = ln_prep_buffer(p, w, (size_t)in * out * esize(k->mode))) == NULL)
+      (k->wcopy = ln_prep_buffer(p, w, WHEAD + (size_t)in * out * esize(k->mode))) == NULL)
     return LN_ENOMEM;
   return LN_OK;
 }
@@ -339,7 +362,7 @@ static void linear_forward (ln_node *n, ln_ctx *c) {
   mmk *k = n->kern;
   if (k) {
     px = conv_in(k->mode, x->x, wk(c, k->aoff), rows * in);
-    pw = conv_in(k->mode, w->x, k->wcopy, (size_t)in * out);
+    pw = weight_in(k, w, (size_t)in * out);
     if (k->fwd) { ln_mm_run(k->fwd, px, pw, bias, n->x, wk(c, k->spoff)); return; }
   }
   if (bias) {
@@ -358,7 +381,7 @@ static void linear_backward (ln_node *n, ln_ctx *c) {
   mmk *k = n->kern;
   if (k) {
     pg = conv_in(k->mode, n->g, wk(c, k->goff), rows * out);
-    if (k->mode != MODE_F32) pw = k->wcopy;   /* converted by forward */
+    if (k->mode != MODE_F32) pw = (void *)((char *)k->wcopy + WHEAD);   /* forward's copy */
     if (w->g) px = conv_in(k->mode, x->x, wk(c, k->aoff), rows * in);
   }
   /* '=' where the plan says this is the gradient's first writer */
