@@ -574,9 +574,10 @@ function ln.config ()
   local corename, how = core.blas()
   local dnnl, isa, cvt, policy = core.dnnl()
   return string.format("luanet %s\n  BLAS: OpenBLAS core %s, ISA %s (%s)\n" ..
-    "  %s: ISA %s (kernels: %s)\n  bf16 conversion: %s\n  threads: %d\n  ops: %d",
+    "  %s: ISA %s (kernels: %s)\n  bf16 conversion: %s\n  threads: %d (OpenMP wait policy: %s)\n  ops: %d",
     core.version, corename, core_isa[corename] or "?", how, dnnl, isa, policy, cvt,
-    core.threads(), #core.ops())
+    core.threads(), os.getenv("OMP_WAIT_POLICY") or (os.getenv("GOMP_SPINCOUNT") and "spin count " ..
+    os.getenv("GOMP_SPINCOUNT")) or "libgomp default, spin then sleep", #core.ops())
 end
 
 ln.npy_load, ln.npy_save = core.npy_load, core.npy_save
