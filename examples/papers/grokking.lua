@@ -128,7 +128,10 @@ end
 -- t its top class, 1 + sum_{k ~= t} exp(z_k - z_t) rounds to exactly 1 in
 -- float32, i.e. the sum is at most 2^-24 (half an ulp of 1). The float32
 -- softmax is then exactly one-hot: the sample's loss and the gradient of
--- its top class are exactly zero.
+-- its top class are exactly zero. (luanet's cross_entropy adds the
+-- exponentials in double but keeps the probabilities in float32: there the
+-- top class's probability rounds to exactly 1, and its gradient to 0, once
+-- the sum is below about 2^-25, a logit gap only ln 2 wider.)
 local HALF_ULP = 2 ^ -24
 
 -- accuracy, fraction in Softmax Collapse (train only) and max |logit|
