@@ -9,7 +9,8 @@
 # python3-torch, /usr/bin/python3) in fp32 as installed, in fp32 with
 # OMP_WAIT_POLICY=passive, and under bf16 autocast; --shapes adds the
 # per-shape OpenBLAS/oneDNN table. --rounds N runs every side N times, in
-# turn, and keeps each figure's best (on a busy machine). Raw RESULT lines
+# turn, and keeps each figure's best (default 3: single runs of the same
+# process vary by up to 30% here, even on an idle machine). Raw RESULT lines
 # go to build/bench/*.txt; bench/README.md explains the table.
 set -e
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ repeats=3
 bf16=${BF16:-1}
 passive=${PASSIVE:-1}
 shapes=${SHAPES:-0}
-rounds=${ROUNDS:-1}
+rounds=${ROUNDS:-3}
 [ "${QUICK:-0}" = 1 ] && { steps=10; repeats=1; budget=2; }
 while [ $# -gt 0 ]; do
   case "$1" in
