@@ -203,16 +203,17 @@ print("\ntrain / test accuracy (%) over the steps")
 local head = {"  step"}
 for _, name in ipairs(order) do head[#head + 1] = string.format("%26s", RUNS[name].label) end
 print(table.concat(head, " |"))
-for k, step in ipairs(first.step) do
-  if shown(k, step) then
-    local row = {string.format("%6d", step)}
-    for _, name in ipairs(order) do
-      local h = results[name]
-      row[#row + 1] = string.format("%17s / %s", pct(h.train[k]), pct(h.test[k]))
+-- one row per shown step, one cell per run
+local function step_rows (cell)
+  for k, step in ipairs(first.step) do
+    if shown(k, step) then
+      local row = {string.format("%6d", step)}
+      for _, name in ipairs(order) do row[#row + 1] = cell(results[name], k) end
+      print(table.concat(row, " |"))
     end
-    print(table.concat(row, " |"))
   end
 end
+step_rows(function (h, k) return string.format("%17s / %s", pct(h.train[k]), pct(h.test[k])) end)
 
 print("\nlogit growth and Softmax Collapse: max |logit| over the training set, SC = % of the")
 print("training samples whose float32 softmax is exactly one-hot (softmax CE runs), |grad| =")
@@ -225,17 +226,10 @@ for _, name in ipairs(order) do
 end
 print(table.concat(head, " |"))
 print(table.concat(sub, " |"))
-for k, step in ipairs(first.step) do
-  if shown(k, step) then
-    local row = {string.format("%6d", step)}
-    for _, name in ipairs(order) do
-      local h = results[name]
-      local gn = h.gnorm[k] ~= h.gnorm[k] and "-" or string.format("%.2e", h.gnorm[k])
-      row[#row + 1] = string.format("%9.4g %s %9s", h.zmax[k], pct(h.sc[k]), gn)
-    end
-    print(table.concat(row, " |"))
-  end
-end
+step_rows(function (h, k)
+  local gn = h.gnorm[k] ~= h.gnorm[k] and "-" or string.format("%.2e", h.gnorm[k])
+  return string.format("%9.4g %s %9s", h.zmax[k], pct(h.sc[k]), gn)
+end)
 
 -- summary: final and best test accuracy, the first step at 90% test
 local function first_at (h, key, level)

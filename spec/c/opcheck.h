@@ -283,6 +283,26 @@ static inline int opcheck_run_vals (const opcheck_case *c, const float *const *x
   return ok;
 }
 
+/* dL/dx of single-input case 'c' (at most 'max' elements) after a
+** training backward from input gradients starting at 'g0', with the plan's
+** assign bit 'assign' on the node: the first-writer tests compare '='
+** over junk with '+=' from zero. 0 when it could not run. */
+static int opcheck_grad_assign (opcheck_case c, unsigned assign, float g0, float *gx, size_t max) {
+  opcheck_run r;
+  size_t i, len;
+  unsigned s = 99u;
+  c.assign = assign;
+  if (opcheck_setup(&c, &r, 5u) || ln_numel(&r.in[0]) > max) { opcheck_free(&r); return 0; }
+  len = ln_numel(&r.in[0]);
+  for (i = 0; i < len; i++) r.in[0].g[i] = g0;
+  opcheck_forward(&r, 1);
+  for (i = 0; i < ln_numel(&r.out); i++) r.out.g[i] = (float)opcheck_uniform(&s, -1, 1);
+  opcheck_backward(&r, 1);
+  memcpy(gx, r.in[0].g, len * sizeof(float));
+  opcheck_free(&r);
+  return 1;
+}
+
 /* }====== */
 
 #endif

@@ -211,24 +211,6 @@ static void max_pool_wide_ok (void) {
          "the plain scan's maxima and argmax (%d wrong)", bad);
 }
 
-/* dL/dx of pool case 'c' from gradients starting at 'g0', assign bit
-** 'assign'; 0 when it could not run */
-static int pool_grad (opcheck_case c, unsigned assign, float g0, float *gx, size_t max) {
-  opcheck_run r;
-  size_t i, len;
-  unsigned s = 99u;
-  c.assign = assign;
-  if (opcheck_setup(&c, &r, 5u) || ln_numel(&r.in[0]) > max) { opcheck_free(&r); return 0; }
-  len = ln_numel(&r.in[0]);
-  for (i = 0; i < len; i++) r.in[0].g[i] = g0;
-  opcheck_forward(&r, 1);
-  for (i = 0; i < ln_numel(&r.out); i++) r.out.g[i] = (float)opcheck_uniform(&s, -1, 1);
-  opcheck_backward(&r, 1);
-  memcpy(gx, r.in[0].g, len * sizeof(float));
-  opcheck_free(&r);
-  return 1;
-}
-
 /* the first writer of dL/dx (the plan's assign bit) overwrites junk with
 ** what '+=' adds to zero, bit for bit (odd sizes: rows and columns no
 ** window covers get 0) */
@@ -242,7 +224,8 @@ static void pool_assign_ok (void) {
   size_t i;
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     float a[378], b[378];
-    int ok = pool_grad(cases[i], 0, 0.0f, a, 378) && pool_grad(cases[i], 1u, 7.0f, b, 378);
+    int ok = opcheck_grad_assign(cases[i], 0, 0.0f, a, 378) &&
+             opcheck_grad_assign(cases[i], 1u, 7.0f, b, 378);
     tap_ok(ok && memcmp(a, b, sizeof(a)) == 0, "%s %s: '=' gradient over junk "
            "equals '+=' from zero", cases[i].op, cases[i].attrs ? cases[i].attrs : "2x2");
   }

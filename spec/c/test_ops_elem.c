@@ -49,24 +49,6 @@ static void test_unary_grads (void) {
   }
 }
 
-/* dL/dx of unary op 'c' after backward from gradients starting at 'g0'
-** (assign bit 'assign'); 0 when it could not run */
-static int unary_grad (opcheck_case c, unsigned assign, float g0, float *gx) {
-  opcheck_run r;
-  size_t i, len;
-  unsigned s = 99u;
-  c.assign = assign;
-  if (opcheck_setup(&c, &r, 5u)) { opcheck_free(&r); return 0; }
-  len = ln_numel(&r.in[0]);
-  for (i = 0; i < len; i++) r.in[0].g[i] = g0;
-  opcheck_forward(&r, 1);
-  for (i = 0; i < ln_numel(&r.out); i++) r.out.g[i] = (float)opcheck_uniform(&s, -1, 1);
-  opcheck_backward(&r, 1);
-  memcpy(gx, r.in[0].g, len * sizeof(float));
-  opcheck_free(&r);
-  return 1;
-}
-
 /* the first writer of dL/dx (the plan's assign bit) overwrites junk with
 ** what '+=' adds to zero, bit for bit */
 static void test_unary_assign (void) {
@@ -78,7 +60,7 @@ static void test_unary_assign (void) {
   for (i = 0; ops[i]; i++) {
     opcheck_case c = {.op = ops[i], .n_in = 1, .in = {{2, {37, 5}, 0, NULL, 0}}, .lo = 0.5, .hi = 2};
     float a[185], b[185];
-    int ok = unary_grad(c, 0, 0.0f, a) && unary_grad(c, 1u, 7.0f, b);
+    int ok = opcheck_grad_assign(c, 0, 0.0f, a, 185) && opcheck_grad_assign(c, 1u, 7.0f, b, 185);
     tap_ok(ok && memcmp(a, b, sizeof(a)) == 0,
            "%s: '=' gradient over junk equals '+=' from zero", ops[i]);
   }
