@@ -99,6 +99,17 @@ int ln_prep_nodes (ln_prep *p, ln_node **nodes, int n);
 
 /* }====== */
 
+/* {====== Per-channel statistics (ops/norm.c; batch_norm, evonorm_b0, dice) ====== */
+
+/* [N, C, *] seen as N samples of C channels of hw positions each */
+typedef struct ln_chgeom { int C; size_t hw, N; } ln_chgeom;
+ln_chgeom ln_ch_geom (const ln_node *x);
+/* mean and biased variance of channel 'ch' over samples i0..i1-1, in double */
+void ln_channel_stats (const float *x, const ln_chgeom *g, int ch, size_t i0,
+                       size_t i1, double *mean, double *var);
+
+/* }====== */
+
 /* {====== Kernel library: oneDNN (ln_dnnl.c) and bf16 passes (ln_bf16.c) ====== */
 
 int ln_dnnl_available (void);

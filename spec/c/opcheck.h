@@ -287,7 +287,7 @@ static inline int opcheck_run_vals (const opcheck_case *c, const float *const *x
 ** training backward from input gradients starting at 'g0', with the plan's
 ** assign bit 'assign' on the node: the first-writer tests compare '='
 ** over junk with '+=' from zero. 0 when it could not run. */
-static int opcheck_grad_assign (opcheck_case c, unsigned assign, float g0, float *gx, size_t max) {
+static inline int opcheck_grad_assign (opcheck_case c, unsigned assign, float g0, float *gx, size_t max) {
   opcheck_run r;
   size_t i, len;
   unsigned s = 99u;

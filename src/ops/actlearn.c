@@ -404,18 +404,6 @@ static void clipped_relu_backward (ln_node *n, ln_ctx *c) {
 ** batch_norm does (momentum, unbiased running variance); running
 ** statistics at eval.
 */
-typedef struct cgeom { int C; size_t hw, N; } cgeom;
-
-static cgeom ch_geom (const ln_node *x) {
-  cgeom g;
-  int i;
-  g.N = (size_t)x->dim[0];
-  g.C = x->dim[1];
-  g.hw = 1;
-  for (i = 2; i < x->ndim; i++) g.hw *= (size_t)x->dim[i];
-  return g;
-}
-
 static int dice_shape (ln_node *n) {
   static const char *const what[] = {"input", "alpha", "running_mean",
                                       "running_var"};
@@ -444,7 +432,7 @@ static void dice_scratch (const ln_node *n, size_t *saved, size_t *work) {
 }
 
 static void dice_forward (ln_node *n, ln_ctx *c) {
-  cgeom g = ch_geom(n->in[0]);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   const float *x = n->in[0]->x, *al = n->in[1]->x;
   float *rm = n->in[2]->x, *rv = n->in[3]->x, *mu = n->saved, *istd = mu + g.C;
   double mom = n->attr[0], eps = n->attr[1];
@@ -452,18 +440,10 @@ static void dice_forward (ln_node *n, ln_ctx *c) {
   int ch;
   #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
   for (ch = 0; ch < g.C; ch++) {
-    double mean, var, s = 0, ss = 0;
+    double mean, var;
     size_t i, j;
     if (c->training) {
-      for (i = 0; i < g.N; i++)
-        for (j = 0; j < g.hw; j++) s += x[(i * g.C + ch) * g.hw + j];
-      mean = cnt ? s / cnt : 0;
-      for (i = 0; i < g.N; i++)
-        for (j = 0; j < g.hw; j++) {
-          double d = x[(i * g.C + ch) * g.hw + j] - mean;
-          ss += d * d;
-        }
-      var = cnt ? ss / cnt : 0;
+      ln_channel_stats(x, &g, ch, 0, g.N, &mean, &var);
       rm[ch] = (float)((1 - mom) * rm[ch] + mom * mean);
       rv[ch] = (float)((1 - mom) * rv[ch] +
                        mom * (cnt > 1 ? var * cnt / (cnt - 1) : var));
@@ -489,7 +469,7 @@ static void dice_forward (ln_node *n, ln_ctx *c) {
 ** (batch_norm's rule), at eval dx += istd h.
 */
 static void dice_backward (ln_node *n, ln_ctx *c) {
-  cgeom g = ch_geom(n->in[0]);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   const float *x = n->in[0]->x, *al = n->in[1]->x, *mu = n->saved;
   const float *istd = mu + g.C;
   float *dx = n->in[0]->g, *dal = n->in[1]->g;

@@ -11,15 +11,14 @@
 #include <string.h>
 #include "ln_internal.h"
 
-/* channels, positions per channel in one sample, samples */
-typedef struct bgeom { int C; size_t hw, N; } bgeom;
-
-static bgeom bn_geom (const ln_node *n) {
-  const ln_node *x = n->in[0];
-  bgeom g;
+/* [N, C, *] as channels, positions per channel and samples */
+ln_chgeom ln_ch_geom (const ln_node *x) {
+  ln_chgeom g;
+  int i;
   g.N = (size_t)x->dim[0];
   g.C = x->dim[1];
-  g.hw = x->ndim == 4 ? (size_t)x->dim[2] * x->dim[3] : 1;
+  g.hw = 1;
+  for (i = 2; i < x->ndim; i++) g.hw *= (size_t)x->dim[i];
   return g;
 }
 
@@ -68,8 +67,8 @@ static void batch_norm_scratch (const ln_node *n, size_t *saved, size_t *work) {
 }
 
 /* mean and biased variance of channel 'ch' over samples i0..i1-1 (two passes) */
-static void channel_stats (const float *x, const bgeom *g, int ch, size_t i0,
-                           size_t i1, double *mean, double *var) {
+void ln_channel_stats (const float *x, const ln_chgeom *g, int ch, size_t i0,
+                       size_t i1, double *mean, double *var) {
   size_t i, j, cnt = (i1 - i0) * g->hw;
   double s = 0, ss = 0;
   for (i = i0; i < i1; i++) {
@@ -93,7 +92,7 @@ static void channel_stats (const float *x, const bgeom *g, int ch, size_t i0,
 ** unbiased; eval: use the running statistics (one run).
 */
 static void batch_norm_forward (ln_node *n, ln_ctx *c) {
-  bgeom g = bn_geom(n);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   const float *x = n->in[0]->x, *gam = n->in[1]->x, *bet = n->in[2]->x;
   float *rm = n->in[3]->x, *rv = n->in[4]->x, *mu = n->saved;
   size_t S = c->training ? bn_ghost(n, g.N) : g.N, V = (g.N + S - 1) / S;
@@ -109,7 +108,7 @@ static void batch_norm_forward (ln_node *n, ln_ctx *c) {
       size_t at = v * (size_t)g.C + (size_t)ch;
       float a, b;
       if (c->training) {
-        channel_stats(x, &g, ch, i0, i1, &mean, &var);
+        ln_channel_stats(x, &g, ch, i0, i1, &mean, &var);
         smean += mean;
         svar += cnt > 1 ? var * cnt / (cnt - 1) : var;
       }
@@ -136,7 +135,7 @@ static void batch_norm_forward (ln_node *n, ln_ctx *c) {
 ** xh dgamma) with the run's sums and size m, eval dx = gamma istd dy.
 */
 static void batch_norm_backward (ln_node *n, ln_ctx *c) {
-  bgeom g = bn_geom(n);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   const float *x = n->in[0]->x, *gam = n->in[1]->x, *mu = n->saved;
   float *dx = n->in[0]->g, *dgam = n->in[1]->g, *dbet = n->in[2]->g;
   size_t S = c->training ? bn_ghost(n, g.N) : g.N, V = (g.N + S - 1) / S;
@@ -505,17 +504,6 @@ static void instance_norm_backward (ln_node *n, ln_ctx *c) {
 **       (C/G, H, W) per sample; G = 32, or the largest divisor of C below.
 */
 
-/* [N, C, *] as channels, positions per channel and samples */
-static bgeom chw_geom (const ln_node *x) {
-  bgeom g;
-  int i;
-  g.N = (size_t)x->dim[0];
-  g.C = x->dim[1];
-  g.hw = 1;
-  for (i = 2; i < x->ndim; i++) g.hw *= (size_t)x->dim[i];
-  return g;
-}
-
 /* inputs 1.. are per-channel vectors named 'what[k]' */
 static int check_channels (const ln_node *n, const char *op,
                            const char *const *what) {
@@ -547,7 +535,7 @@ static int evonorm_b0_shape (ln_node *n) {
 /* saved: batch mean and std per channel, instance mean and std per
 ** (sample, channel) */
 static void evonorm_b0_scratch (const ln_node *n, size_t *saved, size_t *work) {
-  bgeom g = chw_geom(n->in[0]);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   *saved = (2 * (size_t)g.C + 2 * g.N * (size_t)g.C) * sizeof(float);
   *work = 0;
 }
@@ -561,7 +549,7 @@ static float b0_den (float x, float v, float s, float a, int *inst) {
 }
 
 static void evonorm_b0_forward (ln_node *n, ln_ctx *c) {
-  bgeom g = chw_geom(n->in[0]);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   const float *x = n->in[0]->x, *gam = n->in[1]->x, *bet = n->in[2]->x;
   const float *v1 = n->in[3]->x;
   float *rv = n->in[4]->x, *bmu = n->saved, *bstd = bmu + g.C;
@@ -574,7 +562,7 @@ static void evonorm_b0_forward (ln_node *n, ln_ctx *c) {
     float a, v = v1[ch];
     size_t i, j;
     if (c->training) {
-      channel_stats(x, &g, ch, 0, g.N, &mean, &var);
+      ln_channel_stats(x, &g, ch, 0, g.N, &mean, &var);
       rv[ch] = (float)((1 - mom) * rv[ch] + mom * var);
     } else var = rv[ch];
     bmu[ch] = (float)mean;
@@ -606,7 +594,7 @@ static void evonorm_b0_forward (ln_node *n, ln_ctx *c) {
 ** s = sqrt(var_i + eps), ds/dx = (x - mean_i) / (s H W).
 */
 static void evonorm_b0_backward (ln_node *n, ln_ctx *c) {
-  bgeom g = chw_geom(n->in[0]);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   const float *x = n->in[0]->x, *gam = n->in[1]->x, *v1 = n->in[3]->x;
   const float *bmu = n->saved, *bstd = bmu + g.C, *imu = bstd + g.C;
   const float *istd = imu + g.N * (size_t)g.C;
@@ -812,7 +800,7 @@ static int film_shape (ln_node *n) {
 }
 
 static void film_forward (ln_node *n, ln_ctx *c) {
-  bgeom g = chw_geom(n->in[0]);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   const float *x = n->in[0]->x, *gam = n->in[1]->x;
   const float *bet = n->n_in > 2 ? n->in[2]->x : NULL;
   size_t i, nc = g.N * (size_t)g.C;
@@ -827,7 +815,7 @@ static void film_forward (ln_node *n, ln_ctx *c) {
 }
 
 static void film_backward (ln_node *n, ln_ctx *c) {
-  bgeom g = chw_geom(n->in[0]);
+  ln_chgeom g = ln_ch_geom(n->in[0]);
   const float *x = n->in[0]->x, *gam = n->in[1]->x;
   float *dx = n->in[0]->g, *dgam = n->in[1]->g;
   float *dbet = n->n_in > 2 ? n->in[2]->g : NULL;
