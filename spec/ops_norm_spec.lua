@@ -13,20 +13,7 @@ local norm_ops = {layer_norm = true, rms_norm = true, group_norm = true, instanc
 
 describe("normalisation ops", function ()
   describe("match PyTorch 1.13 (fixtures)", function ()
-    for _, c in ipairs(ref.cases()) do
-      if norm_ops[c.op] then
-        it(c.name .. ": forward within 1e-5, gradients within 1e-4", function ()
-          local errs = ref.check(c)
-          assert.is_true(errs.out <= 1e-5, string.format("%s: output rel. err %.3g", c.name, errs.out))
-          for k = 1, #c.kinds do
-            if errs[k] then
-              assert.is_true(errs[k] <= 1e-4, string.format("%s: input %d gradient rel. err %.3g",
-                c.name, k, errs[k]))
-            end
-          end
-        end)
-      end
-    end
+    for _, t in ipairs(ref.fixture_cases(norm_ops)) do it(t[1], t[2]) end
     it("evonorm_b0 training moves running_var towards the biased batch variance", function ()
       local c
       for _, cc in ipairs(ref.cases()) do if cc.name == "evonorm_b0_train" then c = cc end end

@@ -1,35 +1,11 @@
 -- The activation reproductions (examples/papers/selu.lua, elu.lua,
 -- proact.lua) run end to end on tiny settings: --help, the printed tables
 -- and the PNG plots.
-local function run (cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local ok, _, code = p:close()
-  return out, ok and code == 0
-end
-
-local function tmpdir ()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. d))
-  return d
-end
-
-local function exists (path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+local papers = require "spec.support.papers"
+local run, tmpdir, exists = papers.run, papers.tmpdir, papers.exists
 
 describe("examples/papers (activations)", function ()
-  for _, name in ipairs{"selu", "elu", "proact"} do
-    it(name .. ".lua --help prints its options", function ()
-      local out, ok = run("./luanet examples/papers/" .. name .. ".lua --help")
-      assert.is_true(ok, out)
-      assert.is_truthy(out:find("usage: luanet examples/papers/" .. name .. ".lua", 1, true), out)
-      assert.is_truthy(out:find("--full", 1, true), out)
-    end)
-  end
+  for _, t in ipairs(papers.help_cases{"selu", "elu", "proact"}) do it(t[1], t[2]) end
 
   it("selu.lua prints per-layer statistics, the summary and writes its plots #slow", function ()
     local d = tmpdir()

@@ -2,22 +2,11 @@
 -- settings (examples/papers/evonorm.lua, zloss.lua, svm.lua,
 -- grokking.lua): --help, the printed table, the Z-loss invariance rows,
 -- the grokking tables and PNGs.
-local function run (cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local ok, _, code = p:close()
-  return out, ok and code == 0
-end
+local papers = require "spec.support.papers"
+local run = papers.run
 
 describe("examples/papers (norms and losses)", function ()
-  for _, name in ipairs{"evonorm", "zloss", "svm"} do
-    it(name .. ".lua --help prints its options", function ()
-      local out, ok = run("./luanet examples/papers/" .. name .. ".lua --help")
-      assert.is_true(ok, out)
-      assert.is_truthy(out:find("usage: luanet examples/papers/" .. name .. ".lua", 1, true), out)
-      assert.is_truthy(out:find("--full", 1, true), out)
-    end)
-  end
+  for _, t in ipairs(papers.help_cases{"evonorm", "zloss", "svm"}) do it(t[1], t[2]) end
 
   it("evonorm.lua prints the layer x batch table #slow", function ()
     local out, ok = run("./luanet examples/papers/evonorm.lua --epochs 1 --limit 256 --batches 64,4 --width 8 --threads 1 --seeds 1")

@@ -57,4 +57,27 @@ function M.check (c)
   return errs, m, ins
 end
 
+-- one case {title, check} per fixture whose op is in 'ops': forward
+-- within 1e-5 and gradients within 1e-4 (relative); the spec gives each
+-- to busted's it()
+function M.fixture_cases (ops)
+  local assert = require "luassert"
+  local cases = {}
+  for _, c in ipairs(M.cases()) do
+    if ops[c.op] then
+      cases[#cases + 1] = {c.name .. ": forward within 1e-5, gradients within 1e-4", function ()
+        local errs = M.check(c)
+        assert.is_true(errs.out <= 1e-5, string.format("%s: output rel. err %.3g", c.name, errs.out))
+        for k = 1, #c.kinds do
+          if errs[k] then
+            assert.is_true(errs[k] <= 1e-4, string.format("%s: input %d gradient rel. err %.3g",
+              c.name, k, errs[k]))
+          end
+        end
+      end}
+    end
+  end
+  return cases
+end
+
 return M
