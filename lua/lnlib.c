@@ -739,7 +739,7 @@ static LModel *new_model (lua_State *L) {
   return p;
 }
 
-/* core.compile(g, loss_id|nil, {output ids}, batch) */
+/* core.compile(g, loss_id|nil, {output ids}, batch, fuse) */
 static int l_compile (lua_State *L) {
   LGraph *gp = checkgraph(L, 1);
   int loss = (int)luaL_optinteger(L, 2, 0) - 1, outs[64], n_out = 0, i;
@@ -758,7 +758,9 @@ static int l_compile (lua_State *L) {
   luaL_argcheck(L, batch >= 1 && batch <= 0x7fffffff, 4, "batch must be a positive integer");
   if (loss >= 0) { lua_pushinteger(L, loss + 1); checknode(L, gp->g, -1); lua_pop(L, 1); }
   p = new_model(L);
-  if (ln_model_compile(gp->g, (int)batch, loss, n_out, outs, &p->m) != LN_OK)
+  if (ln_model_compile_ex(gp->g, (int)batch, loss, n_out, outs,
+                          lua_isnoneornil(L, 5) || lua_toboolean(L, 5) ? 0 : LN_COMPILE_NOFUSE,
+                          &p->m) != LN_OK)
     return engine_error(L);
   gp->compiled = 1;   /* the model owns the graph now */
   return 1;
@@ -769,6 +771,16 @@ static int model_gc (lua_State *L) {
   ln_model_free(p->m);
   p->m = NULL;
   return 0;
+}
+
+/* m:chains() -> chains fused, nodes in them, values kept in cache only */
+static int m_chains (lua_State *L) {
+  int c, n, e;
+  ln_model_chains(checkmodel(L, 1)->m, &c, &n, &e);
+  lua_pushinteger(L, c);
+  lua_pushinteger(L, n);
+  lua_pushinteger(L, e);
+  return 3;
 }
 
 static int m_feed (lua_State *L) {   /* m:feed(name, tensor) */
@@ -1178,6 +1190,7 @@ static const luaL_Reg model_meth[] = {
   {"order", m_order}, {"memory", m_memory}, {"node", m_node}, {"size", m_size},
   {"loss", m_loss}, {"outputs", m_outputs}, {"find", m_find}, {"batch", m_batch},
   {"save", m_save}, {"profile", m_profile}, {"times", m_times}, {"precision", m_precision}, {"kernel", m_kernel},
+  {"chains", m_chains},
   {"free", model_gc}, {NULL, NULL}
 };
 static const luaL_Reg model_metameth[] = {

@@ -58,6 +58,15 @@ void ln_set_shape (ln_node *n, ln_dtype dt, int ndim, const int *dim);
 /* the op index of a node's op descriptor */
 const ln_opdesc *ln_node_desc (const ln_node *n);
 
+/* forward of a map op (ln_opdesc.map) whose inputs all have its size:
+** the map over one contiguous range per thread (ln_op.c) */
+void ln_map_forward (ln_node *n);
+/* fn(n, i0, i1) over [0, len) in one contiguous range per thread (the
+** backward of elementwise ops: fn can be an LN_VEC kernel) */
+void ln_par_range (ln_node *n, long len, void (*fn) (ln_node *, long, long));
+/* do all of n's inputs have its number of elements? */
+int ln_same_numel (const ln_node *n);
+
 /* re-infer all shapes for a batch size (ln_graph.c) */
 int ln_graph_reshape (ln_graph *g, int batch);
 
@@ -161,6 +170,18 @@ void ln_conv_free (ln_conv *cv);
 void ln_f32_to_bf16 (const float *x, uint16_t *y, size_t n);
 void ln_bf16_to_f32 (const uint16_t *x, float *y, size_t n);
 void ln_f32_round_bf16 (const float *x, float *y, size_t n);
+
+/* }====== */
+
+/* {====== Vectorised rows (ln_vmath.c) ====== */
+
+float ln_row_max (const float *x, long n);             /* 0 when n = 0 */
+/* sum of exp(x[k] - shift), each also stored in out[k] when out != NULL */
+double ln_row_exp_sum (const float *x, float shift, float *out, long n);
+double ln_row_sum (const float *x, long n);            /* in double */
+void ln_row_scale (float *x, float a, long n);         /* x[k] *= a */
+/* dx[k] += dy[k] - exp(y[k]) s: log_softmax's gradient */
+void ln_row_logsm_grad (const float *y, const float *dy, float s, float *dx, long n);
 
 /* }====== */
 

@@ -149,3 +149,52 @@ void ln_op_attr_defaults (int op, double *attr) {
   if (ln_op_desc(op) == NULL) return;
   for (i = 0; i < specs[op].n; i++) attr[i] = specs[op].def[i];
 }
+
+/* {====== Elementwise maps ====== */
+
+int ln_same_numel (const ln_node *n) {
+  int k;
+  for (k = 0; k < n->n_in; k++)
+    if (ln_numel(n->in[k]) != ln_numel(n)) return 0;
+  return 1;
+}
+
+/* this thread's share [*i0, *i1) of [0, len): whole cache lines (16
+** floats) each, in thread order */
+static void thread_range (long len, long *i0, long *i1) {
+#ifdef _OPENMP
+  long nt = omp_get_num_threads(), t = omp_get_thread_num();
+  long per = ((len + nt - 1) / nt + 15) / 16 * 16;
+  *i0 = t * per < len ? t * per : len;
+  *i1 = *i0 + per < len ? *i0 + per : len;
+#else
+  *i0 = 0;
+  *i1 = len;
+#endif
+}
+
+void ln_map_forward (ln_node *n) {
+  const ln_opdesc *d = ln_node_desc(n);
+  long len = (long)ln_numel(n);
+#pragma omp parallel if (len > LN_PAR_MIN)
+  {
+    const float *in[LN_MAX_IN];
+    long i0, i1;
+    int k;
+    thread_range(len, &i0, &i1);
+    for (k = 0; k < n->n_in; k++) in[k] = n->in[k]->x + i0;
+    if (i1 > i0) d->map(n, in, n->x + i0, i1 - i0);
+  }
+}
+
+void ln_par_range (ln_node *n, long len, void (*fn) (ln_node *, long, long)) {
+#pragma omp parallel if (len > LN_PAR_MIN)
+  {
+    long i0, i1;
+    thread_range(len, &i0, &i1);
+    if (i1 > i0) fn(n, i0, i1);
+  }
+}
+
+/* }====== */
+

@@ -8,7 +8,9 @@
 ** lifetime intervals, as in TFLite's and ggml's planners). A relu that
 ** follows a matrix product alone is folded into the product's forward
 ** (LN_FUSE_RELU: oneDNN's post-op, or the engine's epilogue); the two
-** nodes share one value. Then the ops prepare their kernels (oneDNN
+** nodes share one value. Runs of elementwise ops (those with a 'map') run
+** as one chain, block by block: a block's intermediates stay in cache,
+** and those nothing else reads never reach memory. Then the ops prepare their kernels (oneDNN
 ** primitives) for the shapes: at compile, at the first run of each new
 ** batch size, and when the thread count or precision changes; forward and
 ** backward allocate nothing and create nothing.
@@ -20,6 +22,10 @@
 #include "ln_internal.h"
 
 #define ALIGN 64
+
+/* floats per block of a chain: a block's inputs, intermediates and
+** outputs stay in L1/L2 while every step of the chain runs over it */
+#define CHAIN_BLOCK 2048
 
 /* one planned buffer: [birth, death] in execution steps, closed */
 typedef struct buf {
@@ -55,6 +61,13 @@ struct ln_model {
   int can_backward;        /* a forward ran since the last backward */
   int training;            /* mode of the last forward */
   double *prof;            /* 2 per node: forward, backward seconds; or NULL */
+  unsigned flags;          /* LN_COMPILE_* */
+  int *chain;              /* per forward step: k >= 2 at the head of a chain
+                           ** of k steps, -1 inside one, 0 elsewhere */
+  int *slot;               /* per node: its block buffer in a chain (a value
+                           ** nothing outside the chain reads), or -1 */
+  int chain_slots;         /* block buffers the largest chain needs */
+  int n_chains, n_chained, n_elided;
 };
 
 static size_t align (size_t s) { return (s + ALIGN - 1) / ALIGN * ALIGN; }
@@ -67,7 +80,7 @@ void ln_model_free (ln_model *m) {
   free(m->outputs); free(m->fwd); free(m->bwd);
   free(m->zero_first); free(m->zero_list); free(m->params); free(m->pzero);
   free(m->arena); free(m->cap); free(m->saved_cap); free(m->fed); free(m->prof);
-  free(m->work); ln_prep_free(m->prep);
+  free(m->work); ln_prep_free(m->prep); free(m->chain); free(m->slot);
   free(m);
 }
 
@@ -113,6 +126,11 @@ static int ensure_work (ln_model *m, size_t need) {
   return LN_OK;
 }
 
+/* block buffers of the chains: the largest chain's, for each thread */
+static size_t chain_work (const ln_model *m) {
+  return (size_t)ln_get_threads() * (size_t)m->chain_slots * CHAIN_BLOCK * sizeof(float);
+}
+
 /* (re)prepare the kernels of every node for the current shapes, thread
 ** count and precision; outside forward/backward */
 static int prepare (ln_model *m) {
@@ -122,7 +140,9 @@ static int prepare (ln_model *m) {
   m->prep->work = 0;
   m->prep_batch = -1;
   if ((rc = ln_prep_nodes(m->prep, m->fwd, m->n_fwd)) != LN_OK) return rc;
-  rc = ensure_work(m, m->plan_work > m->prep->work ? m->plan_work : m->prep->work);
+  ln_prep_need(m->prep, m->plan_work);
+  ln_prep_need(m->prep, chain_work(m));
+  rc = ensure_work(m, m->prep->work);
   if (rc != LN_OK) return rc;
   m->prep_batch = m->g->batch;
   m->prep_threads = ln_get_threads();
@@ -228,7 +248,7 @@ static int plan_fusion (ln_model *m, const char *need) {
   }
   for (k = 0; k < m->n_out; k++) users[m->outputs[k]] += 2;
   if (m->loss >= 0) users[m->loss] += 2;
-  for (i = 0; i < g->n; i++) {
+  for (i = 0; i < g->n && !(m->flags & LN_COMPILE_NOFUSE); i++) {
     ln_node *r = g->nodes[i], *p;
     if (!need[i] || r->op != relu || r->leaf != LN_LEAF_NONE) continue;
     p = r->in[0];
@@ -241,6 +261,106 @@ static int plan_fusion (ln_model *m, const char *need) {
   free(users);
   return LN_OK;
 }
+
+/* {====== Elementwise chains ====== */
+
+/* can node 'n' be a step of a chain: a map op, all its inputs the shape
+** of its output (then element i comes from elements i) */
+static int chainable (const ln_node *n) {
+  const ln_opdesc *d = ln_op_desc(n->op);
+  int k;
+  if (n->leaf != LN_LEAF_NONE || d->map == NULL || n->fuse || n->dtype != LN_F32)
+    return 0;
+  for (k = 0; k < n->n_in; k++) {
+    const ln_node *in = n->in[k];
+    if (in->dtype != LN_F32 || in->batched != n->batched || in->ndim != n->ndim ||
+        memcmp(in->dim, n->dim, (size_t)n->ndim * sizeof(int)) != 0)
+      return 0;
+  }
+  return 1;
+}
+
+/* do a and b have one shape? */
+static int same_shape (const ln_node *a, const ln_node *b) {
+  return a->ndim == b->ndim && a->batched == b->batched &&
+         memcmp(a->dim, b->dim, (size_t)a->ndim * sizeof(int)) == 0;
+}
+
+/*
+** Chains: maximal runs of consecutive forward steps that are chainable
+** and of one shape (at least two). A step's value gets a block buffer
+** instead of memory of its own when only later steps of its chain read it:
+** not an output or the loss, not read by its own backward (LN_F_SAVE_OUT)
+** or by a consumer's (LN_F_SAVE_IN).
+*/
+static int plan_chains (ln_model *m, const char *need, const char *hasg) {
+  ln_graph *g = m->g;
+  int i, j, k, *grp = malloc(((size_t)g->n + 1) * sizeof(int));
+  char *keep = ln_calloc((size_t)g->n + 1, 1);
+  m->chain = ln_calloc((size_t)m->n_fwd + 1, sizeof(int));
+  m->slot = malloc(((size_t)g->n + 1) * sizeof(int));
+  if (!grp || !keep || !m->chain || !m->slot) { free(grp); free(keep); return LN_ENOMEM; }
+  for (i = 0; i < g->n; i++) grp[i] = m->slot[i] = -1;
+  for (i = 0; i < m->n_fwd && !(m->flags & LN_COMPILE_NOFUSE); i = j) {
+    ln_node *h = m->fwd[i];
+    for (j = i + 1; chainable(h) && j < m->n_fwd; j++)
+      if (!chainable(m->fwd[j]) || !same_shape(m->fwd[j], h)) break;
+    if (j - i < 2) continue;
+    m->chain[i] = j - i;
+    for (k = i; k < j; k++) {
+      grp[m->fwd[k]->id] = i;
+      if (k > i) m->chain[k] = -1;
+    }
+    m->n_chains++;
+    m->n_chained += j - i;
+  }
+  for (i = 0; i < g->n; i++) {   /* values read outside their chain */
+    ln_node *c = g->nodes[i];
+    const ln_opdesc *d = ln_op_desc(c->op);
+    if (!need[i] || c->leaf != LN_LEAF_NONE) continue;
+    if (grp[i] >= 0 && hasg[i] && (d->flags & LN_F_SAVE_OUT)) keep[i] = 1;
+    for (k = 0; k < c->n_in; k++) {
+      int id = c->in[k]->id;
+      if (grp[i] != grp[id] || (hasg[i] && (d->flags & LN_F_SAVE_IN))) keep[id] = 1;
+    }
+  }
+  for (k = 0; k < m->n_out; k++) keep[m->outputs[k]] = 1;
+  if (m->loss >= 0) keep[m->loss] = 1;
+  for (i = 0; i < m->n_fwd; i++) {
+    int s = 0;
+    for (k = i; k < i + m->chain[i]; k++)   /* chain[i] <= 0: none */
+      if (!keep[m->fwd[k]->id]) { m->slot[m->fwd[k]->id] = s++; m->n_elided++; }
+    if (s > m->chain_slots) m->chain_slots = s;
+  }
+  free(grp); free(keep);
+  return LN_OK;
+}
+
+void ln_model_chains (const ln_model *m, int *chains, int *nodes, int *elided) {
+  *chains = m->n_chains;
+  *nodes = m->n_chained;
+  *elided = m->n_elided;
+}
+
+/* a chain's steps run interleaved, block by block: every buffer one of
+** them writes or reads lives through all of them */
+static void chain_lifetimes (ln_model *m, buf *b, int nb) {
+  int i, t, k;
+  for (i = 0; i < m->n_fwd; i++) {
+    int end = i + m->chain[i] - 1;
+    for (t = i; t <= end; t++) {   /* chain[i] <= 0: none */
+      ln_node *c = m->fwd[t];
+      buf *o = find_buf(b, nb, (void **)&c->x);
+      if (o && o->birth > i) o->birth = i;
+      if (o && o->death < end) o->death = end;
+      for (k = 0; k < c->n_in; k++)
+        if ((o = find_buf(b, nb, (void **)&owner(c->in[k])->x)) && o->death < end)
+          o->death = end;
+    }
+  }
+}
+
+/* }====== */
 
 static int plan_memory (ln_model *m, const char *need, const char *hasg,
                         buf *b, int *nb, const steps *st) {
@@ -258,7 +378,10 @@ static int plan_memory (ln_model *m, const char *need, const char *hasg,
       birth = death = st->fstep[i];
       if (st->bstep[i] >= 0 && (d->flags & LN_F_SAVE_OUT)) death = st->bstep[i];
     }
-    if (nd->fuse == LN_FUSED) {   /* its input's buffer, kept as long */
+    if (m->slot[i] >= 0) {   /* lives in its chain's block buffers only */
+      nd->x = NULL;
+      m->naive += align(value_bytes(nd));
+    } else if (nd->fuse == LN_FUSED) {   /* its input's buffer, kept as long */
       buf *o = find_buf(b, n, (void **)&owner(nd)->x);
       if (o && o->death < death) o->death = death;
       m->naive += align(value_bytes(nd));
@@ -309,6 +432,7 @@ static int plan_memory (ln_model *m, const char *need, const char *hasg,
     if (b[i].birth > b[i].death) b[i].birth = b[i].death;
     m->naive += b[i].size;
   }
+  chain_lifetimes(m, b, n);
   *nb = n;
   if ((top = place(b, n)) == (size_t)-1) return ln_seterr(LN_ENOMEM, "compile: out of memory");
   m->arena_size = top;
@@ -414,6 +538,7 @@ static int build_plan (ln_model *m, char *need, char *anc, char *hasg) {
     if (hasg[p->id]) p->g = p->grad->data;
   }
   rc = i < m->n_params ? LN_ENOMEM : plan_fusion(m, need);
+  if (rc == LN_OK) rc = plan_chains(m, need, hasg);
   if (rc == LN_OK) rc = plan_memory(m, need, hasg, b, &nb, &st);
   if (rc == LN_OK) rc = plan_zeroing(m);
   free(st.fstep); free(st.bstep); free(b);
@@ -422,6 +547,11 @@ static int build_plan (ln_model *m, char *need, char *anc, char *hasg) {
 
 int ln_model_compile (ln_graph *g, int max_batch, int loss, int n_out,
                       const int *outputs, ln_model **out) {
+  return ln_model_compile_ex(g, max_batch, loss, n_out, outputs, 0, out);
+}
+
+int ln_model_compile_ex (ln_graph *g, int max_batch, int loss, int n_out,
+                         const int *outputs, unsigned flags, ln_model **out) {
   ln_model *m;
   char *marks;
   int rc, k;
@@ -440,6 +570,7 @@ int ln_model_compile (ln_graph *g, int max_batch, int loss, int n_out,
   m->loss = loss;
   m->n_out = n_out;
   m->fed_batch = -1;
+  m->flags = flags;
   if ((m->outputs = ln_calloc((size_t)n_out + 1, sizeof(int))) == NULL ||
       (marks = ln_calloc((size_t)g->n + 1, 3)) == NULL) {
     m->g = NULL; ln_model_free(m);
@@ -512,6 +643,53 @@ static void run_kernel (ln_model *m, void (*k) (ln_node *, ln_ctx *), ln_node *n
   t0 = now();
   k(n, c);
   m->prof[2 * n->id + slot] += now() - t0;
+}
+
+/* the 'len' elements from 'o' of node n's value: its memory, or its block
+** buffer among 'mine' */
+static inline float *chain_at (const ln_model *m, const ln_node *n, float *mine, long o) {
+  int s = m->slot[n->id];
+  return s >= 0 ? mine + (size_t)s * CHAIN_BLOCK : n->x + o;
+}
+
+/* one block of a chain: every step over elements o..o+len-1 */
+static void chain_block (const ln_model *m, int h, float *mine, long o, long len) {
+  int j, k;
+  for (j = h; j < h + m->chain[h]; j++) {
+    const ln_node *n = m->fwd[j];
+    const float *in[LN_MAX_IN];
+    for (k = 0; k < n->n_in; k++) in[k] = chain_at(m, n->in[k], mine, o);
+    ln_op_desc(n->op)->map(n, in, chain_at(m, n, mine, o), len);
+  }
+}
+
+/* run the chain headed at forward step h, block by block, blocks across
+** threads; profiling splits its time evenly among its steps */
+static int run_chain (ln_model *m, int h) {
+  int j, k, nt = ln_get_threads(), cnt = m->chain[h];
+  long len = (long)ln_numel(m->fwd[h]), nblk = (len + CHAIN_BLOCK - 1) / CHAIN_BLOCK, b;
+  float *work = m->work;
+  double t0 = m->prof ? now() : 0;
+  for (j = h; j < h + cnt; j++)   /* shapes follow the batch; still one? */
+    for (k = 0; k < m->fwd[j]->n_in; k++)
+      if ((long)ln_numel(m->fwd[j]->in[k]) != len || (long)ln_numel(m->fwd[j]) != len)
+        return ln_seterr(LN_ESHAPE, "forward: the elementwise chain at node #%d "
+                         "changes shape with batch %d; compile with fuse = false",
+                         m->fwd[h]->id + 1, m->g->batch);
+  (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt) if (len > LN_PAR_MIN)
+  for (b = 0; b < nblk; b++) {
+#ifdef _OPENMP
+    float *mine = work + (size_t)omp_get_thread_num() * (size_t)m->chain_slots * CHAIN_BLOCK;
+#else
+    float *mine = work;
+#endif
+    long o = b * CHAIN_BLOCK;
+    chain_block(m, h, mine, o, len - o < CHAIN_BLOCK ? len - o : CHAIN_BLOCK);
+  }
+  if (m->prof)
+    for (j = h; j < h + cnt; j++) m->prof[2 * m->fwd[j]->id] += (now() - t0) / cnt;
+  return LN_OK;
 }
 
 int ln_model_feed (ln_model *m, const char *name, const ln_tensor *t) {
@@ -602,7 +780,8 @@ int ln_model_forward (ln_model *m, int training) {
     ln_node *n = m->fwd[i];
     const ln_opdesc *d = ln_op_desc(n->op);
     if (d->validate && (rc = d->validate(n)) != LN_OK) return rc;
-    if (n->fuse == LN_FUSED) continue;   /* its input's forward did it */
+    if (m->chain[i] >= 2 && (rc = run_chain(m, i)) != LN_OK) return rc;
+    if (n->fuse == LN_FUSED || m->chain[i]) continue;   /* done already */
     run_kernel(m, d->forward, n, &c, 0);
   }
   m->ran_forward = 1;

@@ -205,6 +205,11 @@ typedef struct ln_opdesc {
   /* where the formula comes from: "Authors year, title, arXiv:id" (ops
   ** from papers; NULL for textbook ops); docs/ops.md shows it */
   const char *paper;
+  /* elementwise ops: y[0..len) = f(in[0][0..len), in[1][0..len), ...)
+  ** for inputs of the output's size, element i from elements i; forward
+  ** of such a size runs it, and the plan runs chains of these ops block
+  ** by block in one pass (see ln_plan.c); NULL = not fusable */
+  void (*map) (const ln_node *n, const float *const *in, float *y, long len);
 } ln_opdesc;
 
 /* the op table: entry 'op' (0 = leaf, 1..ln_op_count()-1 = ops), NULL
@@ -261,11 +266,19 @@ typedef struct ln_model ln_model;
 /*
 ** Compile graph 'g' for batches up to 'max_batch': order, prune what
 ** neither 'loss' (-1 = none) nor 'outputs' need, derive the backward pass
-** for nodes that lead to trainable parameters, and plan one arena. On
-** success the model takes ownership of 'g'.
+** for nodes that lead to trainable parameters, fuse what it can, and plan
+** one arena. On success the model takes ownership of 'g'.
 */
 int ln_model_compile (ln_graph *g, int max_batch, int loss, int n_out,
                       const int *outputs, ln_model **out);
+/* the same with LN_COMPILE_* flags */
+int ln_model_compile_ex (ln_graph *g, int max_batch, int loss, int n_out,
+                         const int *outputs, unsigned flags, ln_model **out);
+#define LN_COMPILE_NOFUSE 1u   /* run every node on its own: no relu folded
+                               ** into a product, no elementwise chains */
+/* elementwise chains the plan fused, and nodes whose value lives only in
+** a chain's block buffers (no memory of their own) */
+void ln_model_chains (const ln_model *m, int *chains, int *nodes, int *elided);
 void ln_model_free (ln_model *m);                   /* NULL-safe, frees g */
 ln_graph *ln_model_graph (ln_model *m);
 int ln_model_loss (const ln_model *m);              /* node id or -1 */

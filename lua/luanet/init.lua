@@ -383,10 +383,12 @@ local function wrap_model (cm)
 end
 
 -- g:compile{loss = node, outputs = {name = node, ...}, batch = 128,
---            precision = "fp32" | "bf16"}
+--            precision = "fp32" | "bf16", fuse = true}
 -- precision "bf16": mixed precision, the matrix products (matmul, linear,
 -- conv2d) take bf16 inputs and accumulate in float32; parameters,
 -- gradients, optimizer state and every other op stay float32.
+-- fuse = false runs every node on its own: no relu folded into the matrix
+-- product before it, no chains of elementwise ops run block by block.
 function Graph:compile (opt)
   opt = opt or {}
   local outs = {}
@@ -410,7 +412,7 @@ function Graph:compile (opt)
   if prec ~= "fp32" and prec ~= "bf16" then
     error("compile: precision must be 'fp32' or 'bf16', got '" .. tostring(prec) .. "'", 2)
   end
-  local cm = core.compile(self.core, opt.loss and opt.loss.id, outs, batch)
+  local cm = core.compile(self.core, opt.loss and opt.loss.id, outs, batch, opt.fuse ~= false)
   if prec ~= "fp32" then cm:precision(prec) end
   return wrap_model(cm)
 end
@@ -492,6 +494,9 @@ function Model:grad (name)
   return self.core:grad(id)
 end
 function Model:memory () return self.core:memory() end
+-- model:chains() -> elementwise chains fused, ops in them, values that
+-- live in the chains' block buffers only
+function Model:chains () return self.core:chains() end
 function Model:save (path, opt) self.core:save(path, opt and (opt.core or opt)) end
 function Model:n_params ()
   local n = 0
@@ -545,6 +550,11 @@ Model.__tostring = function (m)
   end
   local planned, naive = cm:memory()
   lines[#lines + 1] = string.format("  parameters: %d", m:n_params())
+  local chains, chained, elided = cm:chains()
+  if chains > 0 then
+    lines[#lines + 1] = string.format("  fused: %d elementwise chain%s of %d ops, %d value%s in cache only",
+      chains, chains == 1 and "" or "s", chained, elided, elided == 1 and "" or "s")
+  end
   lines[#lines + 1] = string.format("  memory: %s planned, %s naive (%.0f%%)",
     human_bytes(planned), human_bytes(naive), 100 * planned / math.max(naive, 1))
   return table.concat(lines, "\n")

@@ -11,13 +11,9 @@
 ** formed without cancellation, so +-1e4 give finite, right values and
 ** gradients.
 */
-#include <math.h>
+#include "ln_vmath.h"
 #include <string.h>
 #include "ln_internal.h"
-
-/* parallel, vectorisable loop over 'len' elements (a local 'len') */
-#define PFOR_SIMD \
-  _Pragma("omp parallel for simd schedule(static) if (parallel: len > LN_PAR_MIN)")
 
 /* sums over fixed blocks, so results do not depend on the thread count */
 #define SUM_BLOCK 4096
@@ -159,31 +155,36 @@ static int alpha_dropout_shape (ln_node *n) {
 /* {====== Unary maps ====== */
 
 /*
-** ACT(op, F, D): y = F with v = x[i]; in backward, dL/dx += g * D with
+** ACT(op, F, D): y = F with v = x[i], as a map (the plan may run it inside
+** a chain of maps); in backward, dL/dx += g * D with
 ** g = dL/dy[i]. a0, a1 are the first two attributes.
 */
 #define ACT(op, F, D) \
-  static void op##_forward (ln_node *n, ln_ctx *c) { \
-    const float *x = n->in[0]->x; \
-    float *y = n->x; \
+  LN_VEC static void op##_map (const ln_node *n, const float *const *in, float *y, \
+                        long len) { \
+    const float *x = in[0]; \
     const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i, len = (long)ln_numel(n); \
-    (void)c; (void)a0; (void)a1; \
-    PFOR_SIMD \
+    long i; \
+    (void)a0; (void)a1; \
+    _Pragma("omp simd") \
     for (i = 0; i < len; i++) { const float v = x[i]; y[i] = (F); } \
   } \
-  static void op##_backward (ln_node *n, ln_ctx *c) { \
+  static void op##_forward (ln_node *n, ln_ctx *c) { (void)c; ln_map_forward(n); } \
+  LN_VEC static void op##_bwd_range (ln_node *n, long i0, long i1) { \
     const float *x = n->in[0]->x, *gy = n->g; \
     float *gx = n->in[0]->g; \
     const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i, len = (long)ln_numel(n); \
-    (void)c; (void)a0; (void)a1; \
-    if (gx == NULL) return; \
-    PFOR_SIMD \
-    for (i = 0; i < len; i++) { \
+    long i; \
+    (void)a0; (void)a1; \
+    _Pragma("omp simd") \
+    for (i = i0; i < i1; i++) { \
       const float v = x[i], g = gy[i]; \
       gx[i] += g * (D); \
     } \
+  } \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    (void)c; \
+    if (n->in[0]->g != NULL) ln_par_range(n, (long)ln_numel(n), op##_bwd_range); \
   }
 
 #define LAM ((float)SELU_LAMBDA)
@@ -382,7 +383,7 @@ CHAN(swish, v * sigm(w * v), sigm(w * v) + (w * v) * sigm_d(w * v),
 
 #define UN(op, at, sh, d, pap) \
   {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = sh, \
-   .forward = op##_forward, .backward = op##_backward, \
+   .forward = op##_forward, .backward = op##_backward, .map = op##_map, \
    .flags = LN_F_SAVE_IN | LN_F_ELEMWISE, .doc = d, .paper = pap}
 #define CH(op, d, pap) \
   {.name = #op, .min_in = 2, .max_in = 2, .attrs = "", .shape = chan_shape, \

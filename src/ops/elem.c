@@ -2,15 +2,12 @@
 ** elem.c -- elementwise ops: unary float maps (relu, exp, pow, ...) and
 ** binary ops with numpy broadcasting (add, sub, mul, div, maximum, minimum).
 */
-#include <math.h>
+#include "ln_vmath.h"
 #include <string.h>
 #include "ln_internal.h"
 
 /* parallel loop over 'len' elements (a local named 'len' must exist) */
 #define PFOR _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)")
-/* the same, vectorised (if-converted ternaries: relu, clamp) */
-#define PFOR_SIMD \
-  _Pragma("omp parallel for simd schedule(static) if (parallel: len > LN_PAR_MIN)")
 
 static int want_f32 (const ln_node *n, int k) {
   if (n->in[k]->dtype == LN_F32) return LN_OK;
@@ -34,40 +31,45 @@ static inline float sigm (float v) {
 }
 
 /*
-** UNARY_FWD(op, F): y = F(v) with v = x[i]; a0, a1 are the first two
-** attributes. The backward variants compute g * dy/dx (g = dL/dy) from
+** UNARY_FWD(op, F): y = F(v) with v = x[i], as a map (the plan may run it
+** inside a chain of maps); a0, a1 are the first two attributes. The backward variants compute g * dy/dx (g = dL/dy) from
 ** v = x[i] (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE);
 ** selects rather than products where dy/dx is 0 or +-1 (they vectorise).
 ** Where the plan makes this node the first writer of dL/dx (n->assign),
 ** it is overwritten: no zeroing pass before it (LN_F_ASSIGN).
 */
 #define UNARY_FWD(op, F) \
-  static void op##_forward (ln_node *n, ln_ctx *c) { \
-    const float *x = n->in[0]->x; \
-    float *y = n->x; \
+  LN_VEC static void op##_map (const ln_node *n, const float *const *in, float *y, \
+                        long len) { \
+    const float *x = in[0]; \
     const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i, len = (long)ln_numel(n); \
-    (void)c; (void)a0; (void)a1; \
-    PFOR_SIMD \
+    long i; \
+    (void)a0; (void)a1; \
+    _Pragma("omp simd") \
     for (i = 0; i < len; i++) { const float v = x[i]; y[i] = (F); } \
-  }
+  } \
+  static void op##_forward (ln_node *n, ln_ctx *c) { (void)c; ln_map_forward(n); }
 
 #define UNARY_BWD(op, DECL, D) \
-  static void op##_backward (ln_node *n, ln_ctx *c) { \
+  LN_VEC static void op##_bwd_range (ln_node *n, long i0, long i1) { \
     const float *gy = n->g; \
     float *gx = n->in[0]->g; \
     const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i, len = (long)ln_numel(n); \
-    (void)c; (void)a0; (void)a1; \
-    if (gx == NULL) return; \
-    if (n->assign & 1u) { DECL \
-      PFOR_SIMD \
-      for (i = 0; i < len; i++) { \
+    long i; \
+    DECL \
+    (void)a0; (void)a1; \
+    if (n->assign & 1u) { \
+      _Pragma("omp simd") \
+      for (i = i0; i < i1; i++) { \
         UNARY_VAL_##DECL const float g = gy[i]; gx[i] = (D); } \
-    } else { DECL \
-      PFOR_SIMD \
-      for (i = 0; i < len; i++) { \
+    } else { \
+      _Pragma("omp simd") \
+      for (i = i0; i < i1; i++) { \
         UNARY_VAL_##DECL const float g = gy[i]; gx[i] += (D); } } \
+  } \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    (void)c; \
+    if (n->in[0]->g != NULL) ln_par_range(n, (long)ln_numel(n), op##_bwd_range); \
   }
 
 #define XV const float *x = n->in[0]->x;
@@ -301,7 +303,8 @@ static void scratch_binary (const ln_node *n, size_t *saved, size_t *work) {
 
 /*
 ** BINARY(op, F, DA, DB): y = F(x0, x1) with x0 = a[ia], x1 = b[ib]; DA, DB
-** the partial derivatives. An operand as large as the output takes its
+** the partial derivatives. Operands of the output's size go through the
+** map (which chains use). An operand as large as the output takes its
 ** gradient directly; a broadcast one through ctx->work and reduce_grad.
 */
 #define BINARY_GRAD(k, D) \
@@ -319,11 +322,20 @@ static void scratch_binary (const ln_node *n, size_t *saved, size_t *work) {
   }
 
 #define BINARY(op, F, DA, DB) \
+  LN_VEC static void op##_map (const ln_node *n, const float *const *in, float *y, \
+                        long len) { \
+    const float *a = in[0], *b = in[1]; \
+    long i; \
+    (void)n; \
+    _Pragma("omp simd") \
+    for (i = 0; i < len; i++) { const float x0 = a[i]; const float x1 = b[i]; y[i] = (F); } \
+  } \
   static void op##_forward (ln_node *n, ln_ctx *c) { \
     const float *a = n->in[0]->x, *b = n->in[1]->x; \
     float *y = n->x; \
     bview v; \
     (void)c; \
+    if (ln_same_numel(n)) { ln_map_forward(n); return; } \
     bview_init(&v, n); \
     BV_LOOP(&v, const float x0 = a[ia]; const float x1 = b[ib]; y[i] = (F);); \
   } \
@@ -349,13 +361,13 @@ BINARY(minimum, x0 <= x1 ? x0 : x1, x0 <= x1 ? 1.0f : 0.0f,
 #define EW LN_F_ELEMWISE
 #define UN(op, at, fl, d) \
   {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = shape_unary, \
-   .forward = op##_forward, .backward = op##_backward, \
+   .forward = op##_forward, .backward = op##_backward, .map = op##_map, \
    .flags = (fl) | EW | LN_F_ASSIGN, \
    .doc = d}
 #define BIN(op, fl, d) \
   {.name = #op, .min_in = 2, .max_in = 2, .attrs = "", .shape = shape_binary, \
    .scratch = scratch_binary, .forward = op##_forward, \
-   .backward = op##_backward, .flags = (fl), .doc = d}
+   .backward = op##_backward, .map = op##_map, .flags = (fl), .doc = d}
 
 const ln_opdesc ln_ops_elem[] = {
   UN(neg, "", 0, "y = -x"),

@@ -501,6 +501,17 @@ static void softmax_run (ln_node *n, int logsm) {
     float *y = n->x + base, mx = x[0];
     double s = 0;
     int k;
+    if (st == 1) {   /* contiguous lines: the vectorised rows */
+      mx = ln_row_max(x, g.len);
+      s = ln_row_exp_sum(x, mx, logsm ? NULL : y, g.len);
+      if (logsm) {
+        float ls = (float)log(s);
+        for (k = 0; k < g.len; k++) y[k] = (x[k] - mx) - ls;
+      } else {
+        ln_row_scale(y, (float)(1.0 / s), g.len);
+      }
+      continue;
+    }
     for (k = 1; k < g.len; k++) if (x[k * st] > mx) mx = x[k * st];
     if (logsm) {
       float ls;
@@ -529,6 +540,7 @@ static void softmax_grad (ln_node *n, int logsm) {
     double s = 0;
     int k;
     for (k = 0; k < g.len; k++) s += logsm ? dy[k * st] : dy[k * st] * y[k * st];
+    if (logsm && st == 1) { ln_row_logsm_grad(y, dy, (float)s, dx, g.len); continue; }
     for (k = 0; k < g.len; k++)
       dx[k * st] += logsm ? dy[k * st] - expf(y[k * st]) * (float)s
                           : y[k * st] * (dy[k * st] - (float)s);
@@ -607,14 +619,11 @@ static void cross_entropy_forward (ln_node *n, ln_ctx *c) {
   #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
   for (i = 0; i < N; i++) {
     const float *xi = x + (size_t)i * C;
-    float *pi = p + (size_t)i * C, mx = C ? xi[0] : 0;
-    double s = 0, lse, sum_lp = 0;
-    int k;
-    for (k = 1; k < C; k++) if (xi[k] > mx) mx = xi[k];
-    for (k = 0; k < C; k++) s += (pi[k] = expf(xi[k] - mx));
-    for (k = 0; k < C; k++) pi[k] = (float)(pi[k] / s);
+    float *pi = p + (size_t)i * C, mx = ln_row_max(xi, C);
+    double s = ln_row_exp_sum(xi, mx, pi, C), lse, sum_lp;
+    ln_row_scale(pi, (float)(1.0 / s), C);
     lse = mx + log(s);
-    for (k = 0; k < C; k++) sum_lp += xi[k] - lse;
+    sum_lp = ln_row_sum(xi, C) - C * lse;
     loss[i] = -(1 - eps) * (xi[y[i]] - lse) - (C ? eps / C * sum_lp : 0);
     lab[i] = y[i];
     if (red == RED_NONE) n->x[i] = (float)loss[i];
