@@ -151,4 +151,120 @@ describe("luanet graphs", function ()
       assert.error_matches(function () m:backward() end, "each backward needs its own forward", nil, true)
     end)
   end)
+
+  describe("elementwise chains", function ()
+    -- x -> linear -> a chain of 9 elementwise nodes (a scale, sigmoid, mul,
+    -- tanh, square, add, exp, log, relu6) -> loss; 'mid' optionally an output
+    local function chain_model (fuse, train, with_mid)
+      ln.seed(5)
+      local g = ln.graph()
+      local x = g:input("x", {"B", 300})
+      local h = x:linear(g:param("w", {300, 300}, "normal", 0.05))
+      local s = h:mul_scalar(1.702):sigmoid()
+      local mid = (h * s):tanh()
+      local out = (mid:square() + h):exp():log():relu6()
+      local outs = {out = out}
+      if with_mid then outs.mid = mid end
+      local opt = {outputs = outs, batch = 64, fuse = fuse}
+      if train then opt.loss = out:cross_entropy(g:input("y", {"B"}, "int32")) end
+      return g:compile(opt)
+    end
+    local function feeds (b, train)
+      ln.seed(9)
+      local y = {}
+      for i = 1, b do y[i] = i % 7 end
+      return {x = ln.randn{b, 300}:mul_scalar(3), y = train and ln.tensor(y, "int32") or nil}
+    end
+    local function same (a, b, what)
+      assert.are.same(a:shape(), b:shape())
+      for i = 1, a:numel() do
+        local p, q = a:flat(i), b:flat(i)
+        if p ~= q and (p == p or q == q) then   -- NaN matches NaN
+          error(string.format("%s: element %d is %.9g fused, %.9g alone", what, i, a:flat(i), b:flat(i)), 2)
+        end
+      end
+    end
+
+    it("give the same bits as the nodes run one by one, forward and backward", function ()
+      for _, b in ipairs{64, 17} do   -- 17 x 300 ends in a partial block
+        local f, u = chain_model(true, true), chain_model(false, true)
+        local fd = feeds(b, true)
+        same(f:forward(fd, true).out, u:forward(fd, true).out, "out")
+        assert.are.equal(u:loss(), f:loss())
+        f:backward(); u:backward()
+        same(f:grad("w"), u:grad("w"), "dL/dw")
+      end
+    end)
+    it("keep intermediates no one else reads in cache only, and say so", function ()
+      local f, u = chain_model(true, false), chain_model(false, false)
+      assert.are.same({1, 9, 8}, {f:chains()})
+      assert.are.same({0, 0, 0}, {u:chains()})
+      assert.is_true(f:memory() < u:memory())
+      assert.truthy(tostring(f):find("fused: 1 elementwise chain of 9 ops, 8 values in cache only", 1, true))
+      local fd = feeds(64)
+      same(f:forward(fd).out, u:forward(fd).out, "out")
+    end)
+    it("keep an intermediate that is an output, or that backward reads", function ()
+      local f, u = chain_model(true, false, true), chain_model(false, false, true)
+      assert.are.same({1, 9, 7}, {f:chains()})
+      local fd = feeds(40)
+      local a, b = f:forward(fd), u:forward(fd)
+      same(a.mid, b.mid, "mid")
+      same(a.out, b.out, "out")
+      -- training: sigmoid, tanh and exp read their outputs, mul its inputs
+      local t = chain_model(true, true)
+      local chains, nodes, elided = t:chains()
+      assert.are.same({1, 9}, {chains, nodes})
+      assert.is_true(elided < 8)
+    end)
+    it("give the same results as the nodes one by one on random graphs", function ()
+      -- 4 branches x -> linear (random width) -> a random chain of unary
+      -- and binary ops over earlier values; sums of some values as the
+      -- loss (training) or the output (inference)
+      local U = {"tanh", "sigmoid", "exp", "square", "neg", "abs", "softsign", "silu"}
+      local function build (seed, fuse, train)
+        local st = seed
+        local function r (n) st = (st * 1103515245 + 12345) % 2147483648; return st % n + 1 end
+        ln.seed(seed)
+        local g = ln.graph()
+        local x = g:input("x", {"B", 64})
+        local total
+        for k = 1, 4 do
+          local width = ({16, 32, 48, 64, 96})[r(5)]
+          local vals = {x:linear(g:param("w" .. k, {width, 64}, "normal", 0.2))}
+          for _ = 1, 2 + r(6) do
+            local a, v = vals[r(#vals)], nil
+            if r(3) == 1 then v = a * vals[r(#vals)]
+            elseif r(2) == 1 then v = a + vals[r(#vals)]
+            else v = a[U[r(#U)]](a) end
+            vals[#vals + 1] = v
+          end
+          local t = vals[#vals]:sum()
+          if r(2) == 1 then t = t + vals[2 + r(#vals - 2)]:mean() end
+          total = total and total + t or t
+        end
+        if train then return g:compile{loss = total, batch = 32, fuse = fuse} end
+        return g:compile{outputs = {out = total}, batch = 32, fuse = fuse}
+      end
+      local chained = 0
+      for seed = 1, 60 do
+        for _, train in ipairs{false, true} do
+          local f, u = build(seed, true, train), build(seed, false, train)
+          chained = chained + select(2, f:chains())
+          for _, b in ipairs{32, 7} do
+            ln.seed(100 + seed)
+            local fd = {x = ln.randn{b, 64}}
+            local a = train and f:forward(fd, true).loss or f:forward(fd).out:get()
+            local c = train and u:forward(fd, true).loss or u:forward(fd).out:get()
+            assert(a == c or (a ~= a and c ~= c), string.format("seed %d, batch %d: %.9g fused, %.9g alone", seed, b, a, c))
+            if train then
+              f:backward(); u:backward()
+              same(f:grad("w1"), u:grad("w1"), "dL/dw1")
+            end
+          end
+        end
+      end
+      assert.is_true(chained > 300)   -- the graphs did have chains
+    end)
+  end)
 end)

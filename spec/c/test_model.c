@@ -119,8 +119,21 @@ static const char *tmp (const char *name) {
   return buf[k];
 }
 
-/* the MLP NIN-NHID-NCLS (ReLU, optional dropout p=0.5 after it) + loss */
-static int build (net *nt, int dropout) {
+/* *h = tanh(h sigmoid(h)) */
+static int add_chain (ln_graph *g, int *h) {
+  int s, p, rc;
+  if ((rc = ln_graph_opn(g, "sigmoid", 1, h, NULL, &s)) ||
+      (rc = ln_graph_opn(g, "mul", 2, (int[]){*h, s}, NULL, &p)))
+    return rc;
+  return ln_graph_opn(g, "tanh", 1, &p, NULL, h);
+}
+
+/* what build() puts after the hidden layer's relu */
+#define WITH_DROPOUT 1   /* dropout, p = 0.5 */
+#define WITH_CHAIN   2   /* tanh(h sigmoid(h)): a chain of 3 elementwise ops */
+
+/* the MLP NIN-NHID-NCLS (ReLU, then 'extra') + loss */
+static int build (net *nt, int extra) {
   int xd[2] = {LN_BATCH, NIN}, yd[1] = {LN_BATCH};
   int w1d[2] = {NHID, NIN}, b1d[1] = {NHID}, w2d[2] = {NCLS, NHID}, b2d[1] = {NCLS};
   int w1, b1, w2, b2, h, rc;
@@ -135,7 +148,8 @@ static int build (net *nt, int dropout) {
       (rc = ln_graph_param(g, "linear2.bias", 1, b2d, LN_INIT_UNIFORM, 1 / sqrt(NHID), &b2)) ||
       (rc = ln_graph_opn(g, "linear", 3, (int[]){nt->x, w1, b1}, NULL, &h)) ||
       (rc = ln_graph_opn(g, "relu", 1, &h, NULL, &h)) ||
-      (dropout && (rc = ln_graph_opn(g, "dropout", 1, &h, NULL, &h))) ||
+      ((extra & WITH_DROPOUT) && (rc = ln_graph_opn(g, "dropout", 1, &h, NULL, &h))) ||
+      ((extra & WITH_CHAIN) && (rc = add_chain(g, &h))) ||
       (rc = ln_graph_opn(g, "linear", 3, (int[]){h, w2, b2}, NULL, &nt->logits)) ||
       (rc = ln_graph_set_name(g, nt->logits, "logits")) ||
       (rc = ln_graph_opn(g, "cross_entropy", 2, (int[]){nt->logits, nt->y},
@@ -147,9 +161,9 @@ static int build (net *nt, int dropout) {
 }
 
 /* build and compile for BATCH; NULL (and a failed check) on error */
-static ln_model *make_model (net *nt, int dropout) {
+static ln_model *make_model (net *nt, int extra) {
   ln_model *m = NULL;
-  int rc = build(nt, dropout);
+  int rc = build(nt, extra);
   if (rc == LN_OK) {
     rc = ln_model_compile(nt->g, BATCH, nt->loss, 1, &nt->logits, &m);
     if (rc != LN_OK) ln_graph_free(nt->g);
@@ -270,6 +284,54 @@ static int write_file (const char *path, const void *p, size_t n) {
 /* {====== Tests ====== */
 
 /* compile, plan, train; then the smaller batch, allocation, files */
+/* no allocation inside feed/forward/backward/step, after a warm-up; the
+** tensors fed are made before counting */
+static void count_allocs (ln_model *m, ln_optim *o, const net *nt, const char *what) {
+#if !COUNT_ALLOCS
+  (void)m; (void)o; (void)nt;
+  tap_ok(1, "allocation counting (%s) # SKIP under AddressSanitizer", what);
+#else
+  struct mallinfo2 a, b;
+  long calls[4] = {0, 0, 0, 0}, gomp = 0;
+  int k, phase, rc;
+  ln_tensor *x = ln_tensor_view(LN_F32, 2, (int[]){BATCH, NIN}, data_x[0]);
+  ln_tensor *y = ln_tensor_view(LN_I32, 1, (int[]){BATCH}, data_y);
+  ln_set_threads(1);
+  rc = step(m, o, nt, 0, NULL);
+  a = mallinfo2();
+  for (k = 0; k < 5 && rc == LN_OK && x && y; k++)
+    for (phase = 0; phase < 4 && rc == LN_OK; phase++) {
+      __atomic_store_n(&n_calls, 0, __ATOMIC_SEQ_CST);
+      __atomic_store_n(&n_gomp, 0, __ATOMIC_SEQ_CST);
+      __atomic_store_n(&counting, 1, __ATOMIC_SEQ_CST);
+      switch (phase) {
+      case 0:
+        if ((rc = ln_model_feed(m, "x", x)) == LN_OK) rc = ln_model_feed(m, "y", y);
+        break;
+      case 1: rc = ln_model_forward(m, 1); break;
+      case 2: rc = ln_model_backward(m); break;
+      default: rc = ln_optim_step(o, NULL); break;
+      }
+      __atomic_store_n(&counting, 0, __ATOMIC_SEQ_CST);
+      calls[phase] += __atomic_load_n(&n_calls, __ATOMIC_SEQ_CST);
+      gomp += __atomic_load_n(&n_gomp, __ATOMIC_SEQ_CST);
+    }
+  b = mallinfo2();
+  tap_ok(rc == LN_OK && x && y, "counted steps run (%s)", what);
+  tap_ok(calls[0] + calls[1] + calls[2] + calls[3] == 0,
+         "no malloc/calloc/realloc/free in 5 training steps of %s (feed %ld, "
+         "forward %ld, backward %ld, step %ld calls)", what, calls[0], calls[1],
+         calls[2], calls[3]);
+  printf("# libgomp's own parallel-region teams: %ld malloc/free calls\n", gomp);
+  tap_ok(a.arena == b.arena && a.uordblks == b.uordblks && a.hblkhd == b.hblkhd,
+         "mallinfo2 unchanged by 5 training steps (arena %zu/%zu, in use "
+         "%zu/%zu, mmap %zu/%zu)", a.arena, b.arena, a.uordblks, b.uordblks,
+         a.hblkhd, b.hblkhd);
+  ln_tensor_free(x);
+  ln_tensor_free(y);
+#endif
+}
+
 static void test_train (void) {
   net nt;
   ln_model *m;
@@ -313,52 +375,7 @@ static void test_train (void) {
            correct, BATCH);
   }
 
-  /* no allocation inside feed/forward/backward/step, after a warm-up;
-  ** the tensors fed are made before counting */
-  if (!COUNT_ALLOCS) {
-    tap_ok(1, "allocation counting # SKIP under AddressSanitizer");
-  } else {
-#if COUNT_ALLOCS
-    struct mallinfo2 a, b;
-    long calls[4] = {0, 0, 0, 0}, gomp = 0;
-    int phase;
-    ln_tensor *x = ln_tensor_view(LN_F32, 2, (int[]){BATCH, NIN}, data_x[0]);
-    ln_tensor *y = ln_tensor_view(LN_I32, 1, (int[]){BATCH}, data_y);
-    ln_set_threads(1);
-    rc = step(m, o, &nt, 0, NULL);
-    a = mallinfo2();
-    for (k = 0; k < 5 && rc == LN_OK && x && y; k++)
-      for (phase = 0; phase < 4 && rc == LN_OK; phase++) {
-        __atomic_store_n(&n_calls, 0, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&n_gomp, 0, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&counting, 1, __ATOMIC_SEQ_CST);
-        switch (phase) {
-        case 0:
-          if ((rc = ln_model_feed(m, "x", x)) == LN_OK) rc = ln_model_feed(m, "y", y);
-          break;
-        case 1: rc = ln_model_forward(m, 1); break;
-        case 2: rc = ln_model_backward(m); break;
-        default: rc = ln_optim_step(o, NULL); break;
-        }
-        __atomic_store_n(&counting, 0, __ATOMIC_SEQ_CST);
-        calls[phase] += __atomic_load_n(&n_calls, __ATOMIC_SEQ_CST);
-        gomp += __atomic_load_n(&n_gomp, __ATOMIC_SEQ_CST);
-      }
-    b = mallinfo2();
-    tap_ok(rc == LN_OK && x && y, "counted steps run");
-    tap_ok(calls[0] + calls[1] + calls[2] + calls[3] == 0,
-           "no malloc/calloc/realloc/free in 5 training steps (feed %ld, "
-           "forward %ld, backward %ld, step %ld calls)", calls[0], calls[1],
-           calls[2], calls[3]);
-    printf("# libgomp's own parallel-region teams: %ld malloc/free calls\n", gomp);
-    tap_ok(a.arena == b.arena && a.uordblks == b.uordblks && a.hblkhd == b.hblkhd,
-           "mallinfo2 unchanged by 5 training steps (arena %zu/%zu, in use "
-           "%zu/%zu, mmap %zu/%zu)", a.arena, b.arena, a.uordblks, b.uordblks,
-           a.hblkhd, b.hblkhd);
-    ln_tensor_free(x);
-    ln_tensor_free(y);
-#endif
-  }
+  count_allocs(m, o, &nt, "the MLP");
 
   /* save (after a smaller batch ran), load: the same logits, bit for bit */
   {
@@ -526,7 +543,7 @@ static int run_seq (uint64_t seed, float *loss) {
   ln_optim *o;
   int k, rc = LN_OK;
   ln_seed(seed);
-  if ((m = make_model(&nt, 1)) == NULL) return LN_EARG;
+  if ((m = make_model(&nt, WITH_DROPOUT)) == NULL) return LN_EARG;
   if ((o = adam(m)) == NULL) { ln_model_free(m); return LN_EARG; }
   for (k = 0; k < 20 && rc == LN_OK; k++) rc = step(m, o, &nt, k, &loss[k]);
   ln_optim_free(o);
@@ -550,7 +567,7 @@ static void test_dropout (void) {
   float e1[BATCH * NCLS], e2[BATCH * NCLS];
   int rc = LN_OK;
   ln_seed(3);
-  if ((m = make_model(&nt, 1)) == NULL) return;
+  if ((m = make_model(&nt, WITH_DROPOUT)) == NULL) return;
   ln_seed(100);
   rc |= logits_of(m, &nt, 0, BATCH, 1, t1);
   ln_seed(200);
@@ -729,6 +746,22 @@ static int bf16_with_w1 (float scale, int write_after, float *out) {
   return rc;
 }
 
+/* a chain of elementwise ops runs in one pass over blocks, allocating nothing */
+static void test_chain (void) {
+  net nt;
+  ln_model *m;
+  ln_optim *o;
+  int chains = 0, nodes = 0, elided = 0;
+  ln_seed(42);
+  if ((m = make_model(&nt, WITH_CHAIN)) == NULL) return;
+  ln_model_chains(m, &chains, &nodes, &elided);
+  tap_ok(chains == 1 && nodes == 3, "one chain of 3 ops (%d, %d; %d in cache only)",
+         chains, nodes, elided);
+  if ((o = adam(m)) != NULL) count_allocs(m, o, &nt, "the MLP with a chain");
+  ln_optim_free(o);
+  ln_model_free(m);
+}
+
 static void test_params_changed (void) {
   float a[BATCH * NCLS], b[BATCH * NCLS];
   int rc = bf16_with_w1(-0.5f, 1, a);
@@ -749,6 +782,7 @@ int main (void) {
   test_errors();
   test_determinism();
   test_dropout();
+  test_chain();
   test_params_changed();
   test_prepared(0, LN_FP32);
   test_prepared(0, LN_BF16);
