@@ -320,45 +320,120 @@ static void chan_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *work = g.rows * g.nb * sizeof(double);
 }
 
+/* the value as segments of one weight each: a row of 'inner' elements and
+** weight W[r % C]; or, for [N, C] (inner 1, C > 1), a row of C elements,
+** element c with weight W[c] (per_el) */
+typedef struct cseg { long n, len; int per_el; } cseg;
+
+static cseg chan_segs (const cgeom *g) {
+  cseg s;
+  s.per_el = g->inner == 1 && g->C > 1;
+  s.len = s.per_el ? g->C : (long)g->inner;
+  s.n = s.per_el ? (long)g->rows / g->C : (long)g->rows;
+  return s;
+}
+
+/* dw[c] += sum over the N rows of pe[r * C + c], in row order */
+static void chan_col_sums (const double *pe, long N, int C, float *gw) {
+  int c;
+  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
+  for (c = 0; c < C; c++) {
+    double s = 0;
+    long r;
+    for (r = 0; r < N; r++) s += pe[r * C + c];
+    gw[c] += (float)s;
+  }
+}
+
 /*
 ** CHAN(op, F, DX, DW): y = F of v = x[i] and w = the element's weight;
-** dx += g DX, dw[c] += sum over its elements of g DW. The weight sums go
-** through fixed blocks (one partial per block of a row, added in order),
-** so they do not depend on the thread count.
+** dx += g DX, dw[c] += sum over its elements of g DW. The segment kernels
+** are vectorised (LN_VEC); the weight sums go through fixed blocks (one
+** partial per block of a row, added in order; per element for [N, C]), so
+** they do not depend on the thread count.
 */
 #define CHAN(op, F, DX, DW) \
+  /* one segment: weights wv[j] (per element) or the one weight ws */ \
+  LN_VEC static void op##_fwd_seg (const float *x, float *y, const float *wv, \
+                                   float ws, long len) { \
+    long j; \
+    if (wv) { \
+      _Pragma("omp simd") \
+      for (j = 0; j < len; j++) { const float v = x[j], w = wv[j]; y[j] = (F); } \
+    } else { \
+      const float w = ws; \
+      _Pragma("omp simd") \
+      for (j = 0; j < len; j++) { const float v = x[j]; y[j] = (F); } \
+    } \
+  } \
+  /* gx += g DX (gx != NULL); when pe != NULL, g DW per element into pe \
+  ** (wv) or summed and returned (ws) */ \
+  LN_VEC static double op##_bwd_seg (const float *x, const float *gy, float *gx, \
+                                     const float *wv, float ws, double *pe, \
+                                     long len) { \
+    double s = 0; \
+    long j; \
+    if (wv) { \
+      if (gx) { \
+        _Pragma("omp simd") \
+        for (j = 0; j < len; j++) { \
+          const float v = x[j], w = wv[j], g = gy[j]; (void)w; gx[j] += g * (DX); } \
+      } \
+      if (pe) { \
+        _Pragma("omp simd") \
+        for (j = 0; j < len; j++) { \
+          const float v = x[j], w = wv[j], g = gy[j]; (void)w; pe[j] = (double)(g * (DW)); } \
+      } \
+    } else { \
+      const float w = ws; \
+      (void)w; \
+      if (gx) { \
+        _Pragma("omp simd") \
+        for (j = 0; j < len; j++) { const float v = x[j], g = gy[j]; gx[j] += g * (DX); } \
+      } \
+      if (pe) { \
+        _Pragma("omp simd reduction(+ : s)") \
+        for (j = 0; j < len; j++) { \
+          const float v = x[j], g = gy[j]; s += (double)(g * (DW)); } \
+      } \
+    } \
+    return s; \
+  } \
   static void op##_forward (ln_node *n, ln_ctx *c) { \
     const float *x = n->in[0]->x, *W = n->in[1]->x; \
-    float *y = n->x; \
     cgeom gm = chan_geom(n); \
+    cseg sg = chan_segs(&gm); \
     long r, len = (long)ln_numel(n); \
     (void)c; \
     _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
-    for (r = 0; r < (long)gm.rows; r++) { \
-      const float w = W[r % gm.C]; \
-      size_t j, at = (size_t)r * gm.inner; \
-      for (j = 0; j < gm.inner; j++) { const float v = x[at + j]; y[at + j] = (F); } \
-    } \
+    for (r = 0; r < sg.n; r++) \
+      op##_fwd_seg(x + r * sg.len, n->x + r * sg.len, sg.per_el ? W : NULL, \
+                   sg.per_el ? 0.0f : W[r % gm.C], sg.len); \
   } \
   static void op##_backward (ln_node *n, ln_ctx *c) { \
     const float *x = n->in[0]->x, *W = n->in[1]->x, *gy = n->g; \
     float *gx = n->in[0]->g, *gw = n->in[1]->g; \
     double *part = (double *)(void *)c->work; \
     cgeom gm = chan_geom(n); \
+    cseg sg = chan_segs(&gm); \
     long t, len = (long)ln_numel(n), nt = (long)(gm.rows * gm.nb); \
+    if (sg.per_el) { \
+      _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
+      for (t = 0; t < sg.n; t++) { \
+        size_t at = (size_t)t * (size_t)sg.len; \
+        op##_bwd_seg(x + at, gy + at, gx ? gx + at : NULL, W, 0.0f, \
+                     gw ? part + at : NULL, sg.len); \
+      } \
+      if (gw) chan_col_sums(part, sg.n, gm.C, gw); \
+      return; \
+    } \
     _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
     for (t = 0; t < nt; t++) { \
       size_t r = (size_t)t / gm.nb, b = (size_t)t % gm.nb; \
       size_t j0 = b * SUM_BLOCK, j1 = j0 + SUM_BLOCK < gm.inner ? j0 + SUM_BLOCK : gm.inner; \
-      size_t j, at = r * gm.inner; \
-      const float w = W[r % gm.C]; \
-      double s = 0; \
-      for (j = j0; j < j1; j++) { \
-        const float v = x[at + j], g = gy[at + j]; \
-        if (gx) gx[at + j] += g * (DX); \
-        s += (double)(g * (DW)); \
-      } \
-      part[t] = s; \
+      size_t at = r * gm.inner + j0; \
+      part[t] = op##_bwd_seg(x + at, gy + at, gx ? gx + at : NULL, NULL, \
+                             W[r % gm.C], gw ? part : NULL, (long)(j1 - j0)); \
     } \
     if (gw) { \
       size_t r, b; \
