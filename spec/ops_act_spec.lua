@@ -10,24 +10,8 @@ local LAMBDA, ALPHA = 1.0507009873554804934193349852946, 1.673263242354377284817
 
 -- {====== helpers ======
 
--- log1p and expm1 in double without cancellation (Lua has neither)
-local function log1p (u)
-  local w = 1 + u
-  if w == 1 then return u end
-  return math.log(w) * u / (w - 1)
-end
-local function expm1 (x)
-  local u = math.exp(x)
-  if u == 1 then return x end
-  if u - 1 == -1 then return -1 end
-  return (u - 1) * x / math.log(u)
-end
-local function sig (z)
-  if z >= 0 then return 1 / (1 + math.exp(-z)) end
-  local e = math.exp(z)
-  return e / (1 + e)
-end
-local function softplus (z) return math.max(z, 0) + log1p(math.exp(-math.abs(z))) end
+local D = require "spec.support.dmath"
+local log1p, expm1, sig, softplus = D.log1p, D.expm1, D.sig, D.softplus
 
 -- |got - want| <= rtol |want| + atol, elementwise over tensors or numbers
 local function close (got, want, rtol, atol, what)

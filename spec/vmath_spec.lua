@@ -9,28 +9,8 @@ local ln = require "luanet"
 
 -- {====== references in double ======
 
-local function log1p (u)
-  local w = 1 + u
-  if w == 1 then return u end
-  return math.log(w) * u / (w - 1)
-end
-local function expm1 (x)
-  local u = math.exp(x)
-  if u == 1 then return x end
-  if u - 1 == -1 then return -1 end
-  return (u - 1) * x / math.log(u)
-end
-local function sig (z)
-  if z >= 0 then return 1 / (1 + math.exp(-z)) end
-  local e = math.exp(z)
-  return e / (1 + e)
-end
-local function tanh (x)
-  if math.abs(x) > 20 then return x > 0 and 1 or -1 end
-  local e = expm1(2 * x)
-  return e / (e + 2)
-end
-local function softplus (z) return math.max(z, 0) + log1p(math.exp(-math.abs(z))) end
+local D = require "spec.support.dmath"
+local expm1, sig, tanh, softplus = D.expm1, D.sig, D.tanh, D.softplus
 local LAM, ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
 local K = math.sqrt(2 / math.pi)
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ln_internal.h"
+#include "ln_vmath.h"
 
 const char *const ln_opt_names[] = {"sgd", "adam", "adamw", "rmsprop", NULL};
 
@@ -182,7 +183,7 @@ typedef struct ostep {
 /* {====== update kernels: one run of 'len' elements, gradient scaled by
 ** st->scale (clipping, written back), returns its sum of squares ====== */
 
-static double sgd_run (const ostep *st, float *restrict p, float *restrict g,
+LN_VEC static double sgd_run (const ostep *st, float *restrict p, float *restrict g,
                        float *restrict buf, long len) {
   double ss = 0;
   long i;
@@ -200,7 +201,7 @@ static double sgd_run (const ostep *st, float *restrict p, float *restrict g,
   return ss;
 }
 
-static double adam_run (const ostep *st, float *restrict p, float *restrict g,
+LN_VEC static double adam_run (const ostep *st, float *restrict p, float *restrict g,
                         float *restrict m1, float *restrict m2, long len) {
   const float b1 = st->b1, b2 = st->b2, c1 = 1 - st->b1, c2 = 1 - st->b2;
   const float step = st->step, rbc2 = st->rbc2, eps = st->eps, scale = st->scale;
@@ -223,7 +224,7 @@ static double adam_run (const ostep *st, float *restrict p, float *restrict g,
   return ss;
 }
 
-static double rmsprop_run (const ostep *st, float *restrict p, float *restrict g,
+LN_VEC static double rmsprop_run (const ostep *st, float *restrict p, float *restrict g,
                            float *restrict sq, float *restrict buf, long len) {
   double ss = 0;
   long i;
