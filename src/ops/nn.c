@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ln_internal.h"
+#include "ln_vmath.h"
 
 enum { RED_MEAN = 0, RED_SUM, RED_NONE };
 
@@ -310,18 +311,25 @@ static int linear_shape (ln_node *n) {
 ** same bits whatever the thread count): a task per block of 64 columns
 ** streams the rows, so the inner loop is contiguous and vectorises.
 */
+LN_VEC static void col_block (const float *g, size_t rows, int cols, int w,
+                              double *s) {
+  size_t r;
+  int j;
+  for (j = 0; j < w; j++) s[j] = 0;
+  for (r = 0; r < rows; r++) {
+    const float *gr = g + r * (size_t)cols;
+    #pragma omp simd
+    for (j = 0; j < w; j++) s[j] += gr[j];
+  }
+}
+
 static void col_sums (const float *g, size_t rows, int cols, float *db, int assign) {
   int b, nb = (cols + 63) / 64;
   #pragma omp parallel for schedule(static) if (rows * cols > LN_PAR_MIN)
   for (b = 0; b < nb; b++) {
     double s[64];
     int j, j0 = b * 64, w = cols - j0 < 64 ? cols - j0 : 64;
-    size_t r;
-    for (j = 0; j < w; j++) s[j] = 0;
-    for (r = 0; r < rows; r++) {
-      const float *gr = g + r * cols + j0;
-      for (j = 0; j < w; j++) s[j] += gr[j];
-    }
+    col_block(g + j0, rows, cols, w, s);
     for (j = 0; j < w; j++) db[j0 + j] = assign ? (float)s[j] : db[j0 + j] + (float)s[j];
   }
 }
