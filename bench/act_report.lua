@@ -45,7 +45,7 @@ end
 
 -- print without the trailing blanks of empty last columns
 local print0 = print
-local function print (s) print0(s and (s:gsub("%s+$", "")) or nil) end
+local function print (s) print0(s and (s:gsub("%s+$", "")) or "") end
 
 local L, T = read("act"), read("act_torch")
 if not L then
