@@ -10,8 +10,10 @@
 # OMP_WAIT_POLICY=passive, and under bf16 autocast; --shapes adds the
 # per-shape OpenBLAS/oneDNN table. --rounds N runs every side N times, in
 # turn, and keeps each figure's best (default 3: single runs of the same
-# process vary by up to 30% here, even on an idle machine). Raw RESULT lines
-# go to build/bench/*.txt; bench/README.md explains the table.
+# process vary by up to 30% here, even on an idle machine). Then NMS against
+# torchvision, and elementwise ops / activations against PyTorch
+# (bench/act_bench.lua, bench/act_torch.py, the same rounds). Raw RESULT
+# lines go to build/bench/*.txt; bench/README.md explains the tables.
 set -e
 cd "$(dirname "$0")/.."
 threads=${THREADS:-$(nproc)}
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --shapes) shapes=1; shift ;;
     --rounds) rounds=$2; shift 2 ;;
     --rounds=*) rounds=${1#*=}; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
   esac
 done
@@ -119,3 +121,23 @@ echo
 echo "NMS and Soft-NMS (luanet.detect) vs torchvision.ops.nms ..."
 nms_budget=1; [ "$repeats" = 1 ] && nms_budget=0.3
 ./luanet bench/nms_bench.lua --budget "$nms_budget" --dir "$out/nms" | tee "$out/nms.txt"
+
+# elementwise ops and activations: luanet (fused and unfused chain) against
+# PyTorch eager, on the same input (act_bench.lua writes it, act_torch.py
+# reads it), each side its own process, every round; bench/act_report.lua
+# keeps each figure's best
+echo
+act_args="--threads $threads --repeats 10 --budget 1"
+[ "$repeats" = 1 ] && act_args="--threads $threads --repeats 2 --calls 20 --budget 0.3"
+r=1
+while [ "$r" -le "$rounds" ]; do
+  sfx=; [ "$r" -gt 1 ] && sfx=.$r
+  echo "elementwise ops: luanet${sfx:+ (round $r)} ..."
+  run act$sfx ./luanet bench/act_bench.lua $act_args --save "$out/act_x.npy"
+  if [ "$have_torch" = 1 ]; then
+    echo "elementwise ops: PyTorch${sfx:+ (round $r)} ..."
+    run act_torch$sfx /usr/bin/python3 bench/act_torch.py $act_args --input "$out/act_x.npy"
+  fi
+  r=$((r + 1))
+done
+lua5.4 bench/act_report.lua "$out" "$threads"
