@@ -179,7 +179,14 @@ float ln_row_max (const float *x, long n);             /* 0 when n = 0 */
 /* sum of exp(x[k] - shift), each also stored in out[k] when out != NULL */
 double ln_row_exp_sum (const float *x, float shift, float *out, long n);
 double ln_row_sum (const float *x, long n);            /* in double */
+double ln_row_sqdev_sum (const float *x, double m, long n);   /* sum (x - m)^2 */
 void ln_row_scale (float *x, float a, long n);         /* x[k] *= a */
+/* for each column j of the rows x cols matrix x, s = scale * sum over rows
+** of (x - m[j])^p (p 1: m unused; p 2); into d[j] (double) when d != NULL,
+** else y[j] = s, or y[j] += s when 'add'. Columns in parallel blocks, each
+** summed in row order: the same bits for any thread count */
+void ln_col_sums (const float *x, long rows, long cols, const double *m, int p,
+                  double scale, int add, float *y, double *d);
 /* dx[k] += dy[k] - exp(y[k]) s: log_softmax's gradient */
 void ln_row_logsm_grad (const float *y, const float *dy, float s, float *dx, long n);
 

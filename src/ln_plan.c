@@ -286,6 +286,34 @@ static int same_shape (const ln_node *a, const ln_node *b) {
          memcmp(a->dim, b->dim, (size_t)a->ndim * sizeof(int)) == 0;
 }
 
+/* the last step of the chain at h that reads node 'id' (h - 1: none) */
+static int last_reader (const ln_model *m, int h, int id) {
+  int j, k, last = h - 1;
+  for (j = h; j < h + m->chain[h]; j++)
+    for (k = 0; k < m->fwd[j]->n_in; k++)
+      if (m->fwd[j]->in[k]->id == id) last = j;
+  return last;
+}
+
+/* block buffers for the values of the chain at h that 'keep' does not
+** keep: a value takes the lowest buffer whose last reader has run */
+static void chain_slots (ln_model *m, int h, const char *keep) {
+  int j, s, used = 0, free_after[64];
+  for (j = h; j < h + m->chain[h]; j++) {
+    int id = m->fwd[j]->id;
+    if (keep[id]) continue;
+    for (s = 0; s < used && free_after[s] >= j; s++) {}
+    if (s == used) {
+      if (used == 64) continue;   /* keep it in memory */
+      used++;
+    }
+    free_after[s] = last_reader(m, h, id);
+    m->slot[id] = s;
+    m->n_elided++;
+  }
+  if (used > m->chain_slots) m->chain_slots = used;
+}
+
 /*
 ** Chains: maximal runs of consecutive forward steps that are chainable
 ** and of one shape (at least two). A step's value gets a block buffer
@@ -326,12 +354,8 @@ static int plan_chains (ln_model *m, const char *need, const char *hasg) {
   }
   for (k = 0; k < m->n_out; k++) keep[m->outputs[k]] = 1;
   if (m->loss >= 0) keep[m->loss] = 1;
-  for (i = 0; i < m->n_fwd; i++) {
-    int s = 0;
-    for (k = i; k < i + m->chain[i]; k++)   /* chain[i] <= 0: none */
-      if (!keep[m->fwd[k]->id]) { m->slot[m->fwd[k]->id] = s++; m->n_elided++; }
-    if (s > m->chain_slots) m->chain_slots = s;
-  }
+  for (i = 0; i < m->n_fwd; i++)
+    if (m->chain[i] >= 2) chain_slots(m, i, keep);
   free(grp); free(keep);
   return LN_OK;
 }

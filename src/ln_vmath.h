@@ -27,9 +27,16 @@ LN_SIMD_FN float erff (float);
 LN_SIMD_FN float erfcf (float);
 LN_SIMD_FN float sinf (float);
 LN_SIMD_FN float cosf (float);
+LN_SIMD_FN float powf (float, float);
 #define LN_VEC __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LN_VEC
 #endif
+
+/* fmaxf and fminf for a bound b that is not NaN (a NaN x gives b, as
+** theirs do): GCC calls libm for fmaxf and fminf, which stops a loop from
+** vectorising; a select vectorises */
+static inline float ln_fmaxf (float x, float b) { return x > b ? x : b; }
+static inline float ln_fminf (float x, float b) { return x < b ? x : b; }
 
 #endif

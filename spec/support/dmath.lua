@@ -30,4 +30,23 @@ function M.tanh (x)
   return e / (e + 2)
 end
 
+-- erfc in double: the Taylor series of erf below 2.5, the continued
+-- fraction erfc(z) = exp(-z^2) / sqrt(pi) / (z + 1/2 / (z + 1 / (z + 3/2 /
+-- (z + ...)))) above (evaluated bottom-up, 200 terms)
+function M.erfc (z)
+  if z < 0 then return 2 - M.erfc(-z) end
+  if z < 2.5 then
+    local term, sum, n = z, z, 0
+    repeat
+      n = n + 1
+      term = -term * z * z / n
+      sum = sum + term / (2 * n + 1)
+    until math.abs(term / (2 * n + 1)) <= 1e-17 * math.abs(sum)
+    return 1 - 2 / math.sqrt(math.pi) * sum
+  end
+  local f = z
+  for k = 200, 1, -1 do f = z + (k / 2) / f end
+  return math.exp(-z * z) / math.sqrt(math.pi) / f
+end
+
 return M

@@ -103,7 +103,7 @@ UNARY_FWD(tanh, tanhf(v))
 UNARY_BOUT(tanh, g * (1.0f - o * o))
 UNARY_FWD(pow, powf(v, a0))
 UNARY_BIN(pow, g * (a0 == 0.0f ? 0.0f : a0 * powf(v, a0 - 1.0f)))
-UNARY_FWD(clamp, fminf(fmaxf(v, a0), a1))
+UNARY_FWD(clamp, ln_fminf(ln_fmaxf(v, a0), a1))
 UNARY_BIN(clamp, (v > a0 && v < a1) ? g : 0.0f)
 UNARY_FWD(add_scalar, v + a0)
 UNARY_BNONE(add_scalar, g)
@@ -238,23 +238,6 @@ static double sum_over (const float *t, long base, int nr, const long *rd,
   }
 }
 
-#define CBLK 256
-
-/* g[j] += sum over rows of t[r * cols + j]: column blocks in parallel,
-** each column summed in row order */
-static void col_sums (const float *t, long rows, long cols, float *g) {
-  long b, len = rows * cols;
-  PFOR
-  for (b = 0; b < cols; b += CBLK) {
-    double acc[CBLK];
-    long r, j, w = cols - b < CBLK ? cols - b : CBLK;
-    for (j = 0; j < w; j++) acc[j] = 0;
-    for (r = 0; r < rows; r++)
-      for (j = 0; j < w; j++) acc[j] += t[r * cols + b + j];
-    for (j = 0; j < w; j++) g[b + j] += (float)acc[j];
-  }
-}
-
 /*
 ** g += t summed over the dims operand k is broadcast over: t has the
 ** output's shape, g operand k's. One thread per element of g, fixed order:
@@ -272,7 +255,7 @@ static void reduce_grad (const bview *v, int k, const float *t, float *g) {
     else { rd[nr] = v->dim[d]; rs[nr++] = os[d]; }
   }
   if (nk == 1 && nr == 1 && ks[0] == 1 && rs[0] == kd[0]) {
-    col_sums(t, rd[0], kd[0], g);          /* repeated along rows */
+    ln_col_sums(t, rd[0], kd[0], NULL, 1, 1.0, 1, g, NULL);   /* repeated along rows */
     return;
   }
   PFOR

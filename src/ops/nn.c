@@ -307,34 +307,6 @@ static int linear_shape (ln_node *n) {
 }
 
 /*
-** db[j] (+)= sum over rows of g[r, j], in double and in row order (the
-** same bits whatever the thread count): a task per block of 64 columns
-** streams the rows, so the inner loop is contiguous and vectorises.
-*/
-LN_VEC static void col_block (const float *g, size_t rows, int cols, int w,
-                              double *s) {
-  size_t r;
-  int j;
-  for (j = 0; j < w; j++) s[j] = 0;
-  for (r = 0; r < rows; r++) {
-    const float *gr = g + r * (size_t)cols;
-    #pragma omp simd
-    for (j = 0; j < w; j++) s[j] += gr[j];
-  }
-}
-
-static void col_sums (const float *g, size_t rows, int cols, float *db, int assign) {
-  int b, nb = (cols + 63) / 64;
-  #pragma omp parallel for schedule(static) if (rows * cols > LN_PAR_MIN)
-  for (b = 0; b < nb; b++) {
-    double s[64];
-    int j, j0 = b * 64, w = cols - j0 < 64 ? cols - j0 : 64;
-    col_block(g + j0, rows, cols, w, s);
-    for (j = 0; j < w; j++) db[j0 + j] = assign ? (float)s[j] : db[j0 + j] + (float)s[j];
-  }
-}
-
-/*
 ** Forward y = x W^T + b (relu'ed when fused): m = rows, n = out, k = in,
 ** W read transposed; dx = dy W; dW = dy^T x. The bias goes into the
 ** product (oneDNN) or is copied into y first (beta = 1, OpenBLAS).
@@ -403,7 +375,7 @@ static void linear_backward (ln_node *n, ln_ctx *c) {
                       (n->assign & 2u) ? 0 : 1, w->g, in);
   }
   if (n->n_in == 3 && n->in[2]->g)   /* from the float32 gradient */
-    col_sums(n->g, rows, out, n->in[2]->g, (n->assign & 4u) != 0);
+    ln_col_sums(n->g, (long)rows, out, NULL, 1, 1.0, !(n->assign & 4u), n->in[2]->g, NULL);
 }
 
 /* }====== */

@@ -136,11 +136,9 @@ static double block_sum (const float *x, long len, double m, int p) {
   long q, piece = (len + NCHUNK - 1) / NCHUNK;
   #pragma omp parallel for schedule(static)
   for (q = 0; q < NCHUNK; q++) {
-    long j, lo = q * piece, hi = lo + piece < len ? lo + piece : len;
-    double t = 0;
-    if (p == 1) for (j = lo; j < hi; j++) t += x[j];
-    else for (j = lo; j < hi; j++) { double e = x[j] - m; t += e * e; }
-    part[q] = t;
+    long lo = q * piece, hi = lo + piece < len ? lo + piece : len;
+    part[q] = hi <= lo ? 0 : p == 1 ? ln_row_sum(x + lo, hi - lo)
+                                    : ln_row_sqdev_sum(x + lo, m, hi - lo);
   }
   for (q = 0; q < NCHUNK; q++) s += part[q];
   return s;
@@ -164,34 +162,11 @@ static inline int col_case (const rview *v) {
   return v->nk == 1 && v->nr == 1 && v->ks[0] == 1 && v->rs[0] == v->kd[0];
 }
 
-#define CBLK 256
-
-/*
-** For each column j of the rows x cols matrix x: s = sum over rows of
-** (x - m[j])^p, p = 1 (m unused) or 2; stores s * scale into y[j] (float)
-** or, when y is NULL, into d[j] (double).
-*/
+/* column j of the rows x cols matrix x: s = sum over rows of (x - m[j])^p;
+** s * scale into y[j] (float) or, when y is NULL, into d[j] (double) */
 static void col_reduce (const float *x, long rows, long cols, const double *m,
                         int p, double scale, float *y, double *d) {
-  long b, len = rows * cols;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (b = 0; b < cols; b += CBLK) {
-    double acc[CBLK];
-    long r, j, w = cols - b < CBLK ? cols - b : CBLK;
-    for (j = 0; j < w; j++) acc[j] = 0;
-    for (r = 0; r < rows; r++) {
-      const float *row = x + r * cols + b;
-      if (p == 1) for (j = 0; j < w; j++) acc[j] += row[j];
-      else for (j = 0; j < w; j++) {
-        double e = row[j] - m[b + j];
-        acc[j] += e * e;
-      }
-    }
-    for (j = 0; j < w; j++) {
-      if (y) y[b + j] = (float)(acc[j] * scale);
-      else d[b + j] = acc[j] * scale;
-    }
-  }
+  ln_col_sums(x, rows, cols, m, p, scale, 0, y, y ? NULL : d);
 }
 
 /* }====== */
