@@ -290,12 +290,59 @@ static void scratch_binary (const ln_node *n, size_t *saved, size_t *work) {
 ** map (which chains use). An operand as large as the output takes its
 ** gradient directly; a broadcast one through ctx->work and reduce_grad.
 */
-#define BINARY_GRAD(k, D) \
+/* operand k repeated along the rows of a [rows, cols] output, the other
+** operand full (a bias, a per-feature scale): its gradient is a column
+** sum, taken without a temporary */
+static int col_operand (const bview *v, int k) {
+  return v->nd == 2 && v->s[k][0] == 0 && v->s[k][1] == 1 &&
+         v->s[1 - k][0] == v->dim[1] && v->s[1 - k][1] == 1;
+}
+
+/* acc[j] = sum over rows of column j0 + j of gy * (the partial) */
+typedef void (*colgrad_fn) (const float *a, const float *b, const float *gy,
+                            long rows, long cols, long j0, long w, double *acc);
+
+/* g += the column sums, in blocks of 64 columns, each in row order (the
+** bits of ln_col_sums over a temporary) */
+static void col_grad (const bview *v, colgrad_fn fn, const float *a,
+                      const float *b, const float *gy, float *g) {
+  long rows = v->dim[0], cols = v->dim[1], blk, nb = (cols + 63) / 64, len = v->len;
+  PFOR
+  for (blk = 0; blk < nb; blk++) {
+    double acc[64];
+    long j, j0 = blk * 64, w = cols - j0 < 64 ? cols - j0 : 64;
+    fn(a, b, gy, rows, cols, j0, w, acc);
+    for (j = 0; j < w; j++) g[j0 + j] += (float)acc[j];
+  }
+}
+
+/* COLGRAD(op, k, D): the colgrad_fn of operand k (the broadcast one) */
+#define COLGRAD(op, k, D) \
+  LN_VEC static void op##_colgrad##k (const float *a, const float *b, const float *gy, \
+                                      long rows, long cols, long j0, long w, \
+                                      double *acc) { \
+    long r, j; \
+    for (j = 0; j < w; j++) acc[j] = 0; \
+    for (r = 0; r < rows; r++) { \
+      const long at = r * cols + j0; \
+      _Pragma("omp simd") \
+      for (j = 0; j < w; j++) { \
+        const float x0 = k == 0 ? a[j0 + j] : a[at + j]; \
+        const float x1 = k == 1 ? b[j0 + j] : b[at + j]; \
+        (void)x0; (void)x1; \
+        acc[j] += (double)(gy[at + j] * (D)); \
+      } \
+    } \
+  }
+
+#define BINARY_GRAD(op, k, D) \
   if (n->in[k]->g != NULL) { \
     float *g = n->in[k]->g; \
     if (ln_numel(n->in[k]) == (size_t)v.len) { \
       BV_LOOP(&v, const float x0 = a[ia]; const float x1 = b[ib]; \
               (void)x0; (void)x1; g[i] += gy[i] * (D);); \
+    } else if (col_operand(&v, k)) { \
+      col_grad(&v, op##_colgrad##k, a, b, gy, g); \
     } else { \
       float *t = c->work; \
       BV_LOOP(&v, const float x0 = a[ia]; const float x1 = b[ib]; \
@@ -322,12 +369,14 @@ static void scratch_binary (const ln_node *n, size_t *saved, size_t *work) {
     bview_init(&v, n); \
     BV_LOOP(&v, const float x0 = a[ia]; const float x1 = b[ib]; y[i] = (F);); \
   } \
+  COLGRAD(op, 0, DA) \
+  COLGRAD(op, 1, DB) \
   static void op##_backward (ln_node *n, ln_ctx *c) { \
     const float *a = n->in[0]->x, *b = n->in[1]->x, *gy = n->g; \
     bview v; \
     bview_init(&v, n); \
-    BINARY_GRAD(0, DA) \
-    BINARY_GRAD(1, DB) \
+    BINARY_GRAD(op, 0, DA) \
+    BINARY_GRAD(op, 1, DB) \
   }
 
 BINARY(add, x0 + x1, 1.0f, 1.0f)
