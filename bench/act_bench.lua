@@ -77,24 +77,9 @@ for name in pairs(wanted) do
   end
 end
 
--- seconds per call of f: 'warmup' calls, then up to 'repeats' runs of
--- 'calls' calls (no new run once 'budget' seconds have gone by); the best run
-local function measure (f)
-  for _ = 1, opt.warmup do f() end
-  local best, t_start = math.huge, wall()
-  for _ = 1, opt.repeats do
-    local t0 = wall()
-    for _ = 1, opt.calls do f() end
-    best = math.min(best, (wall() - t0) / opt.calls)
-    if wall() - t_start > opt.budget then break end
-  end
-  return best
-end
-
-local function result (op, what, v, unit)
-  print(string.format("RESULT %s %s %.6g%s", op, what, v, unit and (" " .. unit) or ""))
-  io.stdout:flush()
-end
+local bres = require "bench.results"
+local function measure (f) return bres.measure(opt.calls, f, opt) end
+local result = bres.result
 
 -- the sum of a tensor's elements (from its mean: no copy into Lua)
 local function total (t)

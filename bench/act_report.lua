@@ -9,39 +9,7 @@ if not dir then
   os.exit(2)
 end
 
--- one file's RESULT lines merged into r (the fewest ms over rounds; other
--- values as last read); r.others: the share of the machine that other
--- processes took during each round (bench/run.sh's "sys" lines)
-local function read1 (path, r)
-  local f = io.open(path)
-  if not f then return false end
-  local one = {}
-  for line in f:lines() do
-    local a, b, v, unit = line:match("^RESULT (%S+) (%S+) ([%w%.+-]+)%s*(%S*)")
-    v = tonumber(v)
-    if a and v then
-      local k = a .. " " .. b
-      one[k] = v
-      if unit == "ms" and r[k] then r[k] = math.min(r[k], v) else r[k] = v end
-    end
-  end
-  f:close()
-  if one["sys capacity_s"] and one["proc cpu_s"] and one["sys capacity_s"] > 0 then
-    local o = math.max(0, one["sys busy_s"] - one["proc cpu_s"]) / one["sys capacity_s"]
-    r.others = r.others or {}
-    r.others[#r.others + 1] = o
-  end
-  return true
-end
-
-local function read (name)
-  local r = {}
-  if not read1(dir .. "/" .. name .. ".txt", r) then return nil end
-  local k = 2
-  while read1(dir .. "/" .. name .. "." .. k .. ".txt", r) do k = k + 1 end
-  r.rounds = k - 1
-  return r
-end
+local read = function (name) return require("bench.results").read(dir, name) end
 
 -- print without the trailing blanks of empty last columns
 local print0 = print

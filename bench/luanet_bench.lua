@@ -41,24 +41,9 @@ local function feeds (name, batch)
   return {x = x, y = y}
 end
 
--- seconds per call of f: 'warmup' calls, then up to 'repeats' runs of n
--- calls (no new run once 'budget' seconds have gone by); the best run
-local function measure (n, f)
-  for _ = 1, opt.warmup do f() end
-  local best, t_start = math.huge, wall()
-  for _ = 1, opt.repeats do
-    local t0 = wall()
-    for _ = 1, n do f() end
-    best = math.min(best, (wall() - t0) / n)
-    if wall() - t_start > opt.budget then break end
-  end
-  return best
-end
-
-local function result (model, what, v, unit)
-  print(string.format("RESULT %s %s %.4f%s", model, what, v, unit and (" " .. unit) or ""))
-  io.stdout:flush()
-end
+local bres = require "bench.results"
+local function measure (n, f) return bres.measure(n, f, opt) end
+local function result (model, what, v, unit) bres.result(model, what, v, unit, "%.4f") end
 
 local function bench_model (name, steps)
   local m = build(name, B)

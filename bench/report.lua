@@ -2,39 +2,7 @@
 -- RESULT lines that bench/run.sh collected in DIR (one file per process).
 local dir, core, threads = arg[1], arg[2] or "?", arg[3] or "?"
 
--- one process's RESULT lines merged into r: over rounds, the best figure
--- (the most images/s, the fewest ms) and the largest RSS; "sys other" is
--- the share of the machine other processes took (the worst round's)
-local function read1 (path, r)
-  local f = io.open(path)
-  if not f then return false end
-  local one, unit = {}, {}
-  for line in f:lines() do
-    local a, b, v, un = line:match("^RESULT (%S+) (%S+) ([%d%.eE+-]+)%s*(%S*)")
-    if a then one[a .. " " .. b], unit[a .. " " .. b] = tonumber(v), un end
-  end
-  f:close()
-  if one["sys capacity_s"] and one["proc cpu_s"] and one["sys capacity_s"] > 0 then
-    one["sys other"] = math.max(0, one["sys busy_s"] - one["proc cpu_s"]) / one["sys capacity_s"]
-  end
-  for k, x in pairs(one) do
-    local old = r[k]
-    if old == nil then r[k] = x
-    elseif unit[k] == "ms" or (unit[k] == "s" and k ~= "proc wall_s") then r[k] = math.min(old, x)
-    else r[k] = math.max(old, x) end
-  end
-  return true
-end
-
--- NAME.txt and NAME.2.txt, NAME.3.txt ... (bench/run.sh --rounds)
-local function read (name)
-  local r = {}
-  if not read1(dir .. "/" .. name .. ".txt", r) then return nil end
-  local k = 2
-  while read1(dir .. "/" .. name .. "." .. k .. ".txt", r) do k = k + 1 end
-  r.rounds = k - 1
-  return r
-end
+local read = function (name) return require("bench.results").read(dir, name) end
 
 local L, LB = read("luanet") or {}, read("luanet_bf16")
 local T, TP, TB = read("torch"), read("torch_passive"), read("torch_bf16")
