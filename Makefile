@@ -60,7 +60,7 @@ EXAMPLES := $(BUILD)/embed $(BUILD)/infer
 SPEC_ENV = LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
 
 .PHONY: all deps deps-bench test check ctest spec valgrind train bench docs \
-        examples install clean sanitize sanitize-run
+        examples install clean sanitize sanitize-run portable-run
 .DELETE_ON_ERROR:
 
 all: $(LIB_A) $(LIB_SO) $(CORE_SO) $(EXE) luanet
@@ -134,6 +134,8 @@ check: all examples $(CTEST_BIN)
 	cat $(BUILD)/results/valgrind.tap; \
 	$(MAKE) --no-print-directory sanitize-run > $(BUILD)/results/sanitize.tap 2>&1 || rc=1; \
 	cat $(BUILD)/results/sanitize.tap; \
+	$(MAKE) --no-print-directory portable-run > $(BUILD)/results/portable.tap 2>&1 || rc=1; \
+	cat $(BUILD)/results/portable.tap; \
 	cat $(BUILD)/results/*.tap | awk '/^ok /{p++} /^not ok /{f++} \
 	  END{printf "%d passed, %d failed\n", p, f; exit (f > 0)}' || rc=1; \
 	exit $$rc
@@ -160,6 +162,24 @@ sanitize-run:
 	else echo "not ok - sanitize: busted suite (build-san/busted.log)"; tail -n 30 build-san/busted.log | sed 's/^/# /'; rc=1; fi; \
 	exit $$rc
 
+# The engine's portable path: no libmvec, no AVX-512/AVX2 clones
+# (LN_NO_VMATH, src/ln_vmath.h: what a build off x86-64 glibc gets); the C
+# tests and the busted suite (less #slow) on a separate build. The native
+# run above takes the AVX-512 clones here, Valgrind's the AVX2 ones.
+portable-run:
+	@mkdir -p build-portable; $(MAKE) --no-print-directory BUILD=build-portable \
+	  CFLAGS='-O2 -g -fno-math-errno -DLN_NO_VMATH' build-portable/luanet/core.so \
+	  $(patsubst $(BUILD)/%,build-portable/%,$(CTEST_BIN)) > build-portable/build.log 2>&1 \
+	  || { echo "not ok - portable: build failed (build-portable/build.log)"; exit 1; }
+	@rc=0; for t in build-portable/ctest/test_*; do [ -x $$t ] || continue; \
+	  $$t > build-portable/$$(basename $$t).log 2>&1 \
+	  && echo "ok - portable: $$t" || { echo "not ok - portable: $$t (build-portable/$$(basename $$t).log)"; rc=1; }; done; \
+	if LUA_PATH='lua/?.lua;lua/?/init.lua;./?.lua;;' LUA_CPATH='build-portable/?.so;;' \
+	  $(BUSTED) --exclude-tags=slow -o utfTerminal spec > build-portable/busted.log 2>&1; then \
+	  echo "ok - portable: busted suite ($$(tail -n 1 build-portable/busted.log | sed 's/\x1b\[[0-9;]*m//g'))"; \
+	else echo "not ok - portable: busted suite (build-portable/busted.log)"; tail -n 30 build-portable/busted.log | sed 's/^/# /'; rc=1; fi; \
+	exit $$rc
+
 train: deps all
 	./luanet examples/train.lua
 
@@ -179,6 +199,6 @@ install: all
 	install -m 644 graphs/*.lua $(DESTDIR)$(LUA_LMOD)/graphs/
 
 clean:
-	rm -rf $(BUILD) build-san luanet
+	rm -rf $(BUILD) build-san build-portable luanet
 
 -include $(ENGINE_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(BUILD)/obj/lua/luanet.d
