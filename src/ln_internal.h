@@ -181,6 +181,8 @@ double ln_row_exp_sum (const float *x, float shift, float *out, long n);
 double ln_row_sum (const float *x, long n);            /* in double */
 double ln_row_sqdev_sum (const float *x, double m, long n);   /* sum (x - m)^2 */
 void ln_row_scale (float *x, float a, long n);         /* x[k] *= a */
+/* columns per block of the column sums (each block one task) */
+#define LN_COL_BLK 64
 /* for each column j of the rows x cols matrix x, s = scale * sum over rows
 ** of (x - m[j])^p (p 1: m unused; p 2); into d[j] (double) when d != NULL,
 ** else y[j] = s, or y[j] += s when 'add'. Columns in parallel blocks, each

@@ -10,10 +10,10 @@
 ** (LN_FUSE_RELU: oneDNN's post-op, or the engine's epilogue); the two
 ** nodes share one value. Runs of elementwise ops (those with a 'map') run
 ** as one chain, block by block: a block's intermediates stay in cache,
-** and those nothing else reads never reach memory. Then the ops prepare their kernels (oneDNN
-** primitives) for the shapes: at compile, at the first run of each new
-** batch size, and when the thread count or precision changes; forward and
-** backward allocate nothing and create nothing.
+** and those nothing else reads never reach memory. Then the ops prepare
+** their kernels (oneDNN primitives) for the shapes: at compile, at the
+** first run of each new batch size, and when the thread count or precision
+** changes; forward and backward allocate nothing and create nothing.
 */
 #include <stdio.h>
 #include <stdlib.h>

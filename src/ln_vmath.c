@@ -57,9 +57,7 @@ LN_VEC void ln_row_logsm_grad (const float *y, const float *dy, float s, float *
   for (k = 0; k < n; k++) dx[k] += dy[k] - expf(y[k]) * s;
 }
 
-/* column sums in blocks of COL_BLK columns, each column in row order */
-#define COL_BLK 64
-
+/* column sums in blocks of LN_COL_BLK columns, each column in row order */
 LN_VEC static void col_block (const float *x, long rows, long cols, long w,
                               const double *m, int p, double *acc) {
   long r, j;
@@ -78,11 +76,11 @@ LN_VEC static void col_block (const float *x, long rows, long cols, long w,
 
 void ln_col_sums (const float *x, long rows, long cols, const double *m, int p,
                   double scale, int add, float *y, double *d) {
-  long b, nb = (cols + COL_BLK - 1) / COL_BLK;
+  long b, nb = (cols + LN_COL_BLK - 1) / LN_COL_BLK;
 #pragma omp parallel for schedule(static) if (rows * cols > LN_PAR_MIN)
   for (b = 0; b < nb; b++) {
-    double acc[COL_BLK];
-    long j, j0 = b * COL_BLK, w = cols - j0 < COL_BLK ? cols - j0 : COL_BLK;
+    double acc[LN_COL_BLK];
+    long j, j0 = b * LN_COL_BLK, w = cols - j0 < LN_COL_BLK ? cols - j0 : LN_COL_BLK;
     col_block(x + j0, rows, cols, w, m ? m + j0 : NULL, p, acc);
     for (j = 0; j < w; j++) {
       double s = acc[j] * scale;

@@ -32,7 +32,8 @@ static inline float sigm (float v) {
 
 /*
 ** UNARY_FWD(op, F): y = F(v) with v = x[i], as a map (the plan may run it
-** inside a chain of maps); a0, a1 are the first two attributes. The backward variants compute g * dy/dx (g = dL/dy) from
+** inside a chain of maps); a0, a1 are the first two attributes. The
+** backward variants compute g * dy/dx (g = dL/dy) from
 ** v = x[i] (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE);
 ** selects rather than products where dy/dx is 0 or +-1 (they vectorise).
 ** Where the plan makes this node the first writer of dL/dx (n->assign),
@@ -302,15 +303,16 @@ static int col_operand (const bview *v, int k) {
 typedef void (*colgrad_fn) (const float *a, const float *b, const float *gy,
                             long rows, long cols, long j0, long w, double *acc);
 
-/* g += the column sums, in blocks of 64 columns, each in row order (the
-** bits of ln_col_sums over a temporary) */
+/* g += the column sums, in ln_col_sums' blocks, each in row order (its
+** bits over a temporary) */
 static void col_grad (const bview *v, colgrad_fn fn, const float *a,
                       const float *b, const float *gy, float *g) {
-  long rows = v->dim[0], cols = v->dim[1], blk, nb = (cols + 63) / 64, len = v->len;
+  long rows = v->dim[0], cols = v->dim[1], blk, len = v->len;
+  long nb = (cols + LN_COL_BLK - 1) / LN_COL_BLK;
   PFOR
   for (blk = 0; blk < nb; blk++) {
-    double acc[64];
-    long j, j0 = blk * 64, w = cols - j0 < 64 ? cols - j0 : 64;
+    double acc[LN_COL_BLK];
+    long j, j0 = blk * LN_COL_BLK, w = cols - j0 < LN_COL_BLK ? cols - j0 : LN_COL_BLK;
     fn(a, b, gy, rows, cols, j0, w, acc);
     for (j = 0; j < w; j++) g[j0 + j] += (float)acc[j];
   }
