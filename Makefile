@@ -39,17 +39,21 @@ OPENBLAS_DIR = $(shell $(OPENBLAS_PC) --variable=libdir)
 # a dnnl.pc, where one exists, wins
 DNNL_CFLAGS = $(shell $(PKG_CONFIG) --cflags dnnl 2>/dev/null)
 DNNL_LIBS = $(shell $(PKG_CONFIG) --libs dnnl 2>/dev/null || echo -ldnnl)
-ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) -Isrc $(PKG_CFLAGS) \
+# src/include holds the public header(s); core/ and kernels/ the engine's own
+ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) -Isrc/include -Isrc/core -Isrc/kernels $(PKG_CFLAGS) \
              -DLN_OPENBLAS_DIR='"$(OPENBLAS_DIR)"' $(CFLAGS) -MMD -MP
 ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs libpng zlib) $(DNNL_LIBS) -fopenmp -ldl -lm -lpthread
 LUA_LIBS = $(shell $(PKG_CONFIG) --libs $(LUA_PC)) -lreadline
 LUA_CMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_CMOD $(LUA_PC))
 LUA_LMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_LMOD $(LUA_PC))
 
-ENGINE_SRC := $(wildcard src/*.c) $(wildcard src/ops/*.c)
+# src/core graph, op table, plan; src/kernels BLAS, oneDNN, bf16, vmath;
+# src/ops the op families; src/train optimizers, files, data; src/detect
+ENGINE_SRC := $(wildcard src/*/*.c)
 ENGINE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(ENGINE_SRC))
-# the binding "luanet.core": lua/lnlib.c and its parts lua/ln*.c
-BIND_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard lua/ln*.c))
+# the binding "luanet.core": lua/binding/*.c; the executable lua/bin/luanet.c
+BIND_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard lua/binding/*.c))
+EXE_OBJ := $(BUILD)/obj/lua/bin/luanet.o
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(patsubst spec/c/%.c,$(BUILD)/ctest/%,$(CTEST_SRC))
 LIB_A := $(BUILD)/libluanet.a
@@ -82,10 +86,11 @@ deps-bench: deps
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 
-$(BUILD)/obj/%.o: %.c | $(BUILD)/obj/src/ops $(BUILD)/obj/lua $(BUILD)/obj/examples
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/src/ops $(BUILD)/obj/lua $(BUILD)/obj/examples $(BUILD)/luanet $(BUILD)/ctest:
+$(BUILD)/luanet $(BUILD)/ctest:
 	mkdir -p $@
 
 $(LIB_A): $(ENGINE_OBJ)
@@ -98,8 +103,8 @@ $(LIB_SO): $(ENGINE_OBJ)
 $(CORE_SO): $(BIND_OBJ) $(LIB_A) | $(BUILD)/luanet
 	$(CC) -shared -o $@ $(BIND_OBJ) $(LIB_A) $(LDFLAGS) $(ENGINE_LIBS)
 
-$(EXE): $(BUILD)/obj/lua/luanet.o $(BIND_OBJ) $(LIB_A)
-	$(CC) -o $@ $(BUILD)/obj/lua/luanet.o $(BIND_OBJ) $(LIB_A) \
+$(EXE): $(EXE_OBJ) $(BIND_OBJ) $(LIB_A)
+	$(CC) -o $@ $(EXE_OBJ) $(BIND_OBJ) $(LIB_A) \
 	  $(LUA_LIBS) $(ENGINE_LIBS) -Wl,-E
 
 # ./luanet runs from the source tree: it finds lua/ and build/ beside itself
@@ -163,7 +168,7 @@ sanitize-run:
 	exit $$rc
 
 # The engine's portable path: no libmvec, no AVX-512/AVX2 clones
-# (LN_NO_VMATH, src/ln_vmath.h: what a build off x86-64 glibc gets); the C
+# (LN_NO_VMATH, src/kernels/ln_vmath.h: what a build off x86-64 glibc gets); the C
 # tests and the busted suite (less #slow) on a separate build. The native
 # run above takes the AVX-512 clones here, Valgrind's the AVX2 ones.
 portable-run:
@@ -193,7 +198,7 @@ install: all
 	install -m 644 lua/luanet/*.lua $(DESTDIR)$(LUA_LMOD)/luanet/
 	install -m 755 $(EXE) $(DESTDIR)$(PREFIX)/bin/luanet
 	install -m 644 $(LIB_A) $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 src/luanet.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 src/include/luanet.h $(DESTDIR)$(PREFIX)/include/
 	install -d $(DESTDIR)$(PREFIX)/share/luanet/fashion-mnist-subset $(DESTDIR)$(LUA_LMOD)/graphs
 	install -m 644 data/fashion-mnist-subset/*.gz $(DESTDIR)$(PREFIX)/share/luanet/fashion-mnist-subset/
 	install -m 644 graphs/*.lua $(DESTDIR)$(LUA_LMOD)/graphs/
@@ -201,4 +206,4 @@ install: all
 clean:
 	rm -rf $(BUILD) build-san build-portable luanet
 
--include $(ENGINE_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(BUILD)/obj/lua/luanet.d
+-include $(ENGINE_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(EXE_OBJ:.o=.d)

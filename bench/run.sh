@@ -49,7 +49,7 @@ rm -f "$out"/*.txt
 [ -f build/libluanet.a ] && [ -x ./luanet ] || { echo "run.sh: build luanet first (make all)" >&2; exit 1; }
 # the bounds are compiled as the engine is (-O3 -fno-math-errno: Adam vectorises)
 for b in dnnl_bound sgemm_bound dnnl_shapes; do
-  cc -O3 -fno-math-errno -Isrc bench/$b.c build/libluanet.a -ldnnl -fopenmp -lpng -lz -ldl -lm -o build/$b
+  cc -O3 -fno-math-errno -Isrc/include -Isrc/core -Isrc/kernels bench/$b.c build/libluanet.a -ldnnl -fopenmp -lpng -lz -ldl -lm -o build/$b
 done
 
 # busy and total CPU ticks of the whole machine (all processes, all CPUs)

@@ -1,4 +1,4 @@
--- The vectorised kernels (src/ln_vmath.h, src/ln_vmath.c): the elementwise
+-- The vectorised kernels (src/kernels/ln_vmath.h, src/kernels/ln_vmath.c): the elementwise
 -- maps call glibc's libmvec (AVX-512, AVX2 or SSE versions of expf, tanhf,
 -- log1pf...), and softmax, log_softmax and cross_entropy run their rows
 -- through vectorised max, exp and sum. Checked here against references

@@ -1,5 +1,5 @@
 /*
-** lndetect.c -- the binding of the detection kernels (src/ln_detect.c):
+** lndetect.c -- the binding of the detection kernels (src/detect/ln_detect.c):
 ** the table 'luanet.core.detect', wrapped by lua/luanet/detect.lua, which
 ** parses options. Tensors in, new tensors out; indices 1-based; the
 ** caller's tensors are never written.

@@ -16,7 +16,7 @@
 #include "lualib.h"
 #include "luanet.h"
 
-LUAMOD_API int luaopen_luanet_core (lua_State *L);   /* lua/lnlib.c */
+LUAMOD_API int luaopen_luanet_core (lua_State *L);   /* lua/binding/lnlib.c */
 
 #define PROGNAME    "luanet"
 #define HISTFILE    ".luanet_history"   /* in $HOME */
