@@ -44,8 +44,12 @@ ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) -Isrc/include -Isrc/core -Isrc/k
              -DLN_OPENBLAS_DIR='"$(OPENBLAS_DIR)"' $(CFLAGS) -MMD -MP
 ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs libpng zlib) $(DNNL_LIBS) -fopenmp -ldl -lm -lpthread
 LUA_LIBS = $(shell $(PKG_CONFIG) --libs $(LUA_PC)) -lreadline
-LUA_CMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_CMOD $(LUA_PC))
-LUA_LMOD = $(shell $(PKG_CONFIG) --variable=INSTALL_LMOD $(LUA_PC))
+# where 'make install' puts the Lua modules (luarocks sets both)
+LUA_CMOD ?= $(shell $(PKG_CONFIG) --variable=INSTALL_CMOD $(LUA_PC))
+LUA_LMOD ?= $(shell $(PKG_CONFIG) --variable=INSTALL_LMOD $(LUA_PC))
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 # src/core graph, op table, plan; src/kernels BLAS, oneDNN, bf16, vmath;
 # src/ops the op families; src/train optimizers, files, data; src/detect
@@ -56,7 +60,15 @@ BIND_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard lua/binding/*.c))
 EXE_OBJ := $(BUILD)/obj/lua/bin/luanet.o
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(patsubst spec/c/%.c,$(BUILD)/ctest/%,$(CTEST_SRC))
+# The shared library's versions: VERSION is the release (luanet.h's
+# LN_VERSION); ABI the soname's number, bumped when the public API changes
+# incompatibly (a removed or changed function or struct), so programs
+# linked against libluanet.so.$(ABI) keep working or refuse to load
+VERSION := $(shell sed -n 's/^\#define LN_VERSION *"\(.*\)"/\1/p' src/include/luanet.h)
+ABI := 0
 LIB_A := $(BUILD)/libluanet.a
+SONAME := libluanet.so.$(ABI)
+LIB_SO_REAL := $(BUILD)/libluanet.so.$(VERSION)
 LIB_SO := $(BUILD)/libluanet.so
 CORE_SO := $(BUILD)/luanet/core.so
 EXE := $(BUILD)/luanet-bin
@@ -64,7 +76,7 @@ EXAMPLES := $(BUILD)/embed $(BUILD)/infer
 SPEC_ENV = LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
 
 .PHONY: all deps deps-bench test check ctest spec valgrind train bench docs \
-        examples install clean sanitize sanitize-run portable-run
+        examples install uninstall clean sanitize sanitize-run portable-run
 .DELETE_ON_ERROR:
 
 all: $(LIB_A) $(LIB_SO) $(CORE_SO) $(EXE) luanet
@@ -96,8 +108,13 @@ $(BUILD)/luanet $(BUILD)/ctest:
 $(LIB_A): $(ENGINE_OBJ)
 	rm -f $@; $(AR) rcs $@ $^
 
-$(LIB_SO): $(ENGINE_OBJ)
-	$(CC) -shared -o $@ $^ $(LDFLAGS) $(ENGINE_LIBS)
+$(LIB_SO_REAL): $(ENGINE_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS) $(ENGINE_LIBS)
+
+# libluanet.so -> libluanet.so.0 -> libluanet.so.X.Y.Z, as ldconfig lays them
+$(LIB_SO): $(LIB_SO_REAL)
+	ln -sf $(notdir $(LIB_SO_REAL)) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 # a Lua C module does not link liblua: the host interpreter provides it
 $(CORE_SO): $(BIND_OBJ) $(LIB_A) | $(BUILD)/luanet
@@ -191,17 +208,39 @@ train: deps all
 bench: deps-bench all
 	sh bench/run.sh
 
+# Installs the engine (libluanet.a, libluanet.so.X.Y.Z with its soname link,
+# headers, luanet.pc), the executable, the Lua modules and the bundled data
+# under DESTDIR/PREFIX; 'make uninstall' with the same variables removes it.
 install: all
 	install -d $(DESTDIR)$(LUA_CMOD)/luanet $(DESTDIR)$(LUA_LMOD)/luanet \
-	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(INCLUDEDIR)/luanet
 	install -m 755 $(CORE_SO) $(DESTDIR)$(LUA_CMOD)/luanet/
-	install -m 644 lua/luanet/*.lua $(DESTDIR)$(LUA_LMOD)/luanet/
+	cd lua && find luanet -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(LUA_LMOD)/{} \;
 	install -m 755 $(EXE) $(DESTDIR)$(PREFIX)/bin/luanet
-	install -m 644 $(LIB_A) $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 src/include/luanet.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIB_SO_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_SO_REAL)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libluanet.so
+	install -m 644 src/include/luanet.h $(DESTDIR)$(INCLUDEDIR)/
+	for h in src/include/luanet/*.h; do [ ! -f "$$h" ] || \
+	  install -m 644 "$$h" $(DESTDIR)$(INCLUDEDIR)/luanet/; done
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|; s|@LIBS_PRIVATE@|$(strip $(ENGINE_LIBS))|' \
+	  luanet.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/luanet.pc
 	install -d $(DESTDIR)$(PREFIX)/share/luanet/fashion-mnist-subset $(DESTDIR)$(LUA_LMOD)/graphs
 	install -m 644 data/fashion-mnist-subset/*.gz $(DESTDIR)$(PREFIX)/share/luanet/fashion-mnist-subset/
 	install -m 644 graphs/*.lua $(DESTDIR)$(LUA_LMOD)/graphs/
+
+uninstall:
+	rm -f $(DESTDIR)$(LUA_CMOD)/luanet/core.so $(DESTDIR)$(PREFIX)/bin/luanet \
+	  $(DESTDIR)$(LIBDIR)/libluanet.a $(DESTDIR)$(LIBDIR)/libluanet.so \
+	  $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO_REAL)) \
+	  $(DESTDIR)$(PKGCONFIGDIR)/luanet.pc $(DESTDIR)$(INCLUDEDIR)/luanet.h
+	rm -rf $(DESTDIR)$(LUA_LMOD)/luanet $(DESTDIR)$(INCLUDEDIR)/luanet \
+	  $(DESTDIR)$(PREFIX)/share/luanet
+	cd graphs && for f in *.lua; do rm -f $(DESTDIR)$(LUA_LMOD)/graphs/$$f; done
+	-rmdir $(DESTDIR)$(LUA_CMOD)/luanet $(DESTDIR)$(LUA_LMOD)/graphs 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) build-san build-portable luanet
