@@ -39,8 +39,11 @@ OPENBLAS_DIR = $(shell $(OPENBLAS_PC) --variable=libdir)
 # a dnnl.pc, where one exists, wins
 DNNL_CFLAGS = $(shell $(PKG_CONFIG) --cflags dnnl 2>/dev/null)
 DNNL_LIBS = $(shell $(PKG_CONFIG) --libs dnnl 2>/dev/null || echo -ldnnl)
-# src/include holds the public header(s); core/ and kernels/ the engine's own
-ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) -Isrc/include -Isrc/core -Isrc/kernels $(PKG_CFLAGS) \
+# src/include holds the public headers; core/ and kernels/ the engine's own
+# (the binding, the executable and the examples see the public ones only)
+INC = -Isrc/include -Isrc/core -Isrc/kernels
+PUBLIC_INC = -Isrc/include
+ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) $(INC) $(PKG_CFLAGS) \
              -DLN_OPENBLAS_DIR='"$(OPENBLAS_DIR)"' $(CFLAGS) -MMD -MP
 ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs libpng zlib) $(DNNL_LIBS) -fopenmp -ldl -lm -lpthread
 LUA_LIBS = $(shell $(PKG_CONFIG) --libs $(LUA_PC)) -lreadline
@@ -54,13 +57,15 @@ ENGINE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(ENGINE_SRC))
 # the binding "luanet.core": lua/binding/*.c; the executable lua/bin/luanet.c
 BIND_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard lua/binding/*.c))
 EXE_OBJ := $(BUILD)/obj/lua/bin/luanet.o
+$(BIND_OBJ) $(EXE_OBJ): INC = $(PUBLIC_INC)
+$(BUILD)/obj/examples/%.o: INC = $(PUBLIC_INC)
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(patsubst spec/c/%.c,$(BUILD)/ctest/%,$(CTEST_SRC))
 LIB_A := $(BUILD)/libluanet.a
 LIB_SO := $(BUILD)/libluanet.so
 CORE_SO := $(BUILD)/luanet/core.so
 EXE := $(BUILD)/luanet-bin
-EXAMPLES := $(BUILD)/embed $(BUILD)/infer
+EXAMPLES := $(BUILD)/embed $(BUILD)/infer $(BUILD)/custom_op
 SPEC_ENV = LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
 
 .PHONY: all deps deps-bench test check ctest spec valgrind train bench docs \
@@ -119,6 +124,8 @@ $(BUILD)/embed: $(BUILD)/obj/examples/embed.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)
 $(BUILD)/infer: $(BUILD)/obj/examples/infer.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+$(BUILD)/custom_op: $(BUILD)/obj/examples/custom_op.o $(LIB_A)
+	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS) -lm
 
 # the op reference, generated from the op table
 docs: all
@@ -198,7 +205,9 @@ install: all
 	install -m 644 lua/luanet/*.lua $(DESTDIR)$(LUA_LMOD)/luanet/
 	install -m 755 $(EXE) $(DESTDIR)$(PREFIX)/bin/luanet
 	install -m 644 $(LIB_A) $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -d $(DESTDIR)$(PREFIX)/include/luanet
 	install -m 644 src/include/luanet.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 src/include/luanet/*.h $(DESTDIR)$(PREFIX)/include/luanet/
 	install -d $(DESTDIR)$(PREFIX)/share/luanet/fashion-mnist-subset $(DESTDIR)$(LUA_LMOD)/graphs
 	install -m 644 data/fashion-mnist-subset/*.gz $(DESTDIR)$(PREFIX)/share/luanet/fashion-mnist-subset/
 	install -m 644 graphs/*.lua $(DESTDIR)$(LUA_LMOD)/graphs/
