@@ -119,6 +119,10 @@ luanet: $(EXE)
 $(BUILD)/ctest/%: spec/c/%.c $(LIB_A) | $(BUILD)/ctest
 	$(CC) $(ALL_CFLAGS) -Ispec/c -o $@ $< $(LIB_A) $(LDFLAGS) $(ENGINE_LIBS)
 
+# custom ops seen from Lua: the binding is linked into this test
+$(BUILD)/ctest/test_custom_op: spec/c/test_custom_op.c $(BIND_OBJ) $(LIB_A) | $(BUILD)/ctest
+	$(CC) $(ALL_CFLAGS) -Ispec/c -o $@ $< $(BIND_OBJ) $(LIB_A) $(LDFLAGS) $(LUA_LIBS) $(ENGINE_LIBS)
+
 examples: $(EXAMPLES)
 $(BUILD)/embed: $(BUILD)/obj/examples/embed.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)

@@ -217,8 +217,9 @@ static int load_elsewhere (const char *self, const char *path) {
   fflush(NULL);   /* what was printed comes out before the child's lines */
   pid = fork();
   if (pid == 0) {
-    execl("/proc/self/exe", self, "--load", path, (char *)NULL);
+    /* argv[0] first: under Valgrind /proc/self/exe is Valgrind itself */
     execl(self, self, "--load", path, (char *)NULL);
+    execl("/proc/self/exe", self, "--load", path, (char *)NULL);
     _exit(127);
   }
   if (pid < 0 || waitpid(pid, &st, 0) < 0) return -1;

@@ -4,7 +4,8 @@
 ** bad definitions are refused with messages naming the op, eager calls
 ** and compiled models run them, gradients agree with closed forms and
 ** central differences, registration is thread-safe, models using them
-** are saved by name and refused (naming the op) by a process without them.
+** are saved by name and refused (naming the op) by a process without them,
+** and the Lua binding linked into the same program sees them.
 **
 ** ./test_custom_op --load PATH   (what the test runs in a child process)
 */
@@ -15,8 +16,14 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
 #include "luanet.h"
 #include "tap.h"
+
+/* the binding, linked into this test (the Makefile's rule for it) */
+int luaopen_luanet_core (lua_State *L);
 
 /* {====== cube_k: y = k x^3 ====== */
 
@@ -178,8 +185,8 @@ static void test_gradient (void) {
     ln_tensor *x, *gx;
     double worst_cf = 0, worst_fd = 0;
     size_t i;
-    if (!tap_ok(m != NULL, "compile a model through cube_k%s (%s)", twice ? " used twice" : "",
-                m ? "" : ln_errmsg()))
+    if (!tap_ok(m != NULL, "compile a model through cube_k%s%s%s", twice ? " used twice" : "",
+                m ? "" : ": ", m ? "" : ln_errmsg()))
       continue;
     x = ln_node_store(ln_graph_node(ln_model_graph(m), X));
     loss_at(m, loss);
@@ -233,8 +240,9 @@ static void test_files (const char *self) {
   tap_ok(l1 == l2, "the loaded model computes the same loss (%g, %g)", l1, l2);
   fflush(NULL);
   if ((pid = fork()) == 0) {
-    execl("/proc/self/exe", self, "--load", path, (char *)NULL);
+    /* argv[0] first: under Valgrind /proc/self/exe is Valgrind itself */
     execl(self, self, "--load", path, (char *)NULL);
+    execl("/proc/self/exe", self, "--load", path, (char *)NULL);
     _exit(127);
   }
   if (pid > 0) waitpid(pid, &st, 0);
@@ -244,6 +252,44 @@ static void test_files (const char *self) {
   unlink(path);
   ln_model_free(m2);
   ln_model_free(m);
+}
+
+/* }====== */
+
+/* {====== The Lua binding ====== */
+
+/* luanet.core in this process lists the op, describes it, runs it eager
+** and in a graph */
+static const char *const lua_check =
+  "local core = require 'luanet.core'\n"
+  "local listed = false\n"
+  "for _, n in ipairs(core.ops()) do listed = listed or n == 'cube_k' end\n"
+  "assert(listed, 'core.ops() lacks cube_k')\n"
+  "local info = core.op_info('cube_k')\n"
+  "assert(info.doc == 'y = k x^3' and info.attrs == 'k=1' and info.has_grad, 'op_info')\n"
+  "local y = core.eager('cube_k', core.from_table({1, -2, 3}), {k = 2})\n"
+  "assert(y:get(1) == 2 and y:get(2) == -16 and y:get(3) == 54, 'eager values')\n"
+  "local g = core.graph()\n"
+  "local x = g:input('x', {'B', 2})\n"
+  "local c = g:op('cube_k', x, {k = 0.5})\n"
+  "assert(g:node(c).op == 'cube_k', 'g:node')\n"
+  "local m = core.compile(g, nil, {c}, 4)\n"
+  "m:feed('x', core.from_table({{2, 4}}))\n"
+  "m:forward(false)\n"
+  "local v = m:value(c)\n"
+  "assert(v:get(1, 1) == 4 and v:get(1, 2) == 32, 'graph values')\n"
+  "return true\n";
+
+static void test_lua (void) {
+  lua_State *L = luaL_newstate();
+  int ok;
+  luaL_openlibs(L);
+  luaL_requiref(L, "luanet.core", luaopen_luanet_core, 0);
+  lua_pop(L, 1);
+  ok = luaL_dostring(L, lua_check) == LUA_OK;
+  tap_ok(ok, "the Lua binding lists, describes and runs cube_k (eager and in a graph)%s%s",
+         ok ? "" : ": ", ok ? "" : lua_tostring(L, -1));
+  lua_close(L);
 }
 
 /* }====== */
@@ -305,6 +351,7 @@ int main (int argc, char **argv) {
   test_eager();
   test_gradient();
   test_files(argv[0]);
+  test_lua();
   test_threads();
   test_full();
   printf("1..%d\n", tap_count);
