@@ -35,15 +35,15 @@ static int check_arity (const ln_opdesc *d, int n_in) {
                    d->name, d->min_in, d->max_in, n_in);
 }
 
-/* the kernels a compiled model would use, and the workspace they need */
+/* the kernels a compiled model would use (ln_prep_nodes, as the plan
+** prepares its nodes), and the workspace they need */
 static int prepare (ln_single *s, unsigned flags, size_t *work) {
-  const ln_opdesc *d = ln_op_desc(s->n->op);
   int rc;
   s->n->kern = NULL;
   s->n->kern_name = NULL;
-  if (d->prepare == NULL || (flags & LN_SINGLE_PORTABLE)) return LN_OK;
+  if (ln_op_desc(s->n->op)->prepare == NULL || (flags & LN_SINGLE_PORTABLE)) return LN_OK;
   if ((s->prep = ln_prep_new((flags & LN_SINGLE_BF16) != 0)) == NULL) return LN_ENOMEM;
-  if ((rc = d->prepare(s->n, s->prep)) != LN_OK) return rc;
+  if ((rc = ln_prep_nodes(s->prep, &s->n, 1)) != LN_OK) return rc;
   if (s->prep->work > *work) *work = s->prep->work;
   return LN_OK;
 }
