@@ -34,12 +34,16 @@ static int cube_shape (ln_node *n) {
   return ln_node_set_shape(n, LN_F32, ln_node_ndim(x), ln_node_dims(x));
 }
 
+/* what the last forward was told about the run (ln_ctx accessors) */
+static int seen_training = -1, seen_batch = -1;
+
 static void cube_forward (ln_node *n, ln_ctx *c) {
   const float *x = ln_node_value(ln_node_in(n, 0));
   float *y = ln_node_value(n);
   double k = ln_node_attr(n, 0);
   size_t i, len = ln_node_numel(n);
-  (void)c;
+  seen_training = ln_ctx_training(c);
+  seen_batch = ln_ctx_batch(c);
   for (i = 0; i < len; i++) y[i] = (float)(k * x[i] * x[i] * x[i]);
 }
 
@@ -126,6 +130,12 @@ static void test_eager (void) {
     if (fabs(((float *)y->data)[i] - (-0.5 * v * v * v)) > 1e-6) ok = 0;
   }
   tap_ok(y && ok, "eager cube_k k=-0.5: y = -0.5 x^3");
+  tap_ok(seen_training == 0 && seen_batch == 2, "forward sees inference mode, batch 2 (%d, %d)",
+         seen_training, seen_batch);
+  ln_tensor_free(y);
+  y = NULL;
+  tap_ok(ln_op_eval(op, 1, in, attr, 0, NULL, 1, &y) == LN_OK && seen_training == 1,
+         "forward sees training mode when asked");
   ln_tensor_free(y);
   tap_ok(ln_op_eval(op, 2, in, NULL, 0, NULL, 0, &y) == LN_EARG && y == NULL &&
          strstr(ln_errmsg(), "cube_k: expects 1 tensor input, got 2"),
