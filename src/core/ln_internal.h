@@ -20,7 +20,7 @@
 
 struct ln_node {
   int id;                    /* index in the graph, 0-based */
-  int op;                    /* index in ln_ops[] */
+  int op;                    /* index in the op table (ln_op_desc) */
   ln_leaf leaf;              /* leaf kind, LN_LEAF_NONE for op nodes */
   ln_dtype dtype;            /* of the value */
   int ndim;                  /* rank of the value */
@@ -90,8 +90,9 @@ typedef struct ln_opdesc {
   /* in[k]->g += dL/din[k] (skip when in[k]->g == NULL); NULL = no grad */
   void (*backward) (ln_node *n, ln_ctx *c);
   /* ready kernels for the node's current shape (oneDNN primitives), set
-  ** n->kern, report workspace via ln_prep_need; called by the plan
-  ** outside forward/backward; NULL = nothing to prepare */
+  ** them with ln_set_kern, report workspace via ln_prep_need; called by
+  ** the plan (and ln_single_begin) outside forward/backward; NULL =
+  ** nothing to prepare */
   int (*prepare) (ln_node *n, ln_prep *p);
   /* check values of int32 inputs (labels, ids) before forward, since
   ** forward cannot fail; NULL = nothing to check */
