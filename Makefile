@@ -39,8 +39,11 @@ OPENBLAS_DIR = $(shell $(OPENBLAS_PC) --variable=libdir)
 # a dnnl.pc, where one exists, wins
 DNNL_CFLAGS = $(shell $(PKG_CONFIG) --cflags dnnl 2>/dev/null)
 DNNL_LIBS = $(shell $(PKG_CONFIG) --libs dnnl 2>/dev/null || echo -ldnnl)
-# src/include holds the public header(s); core/ and kernels/ the engine's own
-ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) -Isrc/include -Isrc/core -Isrc/kernels $(PKG_CFLAGS) \
+# src/include holds the public headers; core/ and kernels/ the engine's own
+# (the binding, the executable and the examples see the public ones only)
+INC = -Isrc/include -Isrc/core -Isrc/kernels
+PUBLIC_INC = -Isrc/include
+ALL_CFLAGS = -std=gnu11 -fPIC -fopenmp $(WARNS) $(INC) $(PKG_CFLAGS) \
              -DLN_OPENBLAS_DIR='"$(OPENBLAS_DIR)"' $(CFLAGS) -MMD -MP
 ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs libpng zlib) $(DNNL_LIBS) -fopenmp -ldl -lm -lpthread
 LUA_LIBS = $(shell $(PKG_CONFIG) --libs $(LUA_PC)) -lreadline
@@ -58,13 +61,15 @@ ENGINE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(ENGINE_SRC))
 # the binding "luanet.core": lua/binding/*.c; the executable lua/bin/luanet.c
 BIND_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard lua/binding/*.c))
 EXE_OBJ := $(BUILD)/obj/lua/bin/luanet.o
+$(BIND_OBJ) $(EXE_OBJ): INC = $(PUBLIC_INC)
+$(BUILD)/obj/examples/%.o: INC = $(PUBLIC_INC)
 CTEST_SRC := $(wildcard spec/c/test_*.c)
 CTEST_BIN := $(patsubst spec/c/%.c,$(BUILD)/ctest/%,$(CTEST_SRC))
-# The shared library's versions: VERSION is the release (luanet.h's
+# The shared library's versions: VERSION is the release (luanet/base.h's
 # LN_VERSION); ABI the soname's number, bumped when the public API changes
 # incompatibly (a removed or changed function or struct), so programs
 # linked against libluanet.so.$(ABI) keep working or refuse to load
-VERSION := $(shell sed -n 's/^\#define LN_VERSION *"\(.*\)"/\1/p' src/include/luanet.h)
+VERSION := $(shell sed -n 's/^\#define LN_VERSION *"\(.*\)"/\1/p' src/include/luanet/base.h)
 ABI := 0
 LIB_A := $(BUILD)/libluanet.a
 SONAME := libluanet.so.$(ABI)
@@ -72,7 +77,7 @@ LIB_SO_REAL := $(BUILD)/libluanet.so.$(VERSION)
 LIB_SO := $(BUILD)/libluanet.so
 CORE_SO := $(BUILD)/luanet/core.so
 EXE := $(BUILD)/luanet-bin
-EXAMPLES := $(BUILD)/embed $(BUILD)/infer
+EXAMPLES := $(BUILD)/embed $(BUILD)/infer $(BUILD)/custom_op
 SPEC_ENV = LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='$(BUILD)/?.so;;'
 
 .PHONY: all deps deps-bench test check ctest spec valgrind train bench docs \
@@ -131,11 +136,17 @@ luanet: $(EXE)
 $(BUILD)/ctest/%: spec/c/%.c $(LIB_A) | $(BUILD)/ctest
 	$(CC) $(ALL_CFLAGS) -Ispec/c -o $@ $< $(LIB_A) $(LDFLAGS) $(ENGINE_LIBS)
 
+# custom ops seen from Lua: the binding is linked into this test
+$(BUILD)/ctest/test_custom_op: spec/c/test_custom_op.c $(BIND_OBJ) $(LIB_A) | $(BUILD)/ctest
+	$(CC) $(ALL_CFLAGS) -Ispec/c -o $@ $< $(BIND_OBJ) $(LIB_A) $(LDFLAGS) $(LUA_LIBS) $(ENGINE_LIBS)
+
 examples: $(EXAMPLES)
 $(BUILD)/embed: $(BUILD)/obj/examples/embed.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)
 $(BUILD)/infer: $(BUILD)/obj/examples/infer.o $(LIB_A)
 	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS)
+$(BUILD)/custom_op: $(BUILD)/obj/examples/custom_op.o $(LIB_A)
+	$(CC) -o $@ $< $(LIB_A) $(ENGINE_LIBS) -lm
 
 # the op reference, generated from the op table
 docs: all

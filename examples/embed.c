@@ -139,8 +139,7 @@ static long count_params (ln_model *m) {
   int ids[64], n = ln_model_params(m, ids, 64), k;
   long total = 0;
   for (k = 0; k < n && k < 64; k++) {
-    ln_node *p = ln_graph_node(ln_model_graph(m), ids[k]);
-    total += (long)ln_shape_numel(p->ndim, p->dim);
+    total += (long)ln_node_numel(ln_graph_node(ln_model_graph(m), ids[k]));
   }
   return total;
 }

@@ -59,9 +59,9 @@ static int run_batch (ln_model *m, const ln_node *xn, int logits, int has_y,
   int dim[LN_MAX_DIMS], k, i, correct = 0;
   const int32_t *ls = (const int32_t *)lab->data + first;
   ln_tensor *x, *y, *out;
-  memcpy(dim, xn->dim, sizeof(dim));
+  memcpy(dim, ln_node_dims(xn), (size_t)ln_node_ndim(xn) * sizeof(int));
   dim[0] = b;
-  x = ln_tensor_view(LN_F32, xn->ndim, dim, (float *)img->data + (size_t)first * NPIX);
+  x = ln_tensor_view(LN_F32, ln_node_ndim(xn), dim, (float *)img->data + (size_t)first * NPIX);
   y = ln_tensor_view(LN_I32, 1, (int[]){b}, (int32_t *)ls);
   if (x == NULL || y == NULL) die("view");
   CHECK("feed", ln_model_feed(m, "x", x));
@@ -128,14 +128,15 @@ int main (int argc, char **argv) {
   }
   xn = ln_graph_node(g, xid);
   /* a model saved with its loss wants the labels too */
-  has_y = yid >= 0 && ln_graph_node(g, yid)->leaf == LN_LEAF_INPUT;
-  for (pix = 1, i = 1; i < xn->ndim; i++) pix *= xn->dim[i];
-  if (xn->leaf != LN_LEAF_INPUT || xn->dtype != LN_F32 || !xn->batched ||
+  has_y = yid >= 0 && ln_node_leaf(ln_graph_node(g, yid)) == LN_LEAF_INPUT;
+  for (pix = 1, i = 1; i < ln_node_ndim(xn); i++) pix *= ln_node_dims(xn)[i];
+  if (ln_node_leaf(xn) != LN_LEAF_INPUT || ln_node_dtype(xn) != LN_F32 ||
+      !ln_node_batched(xn) ||
       pix != NPIX) {
     char sh[96];
     fprintf(stderr, "infer: input \"x\" is %s (per image %d values), expected "
             "float [B,784] or [B,1,28,28]\n",
-            ln_shape_str(xn->ndim, xn->dim, sh, sizeof(sh)), pix);
+            ln_shape_str(ln_node_ndim(xn), ln_node_dims(xn), sh, sizeof(sh)), pix);
     return 1;
   }
 
@@ -148,7 +149,7 @@ int main (int argc, char **argv) {
   }
   if (n > img->dim[0]) n = img->dim[0];
   printf("%s: input x %s, max batch %d; %d test images\n", path,
-         ln_shape_str(xn->ndim, xn->dim, (char[96]){0}, 96), maxb, n);
+         ln_shape_str(ln_node_ndim(xn), ln_node_dims(xn), (char[96]){0}, 96), maxb, n);
 
   /* one batch when N fits the model, else batches of the maximum */
   for (i = 0; i < n; i += maxb)

@@ -6,29 +6,13 @@
 */
 #include <stdlib.h>
 #include <string.h>
-#include "lua.h"
-#include "lauxlib.h"
-#include "ln_internal.h"
+#include "lnbind.h"
 
-#define LN_TENSOR "luanet.Tensor"
-
-/* the layout of a tensor userdata in lnlib.c: a pointer to the engine
-** tensor, freed by its __gc; user value 1 anchors an owner */
-typedef struct LTensor { ln_tensor *t; } LTensor;
-
-int ln_open_detect (lua_State *L);
-
-static int engine_error (lua_State *L) {
-  return luaL_error(L, "%s", ln_errmsg());
-}
+static int engine_error (lua_State *L) { return ln_bind_error(L); }
 
 /* push a new tensor (owned by Lua through the metatable's __gc) */
 static ln_tensor *push_new (lua_State *L, ln_dtype dt, int ndim, const int *dim) {
-  LTensor *p = (LTensor *)lua_newuserdatauv(L, sizeof(LTensor), 1);
-  p->t = NULL;
-  luaL_setmetatable(L, LN_TENSOR);
-  if ((p->t = ln_tensor_new(dt, ndim, dim)) == NULL) engine_error(L);
-  return p->t;
+  return ln_bind_push(L, ln_tensor_new(dt, ndim, dim));
 }
 
 static const char *shape_of (const ln_tensor *t, char *buf, size_t sz) {

@@ -8,26 +8,19 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "lua.h"
-#include "lauxlib.h"
-#include "ln_internal.h"
+#include "lnbind.h"
 
-#define LN_TENSOR "luanet.Tensor"
 #define LN_GRAPH  "luanet.Graph"
 #define LN_MODEL  "luanet.Model"
 #define LN_OPTIM  "luanet.Optim"
 
-typedef struct LTensor { ln_tensor *t; } LTensor;      /* uservalue 1: owner */
 typedef struct LGraph { ln_graph *g; int compiled; } LGraph;
 typedef struct LModel { ln_model *m; } LModel;
 typedef struct LOptim { ln_optim *o; } LOptim;         /* uservalue 1: model */
 
 LUAMOD_API int luaopen_luanet_core (lua_State *L);
 
-/* the one place an engine failure turns into a Lua error */
-static int engine_error (lua_State *L) {
-  return luaL_error(L, "%s", ln_errmsg());
-}
+static int engine_error (lua_State *L) { return ln_bind_error(L); }
 
 /* {====== Tensors ====== */
 
@@ -37,20 +30,10 @@ static LTensor *checktensor (lua_State *L, int arg) {
   return p;
 }
 
-static ln_tensor *totensor (lua_State *L, int arg) {
-  LTensor *p = (LTensor *)luaL_testudata(L, arg, LN_TENSOR);
-  return p ? p->t : NULL;
-}
+static ln_tensor *totensor (lua_State *L, int arg) { return ln_bind_totensor(L, arg); }
 
 /* push a tensor userdata taking ownership of 't' (NULL: raise) */
-static ln_tensor *push_owned (lua_State *L, ln_tensor *t) {
-  LTensor *p = (LTensor *)lua_newuserdatauv(L, sizeof(LTensor), 1);
-  p->t = NULL;
-  luaL_setmetatable(L, LN_TENSOR);
-  if (t == NULL) engine_error(L);
-  p->t = t;
-  return t;
-}
+static ln_tensor *push_owned (lua_State *L, ln_tensor *t) { return ln_bind_push(L, t); }
 
 /* push a view tensor; the value at 'owner' is kept alive with it */
 static void push_view (lua_State *L, ln_tensor *t, int owner) {
@@ -405,7 +388,7 @@ static int t_argmax_rows (lua_State *L) {
 /* read attributes from the table at 'arg' into attr/list for 'op' */
 static void read_attrs (lua_State *L, int arg, int op, double *attr,
                         int *n_list, int *list) {
-  const char *fn = ln_op_desc(op)->name;
+  const char *fn = ln_op_name(op);
   ln_op_attr_defaults(op, attr);
   *n_list = 0;
   if (lua_isnoneornil(L, arg)) return;
@@ -458,80 +441,28 @@ static int checkop (lua_State *L, int arg) {
   return op;
 }
 
-/* the kernels an eager call prepared, freed by the GC even if the call
-** raises after making them */
-#define LN_PREP "luanet.Prep"
-typedef struct LPrep { ln_prep *p; } LPrep;
-
-static int prep_gc (lua_State *L) {
-  LPrep *b = (LPrep *)luaL_checkudata(L, 1, LN_PREP);
-  ln_prep_free(b->p);
-  b->p = NULL;
-  return 0;
-}
-
 /* core.eager(op, tensors..., attrs): one op on tensors, same kernels as graphs */
 static int l_eager (lua_State *L) {
   int op = checkop(L, 1), top = lua_gettop(L), n_in = 0, k, n_list, training = 0;
-  const ln_opdesc *d = ln_op_desc(op);
-  ln_node out, in[LN_MAX_IN];
+  int attrs_arg = lua_istable(L, top) ? top : 0, list[LN_MAX_DIMS];
+  const ln_tensor *in[LN_MAX_IN];
+  double attr[LN_MAX_ATTRS];
   ln_tensor *y;
-  size_t saved = 0, work = 0;
-  ln_ctx c;
-  void *mem;
-  int attrs_arg = lua_istable(L, top) ? top : 0;
-  memset(&out, 0, sizeof(out));
-  memset(in, 0, sizeof(in));
   for (k = 2; k <= top && k != attrs_arg; k++) {
-    ln_tensor *t = totensor(L, k);
-    if (t == NULL)
-      return luaL_error(L, "%s: input %d must be a tensor, got %s", d->name, k - 1,
+    if (n_in == LN_MAX_IN) return luaL_error(L, "%s: too many inputs", ln_op_name(op));
+    if ((in[n_in++] = totensor(L, k)) == NULL)
+      return luaL_error(L, "%s: input %d must be a tensor, got %s", ln_op_name(op), k - 1,
                         luaL_typename(L, k));
-    if (n_in == LN_MAX_IN) return luaL_error(L, "%s: too many inputs", d->name);
-    in[n_in].leaf = LN_LEAF_INPUT;
-    ln_set_shape(&in[n_in], t->dtype, t->ndim, t->dim);
-    in[n_in].x = t->data;
-    out.in[n_in] = &in[n_in];
-    n_in++;
-  }
-  if (n_in < d->min_in || n_in > d->max_in) {
-    if (d->min_in == d->max_in)
-      return luaL_error(L, "%s: expects %d tensor input%s, got %d", d->name, d->min_in,
-                        d->min_in == 1 ? "" : "s", n_in);
-    return luaL_error(L, "%s: expects %d to %d tensor inputs, got %d", d->name, d->min_in,
-                      d->max_in, n_in);
   }
   if (attrs_arg) {
     lua_getfield(L, attrs_arg, "training");
     training = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
-  out.op = op;
-  out.n_in = n_in;
-  read_attrs(L, attrs_arg ? attrs_arg : top + 1, op, out.attr, &n_list, out.list);
-  out.n_list = n_list;
-  if (d->shape(&out) != LN_OK) return engine_error(L);
-  if (d->validate && d->validate(&out) != LN_OK) return engine_error(L);
-  y = push_owned(L, ln_tensor_new(out.dtype, out.ndim, out.dim));
-  if (d->scratch) d->scratch(&out, &saved, &work);
-  if (d->prepare) {   /* oneDNN kernels, as a compiled model would use */
-    LPrep *b = (LPrep *)lua_newuserdatauv(L, sizeof(LPrep), 0);
-    b->p = NULL;
-    luaL_setmetatable(L, LN_PREP);
-    if ((b->p = ln_prep_new(0)) == NULL || d->prepare(&out, b->p) != LN_OK)
-      return engine_error(L);
-    if (b->p->work > work) work = b->p->work;
-  }
-  mem = lua_newuserdatauv(L, saved + work + 128, 0);   /* freed by Lua's GC */
-  out.x = y->data;
-  out.saved = mem;
-  c.training = training;
-  c.batch = out.ndim ? out.dim[0] : 1;
-  /* 64-byte aligned: oneDNN's scratchpads live there */
-  c.work = (float *)(void *)(((uintptr_t)mem + saved + 127) / 64 * 64);
-  c.work_size = work;
-  d->forward(&out, &c);
-  lua_pop(L, d->prepare ? 2 : 1);
+  read_attrs(L, attrs_arg ? attrs_arg : top + 1, op, attr, &n_list, list);
+  if (ln_op_eval(op, n_in, in, attr, n_list, list, training, &y) != LN_OK)
+    return engine_error(L);
+  push_owned(L, y);
   return 1;
 }
 
@@ -539,7 +470,7 @@ static int l_ops (lua_State *L) {
   int i, n = ln_op_count();
   lua_createtable(L, n, 0);
   for (i = 1; i < n; i++) {
-    lua_pushstring(L, ln_op_desc(i)->name);
+    lua_pushstring(L, ln_op_name(i));
     lua_rawseti(L, -2, i);
   }
   return 1;
@@ -547,17 +478,18 @@ static int l_ops (lua_State *L) {
 
 static int l_op_info (lua_State *L) {
   int op = checkop(L, 1), i, n;
-  const ln_opdesc *d = ln_op_desc(op);
+  ln_opinfo info, *d = &info;
   const char *names[LN_MAX_ATTRS];
   double def[LN_MAX_ATTRS];
+  ln_op_info(op, &info);
   lua_createtable(L, 0, 6);
   lua_pushstring(L, d->name); lua_setfield(L, -2, "name");
   lua_pushinteger(L, d->min_in); lua_setfield(L, -2, "min_in");
   lua_pushinteger(L, d->max_in); lua_setfield(L, -2, "max_in");
-  lua_pushstring(L, d->doc ? d->doc : ""); lua_setfield(L, -2, "doc");
-  lua_pushstring(L, d->paper ? d->paper : ""); lua_setfield(L, -2, "paper");
-  lua_pushstring(L, d->attrs ? d->attrs : ""); lua_setfield(L, -2, "attrs");
-  lua_pushboolean(L, d->backward != NULL); lua_setfield(L, -2, "has_grad");
+  lua_pushstring(L, d->doc); lua_setfield(L, -2, "doc");
+  lua_pushstring(L, d->paper); lua_setfield(L, -2, "paper");
+  lua_pushstring(L, d->attrs); lua_setfield(L, -2, "attrs");
+  lua_pushboolean(L, d->has_grad); lua_setfield(L, -2, "has_grad");
   n = ln_op_attr_names(op, names, LN_MAX_ATTRS);
   ln_op_attr_defaults(op, def);
   lua_createtable(L, n, 0);
@@ -651,9 +583,9 @@ static int g_op (lua_State *L) {   /* g:op(name, id..., attrs) */
   int attrs_arg = lua_istable(L, top) ? top : 0, n_list, list[LN_MAX_DIMS], id;
   double attr[LN_MAX_ATTRS];
   for (k = 3; k <= top && k != attrs_arg; k++) {
-    if (n_in == LN_MAX_IN) return luaL_error(L, "%s: too many inputs", ln_op_desc(op)->name);
+    if (n_in == LN_MAX_IN) return luaL_error(L, "%s: too many inputs", ln_op_name(op));
     if (!lua_isinteger(L, k))
-      return luaL_error(L, "%s: input %d must be a node, got %s", ln_op_desc(op)->name,
+      return luaL_error(L, "%s: input %d must be a node, got %s", ln_op_name(op),
                         n_in + 1, luaL_typename(L, k));
     in[n_in++] = checknode(L, g, k);
   }
@@ -670,20 +602,25 @@ static const char *const leaf_names[] = {"op", "input", "param", "buffer", "cons
 /* a table describing node 'id' (0-based) */
 static void push_node_info (lua_State *L, ln_graph *g, int id) {
   ln_node *n = ln_graph_node(g, id);
+  ln_leaf leaf = ln_node_leaf(n);
+  ln_tensor *store = ln_node_store(n);
   int k;
   lua_createtable(L, 0, 8);
   lua_pushinteger(L, id + 1); lua_setfield(L, -2, "id");
-  lua_pushstring(L, n->leaf ? leaf_names[n->leaf] : ln_op_desc(n->op)->name);
+  lua_pushstring(L, leaf ? leaf_names[leaf] : ln_op_name(ln_node_op(n)));
   lua_setfield(L, -2, "op");
-  lua_pushstring(L, leaf_names[n->leaf]); lua_setfield(L, -2, "kind");
-  lua_pushstring(L, n->name); lua_setfield(L, -2, "name");
-  lua_pushstring(L, n->dtype == LN_F32 ? "float32" : "int32"); lua_setfield(L, -2, "dtype");
-  push_shape(L, n->ndim, n->dim); lua_setfield(L, -2, "shape");
-  lua_pushboolean(L, n->batched); lua_setfield(L, -2, "batched");
-  lua_createtable(L, n->n_in, 0);
-  for (k = 0; k < n->n_in; k++) { lua_pushinteger(L, n->in[k]->id + 1); lua_rawseti(L, -2, k + 1); }
+  lua_pushstring(L, leaf_names[leaf]); lua_setfield(L, -2, "kind");
+  lua_pushstring(L, ln_node_name(n)); lua_setfield(L, -2, "name");
+  lua_pushstring(L, ln_node_dtype(n) == LN_F32 ? "float32" : "int32"); lua_setfield(L, -2, "dtype");
+  push_shape(L, ln_node_ndim(n), ln_node_dims(n)); lua_setfield(L, -2, "shape");
+  lua_pushboolean(L, ln_node_batched(n)); lua_setfield(L, -2, "batched");
+  lua_createtable(L, ln_node_n_in(n), 0);
+  for (k = 0; k < ln_node_n_in(n); k++) {
+    lua_pushinteger(L, ln_node_id(ln_node_in(n, k)) + 1);
+    lua_rawseti(L, -2, k + 1);
+  }
   lua_setfield(L, -2, "inputs");
-  lua_pushinteger(L, n->store ? (lua_Integer)n->store->n : 0); lua_setfield(L, -2, "numel");
+  lua_pushinteger(L, store ? (lua_Integer)store->n : 0); lua_setfield(L, -2, "numel");
 }
 
 static int g_node (lua_State *L) {
@@ -708,9 +645,10 @@ static int g_set_name (lua_State *L) {
 
 static int g_value (lua_State *L) {   /* g:value(id): a param/buffer/const's tensor */
   ln_graph *g = checkgraph(L, 1)->g;
-  ln_node *n = ln_graph_node(g, checknode(L, g, 2));
-  if (n->store == NULL) return luaL_error(L, "value: node #%d has no stored value before compile", n->id + 1);
-  push_view(L, ln_tensor_view(n->dtype, n->store->ndim, n->store->dim, n->store->data), 1);
+  int id = checknode(L, g, 2);
+  ln_tensor *st = ln_node_store(ln_graph_node(g, id));
+  if (st == NULL) return luaL_error(L, "value: node #%d has no stored value before compile", id + 1);
+  push_view(L, ln_tensor_view(st->dtype, st->ndim, st->dim, st->data), 1);
   return 1;
 }
 
@@ -814,11 +752,12 @@ static int m_value (lua_State *L) {   /* m:value(id): a view, valid until the ne
 static int m_scalar (lua_State *L) {   /* m:scalar(id): first element as a number */
   ln_model *m = checkmodel(L, 1)->m;
   int id = checknode(L, ln_model_graph(m), 2);
-  ln_node *n = ln_graph_node(ln_model_graph(m), id);
   ln_tensor *t = ln_model_value(m, id);
+  lua_Number v;
   if (t == NULL) return engine_error(L);
+  v = t->dtype == LN_F32 ? ((float *)t->data)[0] : ((int32_t *)t->data)[0];
   ln_tensor_free(t);
-  lua_pushnumber(L, n->dtype == LN_F32 ? n->x[0] : LN_XI(n)[0]);
+  lua_pushnumber(L, v);
   return 1;
 }
 
@@ -1233,12 +1172,8 @@ LUAMOD_API int luaopen_luanet_core (lua_State *L) {
   createmeta(L, LN_GRAPH, graph_metameth, graph_meth, "Graph");
   createmeta(L, LN_MODEL, model_metameth, model_meth, "Model");
   createmeta(L, LN_OPTIM, optim_metameth, optim_meth, "Optim");
-  luaL_newmetatable(L, LN_PREP);
-  lua_pushcfunction(L, prep_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
   lua_pushstring(L, LN_VERSION);
   lua_setfield(L, -2, "version");
-  { int ln_open_detect (lua_State *L); ln_open_detect(L); }   /* core.detect: lndetect.c */
+  ln_open_detect(L);   /* core.detect: lndetect.c */
   return 1;
 }

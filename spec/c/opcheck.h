@@ -39,9 +39,7 @@ typedef struct opcheck_case {
 typedef struct opcheck_run {
   ln_node in[LN_MAX_IN];
   ln_node out;
-  void *saved, *work;
-  size_t work_size;
-  ln_prep *prep;
+  ln_single s;          /* the engine's setup of 'out' (ln_eval.c) */
 } opcheck_run;
 
 /* how ops with a 'prepare' callback run: prepared as in a compiled model
@@ -81,10 +79,13 @@ static double opcheck_uniform (unsigned *s, double lo, double hi) {
   return lo + (hi - lo) * ((*s >> 8) & 0xffffff) / 16777216.0;
 }
 
-/* build nodes, allocate values/grads/scratch, run shape; 0 on success */
+/* build the input nodes, then let the engine ready the op node as it
+** readies any node run on its own (ln_single_begin: shape, scratch,
+** kernels, value, gradient, workspace); 0 on success */
 static int opcheck_setup (const opcheck_case *c, opcheck_run *r, unsigned seed) {
+  static const unsigned mode_flags[] = {0, LN_SINGLE_BF16, LN_SINGLE_PORTABLE};
   int k;
-  size_t i, saved = 0, work = 0;
+  size_t i;
   double lo = c->lo, hi = c->hi;
   if (lo == 0 && hi == 0) { lo = -1; hi = 1; }
   memset(r, 0, sizeof(*r));
@@ -108,49 +109,29 @@ static int opcheck_setup (const opcheck_case *c, opcheck_run *r, unsigned seed) 
     }
     r->out.in[k] = n;
   }
-  if (ln_node_desc(&r->out)->shape(&r->out) != LN_OK) return -2;
-  r->out.fuse = c->fuse;
+  r->out.fuse = c->fuse;       /* as a plan sets them, before prepare */
   r->out.assign = c->assign;
-  r->out.x = calloc(ln_numel(&r->out) + 1, sizeof(float));
-  r->out.g = calloc(ln_numel(&r->out) + 1, sizeof(float));
-  if (ln_node_desc(&r->out)->scratch)
-    ln_node_desc(&r->out)->scratch(&r->out, &saved, &work);
-  if (ln_node_desc(&r->out)->prepare && opcheck_mode != OPCHECK_PORTABLE) {
-    r->prep = ln_prep_new(opcheck_mode == OPCHECK_BF16);
-    if (r->prep == NULL || ln_node_desc(&r->out)->prepare(&r->out, r->prep) != LN_OK)
-      return -3;
-    if (r->prep->work > work) work = r->prep->work;
+  if (ln_single_begin(&r->s, &r->out, LN_SINGLE_GRAD | mode_flags[opcheck_mode]) != LN_OK) {
+    fprintf(stderr, "opcheck: %s: %s\n", c->op, ln_errmsg());
+    return -2;
   }
-  r->saved = r->out.saved = calloc(saved + 16, 1);
-  r->work = aligned_alloc(64, (work + 64) / 64 * 64);
-  memset(r->work, 0, (work + 64) / 64 * 64);
-  r->work_size = work;
   return 0;
 }
 
 static void opcheck_free (opcheck_run *r) {
   int k;
   for (k = 0; k < r->out.n_in; k++) { free(r->in[k].x); free(r->in[k].g); }
-  free(r->out.x); free(r->out.g); free(r->saved); free(r->work);
-  ln_prep_free(r->prep);
+  ln_single_end(&r->s);
 }
 
+/* forward cannot fail once validated: a failed validate is reported */
 static void opcheck_forward (opcheck_run *r, int training) {
-  ln_ctx ctx;
-  ctx.training = training;
-  ctx.batch = r->out.ndim ? r->out.dim[0] : 1;
-  ctx.work = r->work;
-  ctx.work_size = r->work_size;
-  ln_node_desc(&r->out)->forward(&r->out, &ctx);
+  if (ln_single_forward(&r->s, training) != LN_OK)
+    fprintf(stderr, "opcheck: forward: %s\n", ln_errmsg());
 }
 
 static void opcheck_backward (opcheck_run *r, int training) {
-  ln_ctx ctx;
-  ctx.training = training;
-  ctx.batch = r->out.ndim ? r->out.dim[0] : 1;
-  ctx.work = r->work;
-  ctx.work_size = r->work_size;
-  ln_node_desc(&r->out)->backward(&r->out, &ctx);
+  ln_single_backward(&r->s, training);
 }
 
 /* L = sum(w * y) with fixed weights w; returns L in double */

@@ -40,7 +40,7 @@ static int run_case (const opcheck_case *c, int mode, float g0, result *res) {
   k = opcheck_setup(c, &r, 2024u);
   opcheck_mode = keep;
   if (k != 0) { opcheck_free(&r); return 0; }
-  snprintf(res->kern, sizeof(res->kern), "%s", r.out.kern ? (const char *)r.out.kern : "portable");
+  snprintf(res->kern, sizeof(res->kern), "%s", r.out.kern_name ? r.out.kern_name : "portable");
   for (k = 0; k < c->n_in; k++)
     for (i = 0; i < ln_numel(&r.in[k]); i++) r.in[k].g[i] = g0;
   opcheck_forward(&r, 1);

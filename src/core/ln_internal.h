@@ -16,6 +16,104 @@
 /* elementwise loops go parallel above this many elements */
 #define LN_PAR_MIN 32768
 
+/* {====== Nodes, contexts and op descriptors (opaque in luanet.h) ====== */
+
+struct ln_node {
+  int id;                    /* index in the graph, 0-based */
+  int op;                    /* index in the op table (ln_op_desc) */
+  ln_leaf leaf;              /* leaf kind, LN_LEAF_NONE for op nodes */
+  ln_dtype dtype;            /* of the value */
+  int ndim;                  /* rank of the value */
+  int dim[LN_MAX_DIMS];      /* current shape (batch dim at run size) */
+  int batched;               /* inputs: dim[0] is the symbolic batch */
+  int n_in;                  /* number of inputs */
+  ln_node *in[LN_MAX_IN];    /* inputs */
+  double attr[LN_MAX_ATTRS]; /* numeric attributes, by the op's attr spec */
+  int n_list;                /* length of the op's list attribute */
+  int list[LN_MAX_DIMS];     /* list attribute (shape, axes, perm) */
+  char name[LN_NAME_MAX];    /* "" when unnamed */
+  float *x;                  /* value (int32 values are stored here too) */
+  float *g;                  /* gradient, NULL when none is needed */
+  void *saved;               /* op's state kept from forward to backward */
+  unsigned assign;           /* bit k: backward may overwrite in[k]->g
+                             ** (it is the first writer; see LN_F_ASSIGN) */
+  ln_tensor *store;          /* persistent value of params/buffers/consts */
+  ln_tensor *grad;           /* persistent gradient of params */
+  void *kern;                /* kernels prepared for the current shape
+                             ** (op's 'prepare'), NULL: the portable path */
+  const char *kern_name;     /* what 'kern' runs on ("oneDNN ..."), for
+                             ** ln_model_kernel; NULL with no kern */
+  int fuse;                  /* LN_FUSE_*: set by the plan */
+};
+
+/* fusion decided by the plan at compile time */
+#define LN_FUSE_RELU    1    /* forward ends with y = max(y, 0) (the relu
+                             ** that followed was folded into this node) */
+#define LN_FUSED        2    /* a relu folded into its input's forward: not
+                             ** run forward; its value is its input's */
+
+/* Execution context handed to kernels. */
+struct ln_ctx {
+  int training;              /* 1 in training mode (dropout, batch norm) */
+  int batch;                 /* run-time batch size */
+  float *work;               /* shared temporary workspace */
+  size_t work_size;          /* bytes in 'work' */
+};
+
+/* flags of an op descriptor */
+#define LN_F_SAVE_IN    1u   /* backward reads the inputs' values */
+#define LN_F_SAVE_OUT   2u   /* backward reads the node's own value */
+#define LN_F_ELEMWISE   4u   /* y[i] depends on x[i] only */
+#define LN_F_RANDOM     8u   /* draws random numbers in training */
+#define LN_F_NOGRAD_IN1 16u  /* input 1 never gets a gradient (labels, ids) */
+#define LN_F_ASSIGN     32u  /* backward writes every element of in[k]->g and
+                             ** honours n->assign: '=' instead of '+=' there,
+                             ** so the plan need not zero that gradient */
+#define LN_F_FUSE_RELU  64u  /* forward honours n->fuse == LN_FUSE_RELU */
+
+typedef struct ln_prep ln_prep;    /* kernels being prepared (below) */
+
+/* an op: the families of src/ops/ and ln_op_register fill these */
+typedef struct ln_opdesc {
+  const char *name;          /* as seen from Lua */
+  int min_in, max_in;        /* arity range */
+  /* attributes "name=default,...": a number, "a|b|c" (enum, first is the
+  ** default, stored as its index) or "[]" (the list attribute) */
+  const char *attrs;
+  /* set n->dtype, n->ndim, n->dim from inputs and attributes; on a bad
+  ** fit return ln_seterr(LN_ESHAPE, "<op>: ...shapes...") */
+  int (*shape) (ln_node *n);
+  /* bytes kept from forward to backward (n->saved) and of temporary
+  ** workspace (ctx->work), for the current shape; NULL = none */
+  void (*scratch) (const ln_node *n, size_t *saved, size_t *work);
+  void (*forward) (ln_node *n, ln_ctx *c);   /* n->x = f(in) */
+  /* in[k]->g += dL/din[k] (skip when in[k]->g == NULL); NULL = no grad */
+  void (*backward) (ln_node *n, ln_ctx *c);
+  /* ready kernels for the node's current shape (oneDNN primitives), set
+  ** them with ln_set_kern, report workspace via ln_prep_need; called by
+  ** the plan (and ln_single_begin) outside forward/backward; NULL =
+  ** nothing to prepare */
+  int (*prepare) (ln_node *n, ln_prep *p);
+  /* check values of int32 inputs (labels, ids) before forward, since
+  ** forward cannot fail; NULL = nothing to check */
+  int (*validate) (const ln_node *n);
+  unsigned flags;            /* LN_F_* */
+  const char *doc;           /* one line: formula */
+  /* where the formula comes from: "Authors year, title, arXiv:id" (ops
+  ** from papers; NULL for textbook ops); docs/ops.md shows it */
+  const char *paper;
+  /* elementwise ops: y[0..len) = f(in[0][0..len), in[1][0..len), ...)
+  ** for inputs of the output's size, element i from elements i; forward
+  ** of such a size runs it, and the plan runs chains of these ops block
+  ** by block in one pass (see ln_plan.c); NULL = not fusable */
+  void (*map) (const ln_node *n, const float *const *in, float *y, long len);
+} ln_opdesc;
+
+/* the op table's entry 'op' (0 = leaf), NULL when out of range */
+const ln_opdesc *ln_op_desc (int op);
+
+/* }====== */
+
 struct ln_graph {
   ln_node **nodes;   /* nodes[0..n-1], each malloc'ed */
   int n, cap;        /* count and capacity */
@@ -55,6 +153,12 @@ int ln_broadcast_shape (const char *op, const ln_node *a, const ln_node *b,
                         int *ndim, int *dim);
 /* copy a shape into a node */
 void ln_set_shape (ln_node *n, ln_dtype dt, int ndim, const int *dim);
+/* a prepare callback's result: forward/backward run 'kern', described by
+** 'name' (kept as long as kern; ln_model_kernel shows it) */
+static inline void ln_set_kern (ln_node *n, void *kern, const char *name) {
+  n->kern = kern;
+  n->kern_name = kern ? name : NULL;
+}
 /* the op index of a node's op descriptor */
 const ln_opdesc *ln_node_desc (const ln_node *n);
 
@@ -108,6 +212,36 @@ int ln_prep_nodes (ln_prep *p, ln_node **nodes, int n);
 
 /* }====== */
 
+/* {====== One node at a time (ln_eval.c) ======
+**
+** The plan runs each of its nodes with ln_node_forward/ln_node_backward.
+** A node outside any graph (eager ops, ln_op_eval, the C op tests) is
+** first readied by ln_single_begin: shape, scratch sizes, kernels prepared
+** as a compiled model prepares them, its value (and gradient), saved state
+** and a 64-byte aligned workspace; then it runs through the same two.
+*/
+int ln_node_forward (ln_node *n, ln_ctx *c);   /* validate, then forward */
+void ln_node_backward (ln_node *n, ln_ctx *c);
+
+typedef struct ln_single {
+  ln_node *n;                /* the node, its op, attributes, inputs set */
+  ln_tensor *y;              /* its value (n->x points into it) */
+  ln_prep *prep;             /* its prepared kernels, or NULL */
+  void *mem;                 /* gradient, saved state, then the workspace */
+  ln_ctx ctx;
+} ln_single;
+#define LN_SINGLE_GRAD     1u   /* give the node a gradient (for backward) */
+#define LN_SINGLE_PORTABLE 2u   /* prepare nothing: the portable kernels */
+#define LN_SINGLE_BF16     4u   /* prepare bf16 products */
+/* ready 'n' (arity, shape, memory, kernels); on failure nothing is kept */
+int ln_single_begin (ln_single *s, ln_node *n, unsigned flags);
+int ln_single_forward (ln_single *s, int training);
+void ln_single_backward (ln_single *s, int training);
+ln_tensor *ln_single_take (ln_single *s);   /* the value, now the caller's */
+void ln_single_end (ln_single *s);           /* NULL-safe after a failed begin */
+
+/* }====== */
+
 /* {====== Per-channel statistics (ops/norm.c; batch_norm, evonorm_b0, dice) ====== */
 
 /* [N, C, *] seen as N samples of C channels of hw positions each */
@@ -131,7 +265,6 @@ long ln_dnnl_failed (void);                /* executions that failed */
 ** OpenBLAS / im2col? (LUANET_KERNELS=auto|onednn|openblas) */
 int ln_dnnl_prefer (long m, long n, long k);
 int ln_dnnl_prefer_conv (void);
-const char *ln_dnnl_policy (void);         /* "auto", "onednn", "openblas" */
 
 /* C[m, n] (=, or += when 'acc') op(A) op(B) (+ bias[n]) (relu'ed):
 ** A stored [m, k] ([k, m] when 'ta'), B [k, n] ([n, k] when 'tb'), C [m, n],

@@ -1,6 +1,7 @@
 /*
 ** ln_op.c -- the op table: the families of src/ops/ joined into one index,
-** and parsing of each op's attribute spec ("stride=1,pad=0,shape=[]").
+** then the ops an application registers (ln_op_register), and parsing of
+** each op's attribute spec ("stride=1,pad=0,shape=[]").
 */
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 #include <stdio.h>
 #include "ln_internal.h"
 
-#define MAX_OPS 256
+#define MAX_OPS LN_MAX_OPS
 
 static const ln_opdesc leaf = {
   .name = "leaf", .attrs = "", .doc = "an input, parameter, buffer or constant"
@@ -34,10 +35,14 @@ typedef struct attrspec {
   char enums[LN_MAX_ATTRS][64];        /* "a|b|c" or "" */
 } attrspec;
 
+/* entries [0, n_table) are complete and never change: readers take
+** n_table (acquire) without a lock; ln_op_register fills the next entry
+** under 'reg' and then publishes it (release) */
 static const ln_opdesc *table[MAX_OPS];
 static attrspec specs[MAX_OPS];
-static int n_table;
+static int n_table, n_builtin;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t reg = PTHREAD_MUTEX_INITIALIZER;
 
 static void parse_spec (const char *s, attrspec *sp) {
   char buf[512], *tok, *save = NULL;
@@ -69,24 +74,131 @@ static void build (void) {
       if (n_table < MAX_OPS) table[n_table++] = d;
   }
   for (f = 0; f < n_table; f++) parse_spec(table[f]->attrs, &specs[f]);
+  n_builtin = n_table;
 }
 
-static void ensure (void) { pthread_once(&once, build); }
+/* the number of complete entries */
+static int ensure (void) {
+  pthread_once(&once, build);
+  return __atomic_load_n(&n_table, __ATOMIC_ACQUIRE);
+}
 
 const ln_opdesc *ln_op_desc (int op) {
-  ensure();
-  return (op >= 0 && op < n_table) ? table[op] : NULL;
+  return (op >= 0 && op < ensure()) ? table[op] : NULL;
 }
 
-int ln_op_count (void) { ensure(); return n_table; }
+int ln_op_count (void) { return ensure(); }
 
 int ln_op_find (const char *name) {
-  int i;
-  ensure();
-  for (i = 1; i < n_table; i++)
+  int i, n = ensure();
+  for (i = 1; i < n && name; i++)
     if (strcmp(table[i]->name, name) == 0) return i;
   return -1;
 }
+
+const char *ln_op_name (int op) {
+  const ln_opdesc *d = ln_op_desc(op);
+  return d ? d->name : NULL;
+}
+
+int ln_op_info (int op, ln_opinfo *info) {
+  const ln_opdesc *d = ln_op_desc(op);
+  if (d == NULL) return ln_seterr(LN_EARG, "op_info: no op #%d", op);
+  info->name = d->name;
+  info->min_in = d->min_in;
+  info->max_in = d->max_in;
+  info->attrs = d->attrs ? d->attrs : "";
+  info->doc = d->doc ? d->doc : "";
+  info->paper = d->paper ? d->paper : "";
+  info->has_grad = d->backward != NULL;
+  info->custom = op >= n_builtin;
+  return LN_OK;
+}
+
+/* {====== Ops from the application ====== */
+
+static int valid_name (const char *s) {
+  size_t i;
+  if (s == NULL || !(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+    return 0;
+  for (i = 1; s[i]; i++)
+    if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+          (s[i] >= '0' && s[i] <= '9')))
+      return 0;
+  return i < LN_NAME_MAX;
+}
+
+/* what makes 'def' unusable, as a message; NULL when it is fine */
+static const char *def_problem (const ln_opdef *def) {
+  size_t i, n = 1;
+  if (!valid_name(def->name))
+    return "the name must be [A-Za-z_][A-Za-z0-9_]* and shorter than 64 bytes";
+  if (def->shape == NULL || def->forward == NULL) return "shape and forward are required";
+  if (def->min_in < 1 || def->max_in < def->min_in || def->max_in > LN_MAX_IN)
+    return "arity must satisfy 1 <= min_in <= max_in <= 6 (LN_MAX_IN)";
+  if (def->attrs == NULL) return NULL;
+  for (i = 0; def->attrs[i]; i++) n += def->attrs[i] == ',';
+  if (strlen(def->attrs) >= 500) return "the attribute spec is longer than 500 bytes";
+  if (n > LN_MAX_ATTRS) return "more than 12 (LN_MAX_ATTRS) attributes";
+  return NULL;
+}
+
+static char *copy_str (const char *s) {
+  char *d = s ? ln_malloc(strlen(s) + 1) : NULL;
+  if (d) strcpy(d, s);
+  return d;
+}
+
+/* a descriptor of the engine's kind for 'def' (strings copied) */
+static ln_opdesc *make_desc (const ln_opdef *def) {
+  ln_opdesc *d = ln_calloc(1, sizeof(*d));
+  if (d == NULL) return NULL;
+  d->name = copy_str(def->name);
+  d->attrs = copy_str(def->attrs ? def->attrs : "");
+  d->doc = copy_str(def->doc ? def->doc : "");
+  if (!d->name || !d->attrs || !d->doc) {
+    free((char *)d->name); free((char *)d->attrs); free((char *)d->doc); free(d);
+    return NULL;
+  }
+  d->min_in = def->min_in;
+  d->max_in = def->max_in;
+  d->shape = def->shape;
+  d->forward = def->forward;
+  d->backward = def->backward;
+  d->validate = def->validate;
+  /* the plan must keep the values a backward may read */
+  d->flags = LN_F_SAVE_IN | LN_F_SAVE_OUT;
+  return d;
+}
+
+int ln_op_register (const ln_opdef *def, int *op) {
+  const char *why;
+  ln_opdesc *d;
+  int n, rc = LN_OK;
+  if (def == NULL) return ln_seterr(LN_EARG, "ln_op_register: def is NULL");
+  if ((why = def_problem(def)) != NULL)
+    return ln_seterr(LN_EARG, "ln_op_register: op '%.64s': %s", def->name ? def->name : "(null)", why);
+  ensure();
+  pthread_mutex_lock(&reg);
+  n = n_table;
+  if (ln_op_find(def->name) >= 0)
+    rc = ln_seterr(LN_EARG, "ln_op_register: op '%s' is already in the op table", def->name);
+  else if (n >= MAX_OPS)
+    rc = ln_seterr(LN_EARG, "ln_op_register: op '%s': the op table is full (%d ops)",
+                   def->name, MAX_OPS);
+  else if ((d = make_desc(def)) == NULL)
+    rc = ln_seterr(LN_ENOMEM, "ln_op_register: op '%s': out of memory", def->name);
+  else {
+    table[n] = d;
+    parse_spec(d->attrs, &specs[n]);
+    __atomic_store_n(&n_table, n + 1, __ATOMIC_RELEASE);
+    if (op) *op = n;
+  }
+  pthread_mutex_unlock(&reg);
+  return rc;
+}
+
+/* }====== */
 
 const ln_opdesc *ln_node_desc (const ln_node *n) { return ln_op_desc(n->op); }
 

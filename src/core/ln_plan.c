@@ -629,8 +629,7 @@ ln_precision ln_model_precision (const ln_model *m) { return m->precision; }
 
 const char *ln_model_kernel (ln_model *m, int id) {
   ln_node *n = ln_graph_node(m->g, id);
-  /* an op's prepared state starts with a description of its kernel */
-  return n && n->kern ? (const char *)n->kern : "";
+  return n && n->kern && n->kern_name ? n->kern_name : "";
 }
 
 /* }====== */
@@ -659,14 +658,23 @@ void ln_model_times (const ln_model *m, int id, double *fwd, double *bwd) {
   }
 }
 
-/* run kernel 'k' of node 'n', timed when profiling */
-static void run_kernel (ln_model *m, void (*k) (ln_node *, ln_ctx *), ln_node *n,
-                        ln_ctx *c, int slot) {
+/* run node 'n' forward (ln_node_forward), timed when profiling */
+static int run_forward (ln_model *m, ln_node *n, ln_ctx *c) {
   double t0;
-  if (m->prof == NULL) { k(n, c); return; }
+  int rc;
+  if (m->prof == NULL) return ln_node_forward(n, c);
   t0 = now();
-  k(n, c);
-  m->prof[2 * n->id + slot] += now() - t0;
+  rc = ln_node_forward(n, c);
+  m->prof[2 * n->id] += now() - t0;
+  return rc;
+}
+
+static void run_backward (ln_model *m, ln_node *n, ln_ctx *c) {
+  double t0;
+  if (m->prof == NULL) { ln_node_backward(n, c); return; }
+  t0 = now();
+  ln_node_backward(n, c);
+  m->prof[2 * n->id + 1] += now() - t0;
 }
 
 /* the 'len' elements from 'o' of node n's value: its memory, or its block
@@ -694,6 +702,11 @@ static int run_chain (ln_model *m, int h) {
   long len = (long)ln_numel(m->fwd[h]), nblk = (len + CHAIN_BLOCK - 1) / CHAIN_BLOCK, b;
   float *work = m->work;
   double t0 = m->prof ? now() : 0;
+  for (j = h; j < h + cnt; j++) {   /* values to check, as ln_node_forward */
+    const ln_opdesc *d = ln_op_desc(m->fwd[j]->op);
+    int rc;
+    if (d->validate && (rc = d->validate(m->fwd[j])) != LN_OK) return rc;
+  }
   for (j = h; j < h + cnt; j++)   /* shapes follow the batch; still one? */
     for (k = 0; k < m->fwd[j]->n_in; k++)
       if ((long)ln_numel(m->fwd[j]->in[k]) != len || (long)ln_numel(m->fwd[j]) != len)
@@ -802,11 +815,10 @@ int ln_model_forward (ln_model *m, int training) {
   make_ctx(m, &c);
   for (i = 0; i < m->n_fwd; i++) {
     ln_node *n = m->fwd[i];
-    const ln_opdesc *d = ln_op_desc(n->op);
-    if (d->validate && (rc = d->validate(n)) != LN_OK) return rc;
+    /* run_chain validates its steps; a fused relu has nothing to check */
     if (m->chain[i] >= 2 && (rc = run_chain(m, i)) != LN_OK) return rc;
     if (n->fuse == LN_FUSED || m->chain[i]) continue;   /* done already */
-    run_kernel(m, d->forward, n, &c, 0);
+    if ((rc = run_forward(m, n, &c)) != LN_OK) return rc;
   }
   m->ran_forward = 1;
   m->can_backward = 1;
@@ -830,7 +842,7 @@ int ln_model_backward (ln_model *m) {
     ln_node *n = m->bwd[j];
     for (i = m->zero_first[j]; i < m->zero_first[j + 1]; i++)
       memset(m->zero_list[i]->g, 0, value_bytes(m->zero_list[i]));
-    run_kernel(m, ln_op_desc(n->op)->backward, n, &c, 1);
+    run_backward(m, n, &c);
   }
   return LN_OK;
 }

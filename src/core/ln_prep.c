@@ -78,6 +78,7 @@ int ln_prep_nodes (ln_prep *p, ln_node **nodes, int n) {
   for (i = 0; i < n; i++) {
     const ln_opdesc *d = ln_node_desc(nodes[i]);
     nodes[i]->kern = NULL;
+    nodes[i]->kern_name = NULL;
     if (d->prepare && (rc = d->prepare(nodes[i], p)) != LN_OK) return rc;
   }
   return LN_OK;

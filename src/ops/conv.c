@@ -250,7 +250,7 @@ static int conv2d_prepare (ln_node *n, ln_prep *p) {
     if ((rc = ln_prep_keep(p, n, key, 12, k, convk_free)) != LN_OK) return rc;
   }
   ln_prep_need(p, k->eoff + kernel_work(n, k));
-  n->kern = k;
+  ln_set_kern(n, k, k->desc);
   return LN_OK;
 }
 

@@ -165,7 +165,7 @@ static int mmk_prepare (ln_node *n, ln_prep *p, ln_mmdesc *d, const int *key,
     if ((rc = ln_prep_keep(p, n, key, nkey, k, mmk_free)) != LN_OK) return rc;
   }
   ln_prep_need(p, k->work);
-  n->kern = k;
+  ln_set_kern(n, k, k->desc);
   return LN_OK;
 }
 
