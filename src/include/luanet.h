@@ -498,4 +498,6 @@ void ln_gemm (int transa, int transb, int m, int n, int k, float alpha,
 
 /* }====== */
 
+#include "luanet/layers.h"   /* layers and model builders (ln_layer_*, ln_mlp, ln_cnn) */
+
 #endif
