@@ -31,7 +31,15 @@ static int node_shape (const char *fn, ln_graph *g, int id, int *ndim,
 /* "B" for the batch dim when the node is batched, as the Lua side shows */
 static const char *shape_str (ln_graph *g, int id, char *buf, size_t sz) {
   ln_node *n = ln_graph_node(g, id);
-  return ln_shape_str(n->ndim, n->dim, buf, sz);
+  ln_shape_str(n->ndim, n->dim, buf, sz);
+  if (n->batched && n->ndim > 0 && sz > 2) {   /* "2x4" -> "Bx4" */
+    char *x = strchr(buf, 'x');
+    size_t rest = x ? strlen(x) + 1 : 1;
+    if (x == NULL) x = buf + strlen(buf);
+    memmove(buf + 1, x, rest);
+    buf[0] = 'B';
+  }
+  return buf;
 }
 
 /*
@@ -151,9 +159,11 @@ void ln_conv2d_defaults (ln_conv2d_conf *c) {
   c->bias = 1;
 }
 
-/* the conv2d options must make sense before any parameter is added */
-static int check_conv (const char *fn, const ln_conv2d_conf *c, int c_in,
-                       int c_out, int kernel) {
+/* the conv2d options must make sense, and the output not be empty, before
+** any parameter is added (the graph stays unchanged on an error) */
+static int check_conv (const char *fn, const ln_conv2d_conf *c,
+                       const int *dim, int c_out, int kernel) {
+  int c_in = dim[1], k;
   if (c_out <= 0 || kernel <= 0)
     return ln_seterr(LN_EARG, "%s: c_out and kernel must be positive, got "
                      "%d and %d", fn, c_out, kernel);
@@ -164,6 +174,11 @@ static int check_conv (const char *fn, const ln_conv2d_conf *c, int c_in,
   if (c_in % c->groups != 0 || c_out % c->groups != 0)
     return ln_seterr(LN_EARG, "%s: channels %d -> %d not divisible by groups "
                      "%d", fn, c_in, c_out, c->groups);
+  for (k = 2; k < 4; k++)
+    if (dim[k] + 2 * c->padding - c->dilation * (kernel - 1) - 1 < 0)
+      return ln_seterr(LN_ESHAPE, "%s: kernel %d (dilation %d) does not fit "
+                       "the input %dx%d padded by %d", fn, kernel, c->dilation,
+                       dim[2], dim[3], c->padding);
   return LN_OK;
 }
 
@@ -183,7 +198,7 @@ int ln_layer_conv2d (ln_graph *g, const char *name, int x, int c_out,
   if (conf) c = *conf;
   else ln_conv2d_defaults(&c);
   c_in = dim[1];
-  TRY(check_conv(fn, &c, c_in, c_out, kernel));
+  TRY(check_conv(fn, &c, dim, c_out, kernel));
   TRY(layer_name(fn, g, name, "conv", layer, sizeof(layer)));
   in[0] = x;
   TRY(param(g, layer, "weight", 4, (int[]){c_out, c_in / c.groups, kernel, kernel},
