@@ -62,9 +62,7 @@ M.ClippedReLU = function (opt)
   return setmetatable({mode = mode, init = opt.init or 6, name = opt.name}, ClippedReLU)
 end
 function ClippedReLU:build (x)
-  B.check_node(x, "ClippedReLU")
-  local g = x.graph
-  local name = self.name or g:unique("clippedrelu")
+  local g, name = B.begin(self, x, "ClippedReLU", "clippedrelu")
   self.input = x
   self.shape = self.mode == "layer" and {1} or B.feature_shape(x)
   self.threshold_name = name .. ".threshold"
@@ -144,9 +142,9 @@ M.RBF = function (n_in, n_centres, n_out, opt)
 end
 function RBF:build (x)
   B.check_node(x, "RBF")
+  B.check_features(self, x, self.n_in, string.format("RBF(%d -> %d)", self.n_in, self.n_centres))
   local g = x.graph
   local name = self.name or g:unique("rbf")
-  B.check_features(self, x, self.n_in, string.format("RBF(%d -> %d)", self.n_in, self.n_centres))
   self.centres = g:param(name .. ".centres", {self.n_centres, self.n_in}, "normal", 1)
   self.widths = g:param(name .. ".widths", {self.n_centres}, "const", self.width)
   local phi = g:op("rbf_kernel", x, self.centres, self.widths)
@@ -181,9 +179,7 @@ M.SeriesInformed = function (n, opt)
   return setmetatable({n = n, spread = opt.spread or 1, name = opt.name}, SeriesInformed)
 end
 function SeriesInformed:build (x)
-  B.check_node(x, "SeriesInformed")
-  local g = x.graph
-  local name = self.name or g:unique("series")
+  local g, name = B.begin(self, x, "SeriesInformed", "series")
   local a, b = {}, {}
   for i = 1, self.n do
     a[i] = 1 / self.n
@@ -207,9 +203,7 @@ M.SoftThresholdLIF = function (opt)
                        per_neuron = opt.per_neuron or false, name = opt.name}, SoftThresholdLIF)
 end
 function SoftThresholdLIF:build (x)
-  B.check_node(x, "SoftThresholdLIF")
-  local g = x.graph
-  local name = self.name or g:unique("lif")
+  local g, name = B.begin(self, x, "SoftThresholdLIF", "lif")
   local s = x:info().shape
   if #s < 3 then
     error("SoftThresholdLIF: input must be [B, T, features...], got " .. table.concat(s, "x"), 2)

@@ -12,10 +12,10 @@ function B.positive_int (v, what, level)
   end
 end
 
-function B.check_node (x, what)
+function B.check_node (x, what, level)
   local ln = require "luanet"
   if not ln.is_node(x) then
-    error(what .. ": input must be a graph node, got " .. type(x), 3)
+    error(what .. ": input must be a graph node, got " .. type(x), level or 3)
   end
 end
 
@@ -27,6 +27,15 @@ function B.check_features (layer, x, n, label, level)
     error(string.format("%s: input has %d features (shape %s)", label or tostring(layer),
       shape[#shape], table.concat(shape, "x")), level or 3)
   end
+end
+
+-- the start of a build: x must be a node (with n_in features when given);
+-- returns x's graph and the layer's name, self.name or "<prefix><k>"
+function B.begin (self, x, cname, prefix, n_in)
+  B.check_node(x, cname, 4)
+  if n_in then B.check_features(self, x, n_in, nil, 4) end
+  local g = x.graph
+  return g, self.name or g:unique(prefix)
 end
 
 -- a class whose instances are callable: layer(x) == layer:build(x)
@@ -161,10 +170,8 @@ function B.layer (spec)
     return self
   end
   function c:build (x)
-    B.check_node(x, spec.name)
-    if spec.inputs then spec.inputs(self, x) end
-    local g = x.graph
-    local name = self.name or g:unique(spec.prefix)
+    if spec.inputs then B.check_node(x, spec.name); spec.inputs(self, x) end
+    local g, name = B.begin(self, x, spec.name, spec.prefix)
     local ins = {}
     for _, p in ipairs(spec.params) do
       local field, key = p[1], p[2]

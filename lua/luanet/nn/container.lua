@@ -50,10 +50,7 @@ M.AugmentedShortcut = function (f, dim, opt)
     activation = opt.activation or B.default_act(), name = opt.name}, AugmentedShortcut)
 end
 function AugmentedShortcut:build (x)
-  B.check_node(x, "AugmentedShortcut")
-  local g = x.graph
-  B.check_features(self, x, self.dim)
-  local name = self.name or g:unique("augshort")
+  local g, name = B.begin(self, x, "AugmentedShortcut", "augshort", self.dim)
   local y = x + self.f:build(x)
   for i = 1, self.n do
     local t

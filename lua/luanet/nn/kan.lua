@@ -116,10 +116,7 @@ local function phases (self, copies)
 end
 
 function KAN:build (x)
-  B.check_node(x, "KAN")
-  B.check_features(self, x, self.n_in)
-  local g = x.graph
-  local name = self.name or g:unique("kan")
+  local g, name = B.begin(self, x, "KAN", "kan", self.n_in)
   local v, n_in, n_out, K = self.variant, self.n_in, self.n_out, self:basis_size()
   local lo, hi = self.range[1], self.range[2]
   local p = {}

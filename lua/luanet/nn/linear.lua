@@ -46,10 +46,7 @@ M.Quadratic = function (n_in, n_out, opt)
   return setmetatable({n_in = n_in, n_out = n_out, bias = opt.bias ~= false, name = opt.name}, Quadratic)
 end
 function Quadratic:build (x)
-  B.check_node(x, "Quadratic")
-  B.check_features(self, x, self.n_in)
-  local g = x.graph
-  local name = self.name or g:unique("quadratic")
+  local g, name = B.begin(self, x, "Quadratic", "quadratic", self.n_in)
   local n_in, n_out = self.n_in, self.n_out
   -- W_a as nn.Linear; W_b, W_c zero
   self.weight = g:param(name .. ".weight", {3, n_out, n_in}, "uniform", 1 / math.sqrt(n_in))
@@ -81,10 +78,8 @@ M.CosNet = function (r, opt)
                        name = opt.name}, CosNet)
 end
 function CosNet:build (z)
-  B.check_node(z, "CosNet")
-  local g, r = z.graph, self.r
-  B.check_features(self, z, r)
-  local name = self.name or g:unique("cosnet")
+  local g, name = B.begin(self, z, "CosNet", "cosnet", self.r)
+  local r = self.r
   local function vec (key, val)
     local v = {}
     for j = 1, r do v[j] = val end
@@ -117,9 +112,7 @@ M.NobleLinear = function (n_in, n_out, opt)
     activation = opt.activation or "cosnet", name = opt.name}, NobleLinear)
 end
 function NobleLinear:build (x)
-  B.check_node(x, "NobleLinear")
-  local g = x.graph
-  local name = self.name or g:unique("noble")
+  local g, name = B.begin(self, x, "NobleLinear", "noble")
   self.linear = M.Linear(self.n_in, self.n_out, {bias = self.bias, name = name .. ".linear"})
   local y = self.linear:build(x)
   local z = M.Linear(self.n_in, self.rank, {bias = false, name = name .. ".down"}):build(x)
