@@ -313,7 +313,7 @@ static void test_bad_args (void) {
   ln_graph *g;
   ln_cnn_conf c;
   ln_conv2d_conf cc;
-  int x, x4, h, y;
+  int x, x3, x4, h, y;
   ln_graph_new(&g);
   ln_graph_input(g, "x", LN_F32, 2, (int[]){LN_BATCH, 4}, &x);
   ln_graph_input(g, "img", LN_F32, 4, (int[]){LN_BATCH, 2, 8, 8}, &x4);
@@ -344,6 +344,11 @@ static void test_bad_args (void) {
       "ln_layer_conv2d: a kernel larger than the padded input refused, graph unchanged");
   BAD(g, ln_layer_batch_norm(g, NULL, y, 0, 0, &h), "ln_layer_batch_norm: x must be float32",
       "ln_layer_batch_norm: int32 input refused");
+  BAD(g, ln_layer_batch_norm(g, NULL, x4, 0, 1.5, &h), "ln_layer_batch_norm: momentum must be at most 1",
+      "ln_layer_batch_norm: momentum 1.5 refused");
+  ln_graph_input(g, "seq", LN_F32, 3, (int[]){LN_BATCH, 3, 5}, &x3);
+  BAD(g, ln_layer_batch_norm(g, NULL, x3, 0, 0, &h), "ln_layer_batch_norm: x must be [N, C] or [N, C, H, W], got Bx3x5",
+      "ln_layer_batch_norm: a 3-D input refused before its parameters are added");
   BAD(g, ln_layer_layer_norm(g, NULL, x, 3, 0, &h), "ln_layer_layer_norm: dims must be in [1, 2]",
       "ln_layer_layer_norm: dims beyond the input's rank refused");
   BAD(g, ln_layer_group_norm(g, NULL, x4, 3, 0, &h), "ln_layer_group_norm: groups must be positive and divide the 2",

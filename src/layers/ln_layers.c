@@ -226,12 +226,14 @@ static int with_eps (double eps, const char **names, double *vals, int k) {
   return k + 1;
 }
 
-/* x [N, C, ...] with at least 'min_dims' dims: C into *c */
-static int channels (const char *fn, ln_graph *g, int x, int min_dims, int *c) {
-  int ndim, dim[LN_MAX_DIMS];
+/* x [N, C, ...] with at least 'min_dims' dims: C into *c, the rank into
+** *ndim */
+static int channels (const char *fn, ln_graph *g, int x, int min_dims, int *c,
+                     int *ndim) {
+  int dim[LN_MAX_DIMS];
   char buf[64];
-  TRY(node_shape(fn, g, x, &ndim, dim));
-  if (ndim < min_dims)
+  TRY(node_shape(fn, g, x, ndim, dim));
+  if (*ndim < min_dims)
     return ln_seterr(LN_ESHAPE, "%s: x must be [N, C%s], got %s", fn,
                      min_dims > 2 ? ", *" : ", ...", shape_str(g, x, buf, sizeof(buf)));
   *c = dim[1];
@@ -244,11 +246,15 @@ int ln_layer_batch_norm (ln_graph *g, const char *name, int x, double eps,
   char layer[LN_NAME_MAX];
   const char *names[2];
   double vals[2];
-  int c, in[5], k = 0;
+  int c, ndim, in[5], k = 0;
   TRY(check_out(fn, out));
-  TRY(channels(fn, g, x, 2, &c));
+  TRY(channels(fn, g, x, 2, &c, &ndim));
+  if (ndim == 3 || ndim > 4)
+    return ln_seterr(LN_ESHAPE, "%s: x must be [N, C] or [N, C, H, W], got %s",
+                     fn, shape_str(g, x, layer, sizeof(layer)));
   if (momentum > 1)
-    return ln_seterr(LN_EARG, "%s: momentum must be in (0, 1], got %g", fn, momentum);
+    return ln_seterr(LN_EARG, "%s: momentum must be at most 1 (<= 0: the "
+                     "default 0.1), got %g", fn, momentum);
   TRY(layer_name(fn, g, name, "bn", layer, sizeof(layer)));
   in[0] = x;
   TRY(param(g, layer, "weight", 1, &c, LN_INIT_ONES, 0, &in[1]));
@@ -306,9 +312,9 @@ static int channel_norm (const char *fn, const char *op, const char *prefix,
   char layer[LN_NAME_MAX];
   const char *names[2];
   double vals[2];
-  int c, in[3], k = 0;
+  int c, ndim, in[3], k = 0;
   TRY(check_out(fn, out));
-  TRY(channels(fn, g, x, 3, &c));
+  TRY(channels(fn, g, x, 3, &c, &ndim));
   if (groups >= 0 && (groups == 0 || c % groups != 0))
     return ln_seterr(LN_EARG, "%s: groups must be positive and divide the %d "
                      "channels, got %d", fn, c, groups);

@@ -17,7 +17,9 @@
 ** the graph yet (prefix: linear, conv, bn, layernorm, rmsnorm, groupnorm,
 ** instancenorm), the names the Lua layers give. Every function returns
 ** LN_OK or an error code with ln_errmsg() naming the function, the argument
-** and the shapes; arguments are checked before anything is added.
+** and the shapes; arguments are checked before anything is added (but for
+** an 'act' of ln_mlp that names an op which is no activation: that is
+** found where it is first applied).
 */
 #ifndef LUANET_LAYERS_H
 #define LUANET_LAYERS_H
