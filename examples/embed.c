@@ -1,11 +1,10 @@
 /*
 ** embed.c -- luanet embedded in a C program: build the MLP 784-1024-1024-10
-** through luanet.h, train it one epoch on the bundled Fashion-MNIST subset
+** through luanet.h (one call: ln_mlp, luanet/layers.h), train it one epoch on the bundled Fashion-MNIST subset
 ** with Adam, report test accuracy and save the model for examples/infer.c.
 **
 **   make examples && ./build/embed [--threads N] [--data DIR] [out.lnt]
 */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,7 @@
 #define NPIX 784
 
 static const int sizes[] = {784, 1024, 1024, 10};
-#define NLAYERS ((int)(sizeof(sizes) / sizeof(sizes[0])) - 1)
+#define NSIZES ((int)(sizeof(sizes) / sizeof(sizes[0])))
 
 static void usage (FILE *f) {
   fprintf(f,
@@ -61,35 +60,17 @@ static void check_pair (const ln_tensor *img, const ln_tensor *lab,
 }
 
 /*
-** nn.Linear as PyTorch initialises it: weight [out,in] and bias [out],
-** both U(-1/sqrt(in), 1/sqrt(in)); returns the node id of x W^T + b.
+** The MLP (luanet/layers.h: the same layers, names and initialisation as
+** graphs/mlp.lua) and its loss; '*logits' and '*loss' get their node ids.
 */
-static int linear (ln_graph *g, int k, int x, int in, int out) {
-  char wn[LN_NAME_MAX], bn[LN_NAME_MAX];
-  int wd[2] = {out, in}, bd[1] = {out}, w, b, y;
-  snprintf(wn, sizeof(wn), "linear%d.weight", k);
-  snprintf(bn, sizeof(bn), "linear%d.bias", k);
-  CHECK("param", ln_graph_param(g, wn, 2, wd, LN_INIT_TORCH_DEFAULT, 0, &w));
-  CHECK("param", ln_graph_param(g, bn, 1, bd, LN_INIT_UNIFORM, 1 / sqrt(in), &b));
-  CHECK("linear", ln_graph_opn(g, "linear", 3, (int[]){x, w, b}, NULL, &y));
-  return y;
-}
-
-/* the MLP and its loss; '*logits' and '*loss' get their node ids */
 static ln_graph *build (int *logits, int *loss) {
   ln_graph *g;
-  int xd[2] = {LN_BATCH, NPIX}, yd[1] = {LN_BATCH}, x, y, h, k;
+  int yd[1] = {LN_BATCH}, y;
   CHECK("graph", ln_graph_new(&g));
-  CHECK("input", ln_graph_input(g, "x", LN_F32, 2, xd, &x));
+  CHECK("mlp", ln_mlp(g, -1, NSIZES, sizes, "relu", 0, logits));  /* input "x" */
   CHECK("input", ln_graph_input(g, "y", LN_I32, 1, yd, &y));
-  h = x;
-  for (k = 0; k < NLAYERS; k++) {
-    h = linear(g, k + 1, h, sizes[k], sizes[k + 1]);
-    if (k < NLAYERS - 1) CHECK("relu", ln_graph_opn(g, "relu", 1, &h, NULL, &h));
-  }
-  CHECK("set_name", ln_graph_set_name(g, h, "logits"));
-  *logits = h;
-  CHECK("cross_entropy", ln_graph_opn(g, "cross_entropy", 2, (int[]){h, y},
+  CHECK("set_name", ln_graph_set_name(g, *logits, "logits"));
+  CHECK("cross_entropy", ln_graph_opn(g, "cross_entropy", 2, (int[]){*logits, y},
                                       NULL, loss));
   return g;
 }

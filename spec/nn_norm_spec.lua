@@ -1,7 +1,8 @@
 -- luanet.nn layers of the normalisation section: LayerNorm, RMSNorm,
 -- GroupNorm, InstanceNorm, EvoNormB0, EvoNormS0, FiLM; the Soft-InfoNCE
--- weight estimator; the Self-supervised Label Augmentation helper
--- (JointLabel: joint labels, rotations, aggregated inference).
+-- weight estimator (luanet.losses); the Self-supervised Label Augmentation
+-- helper (luanet.augment.JointLabel: joint labels, rotations, aggregated
+-- inference), both also reachable under their former names in luanet.nn.
 local ln = require "luanet"
 local nn = ln.nn
 
@@ -91,10 +92,10 @@ describe("luanet.nn normalisation layers", function ()
   end)
 end)
 
-describe("luanet.nn.soft_infonce_weights", function ()
+describe("luanet.losses.soft_infonce_weights", function ()
   it("follows the authors' formula: max(0.1, (beta - alpha p) / (beta - alpha / (N - 1)))", function ()
     local sim = ln.tensor{{9, 1, 2}, {0, 9, 3}, {5, 5, 9}}
-    local w = nn.soft_infonce_weights(sim, {alpha = 0.5, beta = 1, t = 2})
+    local w = ln.losses.soft_infonce_weights(sim, {alpha = 0.5, beta = 1, t = 2})
     for i = 1, 3 do
       local z, p = {}, {}
       local s = 0
@@ -106,20 +107,25 @@ describe("luanet.nn.soft_infonce_weights", function ()
     end
   end)
   it("gives InfoNCE weights (all 1) at alpha = 0, and works on graph nodes", function ()
-    local w = nn.soft_infonce_weights(ln.randn(4, 4), {alpha = 0})
+    local w = ln.losses.soft_infonce_weights(ln.randn(4, 4), {alpha = 0})
     for k = 1, 16 do near(w:flat(k), 1) end
     local sim = ln.randn(4, 4)
     local g = ln.graph()
     local s = g:input("s", {4, 4})
-    local m = g:compile{outputs = {w = nn.soft_infonce_weights(s, {alpha = 2, beta = 3})}, batch = 1}
+    local m = g:compile{outputs = {w = ln.losses.soft_infonce_weights(s, {alpha = 2, beta = 3})}, batch = 1}
     local got = m:forward({s = sim}).w
-    local want = nn.soft_infonce_weights(sim, {alpha = 2, beta = 3})
+    local want = ln.losses.soft_infonce_weights(sim, {alpha = 2, beta = 3})
     for k = 1, 16 do near(got:flat(k), want:flat(k)) end
   end)
 end)
 
-describe("luanet.nn.JointLabel (Self-supervised Label Augmentation)", function ()
-  local sla = nn.JointLabel(3, 4)
+describe("luanet.augment.JointLabel (Self-supervised Label Augmentation)", function ()
+  local sla = ln.augment.JointLabel(3, 4)
+  it("is reachable under its former name, as is soft_infonce_weights", function ()
+    assert.are.equal(ln.augment.JointLabel, nn.JointLabel)
+    assert.are.equal(ln.losses.soft_infonce_weights, nn.soft_infonce_weights)
+    assert.are.equal(require("luanet.augment").JointLabel, require("luanet.nn").JointLabel)
+  end)
   it("rotates images by quarter turns, the rotations of a sample together", function ()
     local x = ln.arange(0.0, 7):clone{2, 1, 2, 2}
     local a = sla:augment(x)

@@ -43,4 +43,6 @@
 #include "luanet/detect.h"   /* boxes, NMS, Soft-NMS */
 #include "luanet/config.h"   /* threads, kernel libraries */
 
+#include "luanet/layers.h"   /* layers and model builders (ln_layer_*, ln_mlp, ln_cnn) */
+
 #endif
