@@ -20,8 +20,8 @@
 static int shape_of (ln_graph *g, int id, int *dim) {
   ln_node *n = ln_graph_node(g, id);
   if (n == NULL) return -1;
-  memcpy(dim, n->dim, sizeof(int) * (size_t)n->ndim);
-  return n->ndim;
+  memcpy(dim, ln_node_dims(n), sizeof(int) * (size_t)ln_node_ndim(n));
+  return ln_node_ndim(n);
 }
 
 /* does node 'name' exist with shape want[0..nd)? */

@@ -21,18 +21,18 @@ static int node_shape (const char *fn, ln_graph *g, int id, int *ndim,
   if (n == NULL)
     return ln_seterr(LN_EARG, "%s: x (%d) is not a node of this graph "
                      "(%d nodes)", fn, id, ln_graph_size(g));
-  if (n->dtype != LN_F32)
+  if (ln_node_dtype(n) != LN_F32)
     return ln_seterr(LN_EARG, "%s: x must be float32", fn);
-  *ndim = n->ndim;
-  memcpy(dim, n->dim, sizeof(int) * (size_t)n->ndim);
+  *ndim = ln_node_ndim(n);
+  memcpy(dim, ln_node_dims(n), sizeof(int) * (size_t)*ndim);
   return LN_OK;
 }
 
 /* "B" for the batch dim when the node is batched, as the Lua side shows */
 static const char *shape_str (ln_graph *g, int id, char *buf, size_t sz) {
   ln_node *n = ln_graph_node(g, id);
-  ln_shape_str(n->ndim, n->dim, buf, sz);
-  if (n->batched && n->ndim > 0 && sz > 2) {   /* "2x4" -> "Bx4" */
+  ln_shape_str(ln_node_ndim(n), ln_node_dims(n), buf, sz);
+  if (ln_node_batched(n) && ln_node_ndim(n) > 0 && sz > 2) {   /* "2x4" -> "Bx4" */
     char *x = strchr(buf, 'x');
     size_t rest = x ? strlen(x) + 1 : 1;
     if (x == NULL) x = buf + strlen(buf);
