@@ -852,16 +852,38 @@ static int m_find (lua_State *L) {
   if (id < 0) lua_pushnil(L); else lua_pushinteger(L, id + 1);
   return 1;
 }
-static int m_batch (lua_State *L) { lua_pushinteger(L, ln_model_max_batch(checkmodel(L, 1)->m)); return 1; }
+/* m:batch(): the batch of the last feed (the run-time size); m:max_batch():
+** the compiled maximum -- the names of ln_model_batch/ln_model_max_batch */
+static int m_batch (lua_State *L) { lua_pushinteger(L, ln_model_batch(checkmodel(L, 1)->m)); return 1; }
+static int m_max_batch (lua_State *L) { lua_pushinteger(L, ln_model_max_batch(checkmodel(L, 1)->m)); return 1; }
 
 static LOptim *checkoptim (lua_State *L, int arg);
 
-static int m_save (lua_State *L) {   /* m:save(path, optim) */
+/* m:save(path, optim, extra): 'extra', a string kept verbatim (a training
+** loop's position) */
+static int m_save (lua_State *L) {
   ln_model *m = checkmodel(L, 1)->m;
   const char *path = luaL_checkstring(L, 2);
   ln_optim *o = lua_isnoneornil(L, 3) ? NULL : checkoptim(L, 3)->o;
-  if (ln_model_save(m, o, path) != LN_OK) return engine_error(L);
+  size_t n = 0;
+  const char *extra = luaL_optlstring(L, 4, NULL, &n);
+  if (ln_model_save_ex(m, o, extra, n, path) != LN_OK) return engine_error(L);
   return 0;
+}
+
+/* m:restore(path, optim|nil) -> the 'extra' string saved, or nil: values,
+** optimizer configuration, steps and state from a checkpoint */
+static int m_restore (lua_State *L) {
+  ln_model *m = checkmodel(L, 1)->m;
+  const char *path = luaL_checkstring(L, 2);
+  ln_optim *o = lua_isnoneornil(L, 3) ? NULL : checkoptim(L, 3)->o;
+  void *extra = NULL;
+  size_t n = 0;
+  if (ln_model_restore(m, o, path, &extra, &n) != LN_OK) return engine_error(L);
+  if (extra) lua_pushlstring(L, extra, n);
+  else lua_pushnil(L);
+  free(extra);
+  return 1;
 }
 
 static void push_optim (lua_State *L, ln_optim *o, int model);
@@ -904,38 +926,56 @@ static void push_optim (lua_State *L, ln_optim *o, int model) {
   lua_setiuservalue(L, -2, 1);
 }
 
-static const char *const conf_keys[] = {"lr", "momentum", "dampening", "nesterov",
-  "weight_decay", "beta1", "beta2", "alpha", "eps", "clip_norm", NULL};
+/* the options, named by the engine's table (ln_optconf_field) */
+static int conf_field (const char *key) { return ln_optconf_find(key); }
 
-static double *conf_field (ln_optconf *c, int k) {
-  double *f[] = {&c->lr, &c->momentum, &c->dampening, NULL, &c->weight_decay,
-                 &c->beta1, &c->beta2, &c->alpha, &c->eps, &c->clip_norm};
-  return f[k];
+/* "lr, momentum, ..." for 'kind' (-1: every option) into 'b' */
+static void conf_keys (lua_State *L, int kind, luaL_Buffer *b) {
+  const ln_optfield *f;
+  int k, first = 1;
+  luaL_buffinit(L, b);
+  for (k = 0; (f = ln_optconf_field(k)) != NULL; k++) {
+    if (kind >= 0 && !(f->kinds & (1u << kind))) continue;
+    if (!first) luaL_addstring(b, ", ");
+    luaL_addstring(b, f->name);
+    first = 0;
+  }
+  if (kind < 0 || (ln_optconf_field(conf_field("beta1"))->kinds & (1u << kind)))
+    luaL_addstring(b, ", betas");
 }
 
-/* set fields of 'c' from the table at 'arg' */
-static void read_conf (lua_State *L, int arg, ln_optconf *c) {
+static void set_number (lua_State *L, ln_optconf *c, int k, const char *key) {
+  if (ln_optconf_field(k)->type == LN_OPTF_BOOL) {
+    if (!lua_isboolean(L, -1))
+      luaL_error(L, "optim: option '%s' must be a boolean, got %s", key, luaL_typename(L, -1));
+    ln_optconf_set(c, k, lua_toboolean(L, -1));
+  } else {
+    if (lua_type(L, -1) != LUA_TNUMBER)
+      luaL_error(L, "optim: option '%s' must be a number, got %s", key, luaL_typename(L, -1));
+    ln_optconf_set(c, k, lua_tonumber(L, -1));
+  }
+}
+
+/* set fields of 'c' from the table at 'arg', options of optimizer 'kind' */
+static void read_conf (lua_State *L, int arg, int kind, ln_optconf *c) {
   if (lua_isnoneornil(L, arg)) return;
   luaL_checktype(L, arg, LUA_TTABLE);
   lua_pushnil(L);
   while (lua_next(L, arg)) {
-    int k;
     const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-    for (k = 0; conf_keys[k]; k++) if (strcmp(conf_keys[k], key) == 0) break;
-    if (conf_keys[k] == NULL) {
-      if (strcmp(key, "betas") == 0 && lua_istable(L, -1)) {
-        lua_geti(L, -1, 1); c->beta1 = luaL_checknumber(L, -1); lua_pop(L, 1);
-        lua_geti(L, -1, 2); c->beta2 = luaL_checknumber(L, -1); lua_pop(L, 1);
-        lua_pop(L, 1);
-        continue;
-      }
-      luaL_error(L, "optim: unknown option '%s' (options: lr, momentum, dampening, "
-                 "nesterov, weight_decay, betas, beta1, beta2, alpha, eps, clip_norm)", key);
+    int k = conf_field(strcmp(key, "betas") == 0 ? "beta1" : key);
+    if (k < 0 || !(ln_optconf_field(k)->kinds & (1u << kind))) {
+      luaL_Buffer b;
+      conf_keys(L, kind, &b);
+      luaL_pushresult(&b);
+      luaL_error(L, "optim: %s option '%s' for %s (its options: %s)",
+                 k < 0 ? "unknown" : "no", key, ln_opt_names[kind], lua_tostring(L, -1));
     }
-    if (k == 3) c->nesterov = lua_toboolean(L, -1);
-    else if (lua_type(L, -1) != LUA_TNUMBER)
-      luaL_error(L, "optim: option '%s' must be a number, got %s", key, luaL_typename(L, -1));
-    else *conf_field(c, k) = lua_tonumber(L, -1);
+    if (strcmp(key, "betas") == 0) {
+      luaL_argcheck(L, lua_istable(L, -1), arg, "optim: betas must be a table {beta1, beta2}");
+      lua_geti(L, -1, 1); c->beta1 = luaL_checknumber(L, -1); lua_pop(L, 1);
+      lua_geti(L, -1, 2); c->beta2 = luaL_checknumber(L, -1); lua_pop(L, 1);
+    } else set_number(L, c, k, key);
     lua_pop(L, 1);
   }
 }
@@ -946,7 +986,7 @@ static int l_optim (lua_State *L) {   /* core.optim(model, kind, conf) */
   ln_optconf c;
   ln_optim *o;
   ln_optconf_defaults((ln_optkind)kind, &c);
-  read_conf(L, 3, &c);
+  read_conf(L, 3, kind, &c);
   if (ln_optim_new(m, (ln_optkind)kind, &c, &o) != LN_OK) return engine_error(L);
   push_optim(L, o, 1);
   return 1;
@@ -962,16 +1002,50 @@ static int o_step (lua_State *L) {
 static int o_set (lua_State *L) {
   ln_optim *o = checkoptim(L, 1)->o;
   ln_optconf c = *ln_optim_conf(o);
-  read_conf(L, 2, &c);
-  *ln_optim_conf(o) = c;
+  read_conf(L, 2, (int)ln_optim_kind(o), &c);
+  if (ln_optim_set_conf(o, &c) != LN_OK) return engine_error(L);
   return 0;
 }
 
 static int o_get (lua_State *L) {
   ln_optconf *c = ln_optim_conf(checkoptim(L, 1)->o);
-  int k = luaL_checkoption(L, 2, NULL, conf_keys);
-  if (k == 3) lua_pushboolean(L, c->nesterov);
-  else lua_pushnumber(L, *conf_field(c, k));
+  const char *key = luaL_checkstring(L, 2);
+  int k = conf_field(key);
+  if (k < 0) {
+    luaL_Buffer b;
+    conf_keys(L, -1, &b);
+    luaL_pushresult(&b);
+    return luaL_error(L, "optim: unknown option '%s' (options: %s)", key, lua_tostring(L, -1));
+  }
+  if (ln_optconf_field(k)->type == LN_OPTF_BOOL) lua_pushboolean(L, ln_optconf_get(c, k) != 0);
+  else lua_pushnumber(L, ln_optconf_get(c, k));
+  return 1;
+}
+
+/* core.optim_fields() -> {{name, type, kinds = {sgd = true, ...},
+** default = {sgd = v, ...}, doc}, ...}: the engine's table, for the docs */
+static int l_optim_fields (lua_State *L) {
+  const ln_optfield *f;
+  int k, j;
+  lua_newtable(L);
+  for (k = 0; (f = ln_optconf_field(k)) != NULL; k++) {
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, f->name); lua_setfield(L, -2, "name");
+    lua_pushstring(L, f->type == LN_OPTF_BOOL ? "boolean" : "number"); lua_setfield(L, -2, "type");
+    lua_pushstring(L, f->doc); lua_setfield(L, -2, "doc");
+    lua_newtable(L);
+    lua_newtable(L);
+    for (j = 0; j < LN_OPT_COUNT; j++) {
+      if (!(f->kinds & (1u << j))) continue;
+      lua_pushboolean(L, 1); lua_setfield(L, -3, ln_opt_names[j]);
+      if (f->type == LN_OPTF_BOOL) lua_pushboolean(L, f->def[j] != 0);
+      else lua_pushnumber(L, f->def[j]);
+      lua_setfield(L, -2, ln_opt_names[j]);
+    }
+    lua_setfield(L, -3, "default");
+    lua_setfield(L, -2, "kinds");
+    lua_rawseti(L, -2, k + 1);
+  }
   return 1;
 }
 
@@ -994,7 +1068,9 @@ static int optim_tostring (lua_State *L) {
 }
 
 static int l_clip_grad_norm (lua_State *L) {
-  lua_pushnumber(L, ln_clip_grad_norm(checkmodel(L, 1)->m, luaL_checknumber(L, 2)));
+  double norm = ln_clip_grad_norm(checkmodel(L, 1)->m, luaL_checknumber(L, 2));
+  if (norm < 0) return engine_error(L);
+  lua_pushnumber(L, norm);
   return 1;
 }
 
@@ -1066,6 +1142,22 @@ static int l_seed (lua_State *L) {
   return 0;
 }
 
+/* core.rng_state() -> the generator's state (a string of 32 bytes);
+** core.rng_state(s) sets it: the stream goes on from where it was read */
+static int l_rng_state (lua_State *L) {
+  uint64_t st[LN_RNG_WORDS];
+  if (!lua_isnoneornil(L, 1)) {
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    luaL_argcheck(L, n == sizeof(st), 1, "rng_state: a state is 32 bytes, as rng_state() returns it");
+    memcpy(st, s, sizeof(st));
+    if (ln_rng_set(st) != LN_OK) return engine_error(L);
+  }
+  ln_rng_get(st);
+  lua_pushlstring(L, (const char *)st, sizeof(st));
+  return 1;
+}
+
 static int l_threads (lua_State *L) {
   if (!lua_isnoneornil(L, 1)) {
     lua_Integer n = luaL_checkinteger(L, 1);
@@ -1128,7 +1220,7 @@ static const luaL_Reg model_meth[] = {
   {"value", m_value}, {"scalar", m_scalar}, {"grad", m_grad}, {"params", m_params},
   {"order", m_order}, {"memory", m_memory}, {"node", m_node}, {"size", m_size},
   {"loss", m_loss}, {"outputs", m_outputs}, {"find", m_find}, {"batch", m_batch},
-  {"save", m_save}, {"profile", m_profile}, {"times", m_times}, {"precision", m_precision}, {"kernel", m_kernel},
+  {"max_batch", m_max_batch}, {"save", m_save}, {"restore", m_restore}, {"profile", m_profile}, {"times", m_times}, {"precision", m_precision}, {"kernel", m_kernel},
   {"chains", m_chains},
   {"free", model_gc}, {NULL, NULL}
 };
@@ -1146,10 +1238,10 @@ static const luaL_Reg core_funcs[] = {
   {"new", l_new}, {"from_table", l_from_table}, {"random", l_random},
   {"eager", l_eager}, {"ops", l_ops}, {"op_info", l_op_info},
   {"graph", l_graph}, {"compile", l_compile}, {"load", l_load},
-  {"optim", l_optim}, {"clip_grad_norm", l_clip_grad_norm}, {"orthograd", l_orthograd},
+  {"optim", l_optim}, {"optim_fields", l_optim_fields}, {"clip_grad_norm", l_clip_grad_norm}, {"orthograd", l_orthograd},
   {"idx_load", l_idx_load}, {"npy_load", l_npy_load}, {"npy_save", l_npy_save},
   {"png_load", l_png_load}, {"png_save", l_png_save},
-  {"seed", l_seed}, {"threads", l_threads}, {"blas", l_blas}, {"dnnl", l_dnnl}, {"wall", l_wall}, {"isatty", l_isatty}, {NULL, NULL}
+  {"seed", l_seed}, {"rng_state", l_rng_state}, {"threads", l_threads}, {"blas", l_blas}, {"dnnl", l_dnnl}, {"wall", l_wall}, {"isatty", l_isatty}, {NULL, NULL}
 };
 
 /* metatable 'tname' with 'metameth'; __index = a table of 'meth'; the

@@ -493,6 +493,10 @@ function Model:grad (name)
   if not id then error("grad: the model has no parameter '" .. tostring(name) .. "'", 2) end
   return self.core:grad(id)
 end
+-- model:batch(): the batch size of the last feed (the run-time size);
+-- model:max_batch(): the compiled maximum (g:compile{batch = ...})
+function Model:batch () return self.core:batch() end
+function Model:max_batch () return self.core:max_batch() end
 function Model:memory () return self.core:memory() end
 -- model:chains() -> elementwise chains fused, ops in them, values that
 -- live in the chains' block buffers only
@@ -539,7 +543,7 @@ ln.human_bytes = human_bytes
 
 Model.__tostring = function (m)
   local cm = m.core
-  local lines = {string.format("luanet.Model: %d nodes, batch <= %d", cm:size(), cm:batch())}
+  local lines = {string.format("luanet.Model: %d nodes, batch <= %d", cm:size(), cm:max_batch())}
   lines[#lines + 1] = string.format("  %-4s %-14s %-18s %-16s %s", "#", "op", "shape", "name", "params")
   for id = 1, cm:size() do
     local i = cm:node(id)

@@ -74,7 +74,7 @@ end
 function M.evaluate (model, ds, opt)
   opt = opt or {}
   local input, target, output = opt.input or "x", opt.target or "y", opt.output or "logits"
-  local batch = opt.batch or model.core:batch()
+  local batch = opt.batch or model:max_batch()
   local correct, total, loss_sum = 0, 0, 0
   for xb, yb in ds:batches(batch, {shuffle = false}) do
     local out = model:forward({[input] = xb, [target] = yb}, false)
@@ -103,7 +103,7 @@ function M.fit (o)
   local model, opt = o.model, o.optim
   if not model or not opt then error("fit: model and optim are required", 2) end
   if not o.train then error("fit: train data set is required", 2) end
-  local epochs, batch = o.epochs or 1, o.batch or model.core:batch()
+  local epochs, batch = o.epochs or 1, o.batch or model:max_batch()
   local input, target = o.input or "x", o.target or "y"
   local hist = o.history or {epoch = {}, train_loss = {}, test_acc = {}, test_loss = {},
                              step_loss = {}, seconds = {}}

@@ -1,6 +1,7 @@
 /*
 ** ln_rng.c -- the one random generator (xoshiro256**) and the parameter
-** initialisers.
+** initialisers. Its state can be read and set (ln_rng_get/ln_rng_set)
+** so a checkpoint resumes the stream exactly.
 */
 #include <math.h>
 #include "ln_internal.h"
@@ -20,6 +21,19 @@ static uint64_t splitmix (uint64_t *x) {
 void ln_seed (uint64_t seed) {
   int i;
   for (i = 0; i < 4; i++) s[i] = splitmix(&seed);
+}
+
+void ln_rng_get (uint64_t state[LN_RNG_WORDS]) {
+  int i;
+  for (i = 0; i < LN_RNG_WORDS; i++) state[i] = s[i];
+}
+
+int ln_rng_set (const uint64_t state[LN_RNG_WORDS]) {
+  int i;
+  if ((state[0] | state[1] | state[2] | state[3]) == 0)
+    return ln_seterr(LN_EARG, "rng_set: the all-zero state is not a state of the generator");
+  for (i = 0; i < LN_RNG_WORDS; i++) s[i] = state[i];
+  return LN_OK;
 }
 
 uint64_t ln_rand_u64 (void) {

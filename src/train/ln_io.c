@@ -1,14 +1,21 @@
 /*
-** ln_io.c -- model files: graph + parameters (+ optimizer state), with a
-** version, a crc32 (zlib) over everything, written atomically.
+** ln_io.c -- model files: graph + parameters (+ the caller's training
+** position, + optimizer state), with a version, a crc32 (zlib) over
+** everything, written atomically.
 **
 ** Layout (little-endian): "LUANET\0\1", u32 version, u32 n_nodes,
 ** i32 max_batch, i32 loss, u32 n_out, i32 outputs[], u8 precision
 ** (version 2 on; version 1 files load as fp32); per node: u8 leaf,
 ** u8 dtype, u8 batched, u8 ndim, i32 dim[], str name, str op, u8 n_in,
 ** i32 in[], f64 attr[LN_MAX_ATTRS], u8 n_list, i32 list[], stored values
-** (params, buffers, consts); u8 has_optim [u32 kind, f64 conf[10],
-** i64 steps, u32 n_state, state values]; u32 crc32 of all before it.
+** (params, buffers, consts); u32 n_extra, extra bytes (version 3 on);
+** u8 has_optim [u32 kind, optimizer configuration, i64 steps,
+** u32 n_state, state values]; u32 crc32 of all before it.
+**
+** The optimizer configuration: version 3 on, u8 count, then count pairs
+** (str name, f64 value), the fields of ln_optim.c's table by name, so a
+** new hyperparameter needs no new version (one missing from a file keeps
+** its default); versions 1 and 2, f64 conf[10] by position (OLD_CONF).
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +27,7 @@
 #include "ln_internal.h"
 
 #define MAGIC "LUANET\0\1"
-#define VERSION 2u
+#define VERSION 3u
 
 /* {====== Writing into a growing buffer ====== */
 
@@ -65,17 +72,25 @@ static void put_node (wbuf *b, const ln_node *n) {
   if (n->store) put(b, n->store->data, n->store->n * 4);
 }
 
+/* the configuration by field name (ln_optconf_field's table) */
+static void put_conf (wbuf *b, const ln_optconf *c) {
+  int k, n = 0;
+  while (ln_optconf_field(n)) n++;
+  put_u8(b, (unsigned)n);
+  for (k = 0; k < n; k++) {
+    double v = ln_optconf_get(c, k);
+    put_str(b, ln_optconf_field(k)->name);
+    put(b, &v, 8);
+  }
+}
+
 static void put_optim (wbuf *b, const ln_optim *o) {
   ln_optim *oo = (ln_optim *)o;   /* state getters are not const */
-  const ln_optconf *c = ln_optim_conf(oo);
-  double conf[10] = {c->lr, c->momentum, c->dampening, c->nesterov,
-                     c->weight_decay, c->beta1, c->beta2, c->alpha, c->eps,
-                     c->clip_norm};
   int64_t t = ln_optim_steps(o);
   int k, s, ns = ln_optim_n_state(o);
   put_u8(b, 1);
   put_i32(b, (int32_t)ln_optim_kind(o));
-  put(b, conf, sizeof(conf));
+  put_conf(b, ln_optim_conf(oo));
   put(b, &t, 8);
   put_i32(b, ns);
   for (k = 0; ln_optim_state(oo, k, 0); k++)
@@ -83,6 +98,22 @@ static void put_optim (wbuf *b, const ln_optim *o) {
       ln_tensor *st = ln_optim_state(oo, k, s);
       put(b, st->data, st->n * 4);
     }
+}
+
+/* make a rename in 'path''s directory durable (best effort: some file
+** systems refuse fsync on a directory) */
+static void sync_dir (const char *path) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  size_t n = slash ? (size_t)(slash - path) : 0;
+  int fd;
+  if (n >= sizeof(dir)) return;
+  if (slash == NULL) strcpy(dir, ".");
+  else if (n == 0) strcpy(dir, "/");
+  else { memcpy(dir, path, n); dir[n] = '\0'; }
+  if ((fd = open(dir, O_RDONLY)) < 0) return;
+  (void)fsync(fd);
+  close(fd);
 }
 
 /* write 'len' bytes to 'path' atomically: temp file, fsync, rename */
@@ -116,14 +147,24 @@ static int write_atomic (const char *path, const void *data, size_t len) {
     unlink(tmp);
     return ln_seterr(LN_EIO, "save: %s: %s", path, strerror(e));
   }
+  sync_dir(path);
   return LN_OK;
 }
 
 int ln_model_save (ln_model *m, const ln_optim *o, const char *path) {
+  return ln_model_save_ex(m, o, NULL, 0, path);
+}
+
+int ln_model_save_ex (ln_model *m, const ln_optim *o, const void *extra,
+                      size_t n_extra, const char *path) {
   ln_graph *g = ln_model_graph(m);
   wbuf b = {0};
-  uint32_t v = VERSION, nn = (uint32_t)g->n, crc;
+  uint32_t v = VERSION, nn = (uint32_t)g->n, ne = (uint32_t)n_extra, crc;
   int k, rc;
+  if (n_extra > 0 && extra == NULL)
+    return ln_seterr(LN_EARG, "save: extra is NULL but n_extra is %zu", n_extra);
+  if (n_extra > 0xffffffffu)
+    return ln_seterr(LN_EARG, "save: extra of %zu bytes is over the 4 GiB a file holds", n_extra);
   put(&b, MAGIC, 8);
   put(&b, &v, 4);
   put(&b, &nn, 4);
@@ -133,6 +174,8 @@ int ln_model_save (ln_model *m, const ln_optim *o, const char *path) {
   for (k = 0; k < ln_model_n_outputs(m); k++) put_i32(&b, ln_model_output(m, k));
   put_u8(&b, (unsigned)ln_model_precision(m));
   for (k = 0; k < g->n; k++) put_node(&b, g->nodes[k]);
+  put(&b, &ne, 4);
+  if (n_extra) put(&b, extra, n_extra);
   if (o) put_optim(&b, o);
   else put_u8(&b, 0);
   if (b.oom) { free(b.p); return ln_seterr(LN_ENOMEM, "save: out of memory"); }
@@ -227,22 +270,50 @@ static int read_node (rbuf *r, ln_graph *g, const char *path) {
   return LN_OK;
 }
 
-static int read_optim (rbuf *r, ln_model *m, ln_optim **opt, const char *path) {
+/* versions 1 and 2: the fields by position, in this order */
+static const char *const old_conf[] = {"lr", "momentum", "dampening", "nesterov",
+  "weight_decay", "beta1", "beta2", "alpha", "eps", "clip_norm"};
+#define OLD_CONF 10
+
+static int read_conf (rbuf *r, uint32_t version, ln_optconf *c, const char *path) {
+  int k, n, f;
+  double v = 0;
+  const void *q;
+  char name[LN_NAME_MAX];
+  if (version < 3) {
+    for (k = 0; k < OLD_CONF; k++) {
+      if ((q = get(r, 8)) != NULL) memcpy(&v, q, 8);
+      if ((f = ln_optconf_find(old_conf[k])) >= 0) ln_optconf_set(c, f, v);
+    }
+    return r->bad ? corrupt(path, "optimizer") : LN_OK;
+  }
+  n = (int)get_u8(r);
+  for (k = 0; k < n && !r->bad; k++) {
+    get_str(r, name, sizeof(name));
+    if ((q = get(r, 8)) != NULL) memcpy(&v, q, 8);
+    if (r->bad) break;
+    if ((f = ln_optconf_find(name)) < 0)
+      return ln_seterr(LN_EFORMAT, "load: %s: unknown optimizer option '%s' (a file "
+                       "of a newer luanet?)", path, name);
+    ln_optconf_set(c, f, v);
+  }
+  return r->bad ? corrupt(path, "optimizer") : LN_OK;
+}
+
+static int read_optim (rbuf *r, uint32_t version, ln_model *m, ln_optim **opt,
+                       const char *path) {
   ln_optconf c;
-  double conf[10];
   int64_t t = 0;
   int kind, ns, k, s, rc;
   const void *q;
   ln_optim *o;
   kind = get_i32(r);
-  if ((q = get(r, sizeof(conf))) != NULL) memcpy(conf, q, sizeof(conf));
-  if ((q = get(r, 8)) != NULL) memcpy(&t, q, 8);
-  ns = get_i32(r);
   if (r->bad || kind < 0 || kind >= LN_OPT_COUNT) return corrupt(path, "optimizer");
   ln_optconf_defaults((ln_optkind)kind, &c);
-  c.lr = conf[0]; c.momentum = conf[1]; c.dampening = conf[2];
-  c.nesterov = (int)conf[3]; c.weight_decay = conf[4]; c.beta1 = conf[5];
-  c.beta2 = conf[6]; c.alpha = conf[7]; c.eps = conf[8]; c.clip_norm = conf[9];
+  if ((rc = read_conf(r, version, &c, path)) != LN_OK) return rc;
+  if ((q = get(r, 8)) != NULL) memcpy(&t, q, 8);
+  ns = get_i32(r);
+  if (r->bad || t < 0) return corrupt(path, "optimizer");
   if ((rc = ln_optim_new(m, (ln_optkind)kind, &c, &o)) != LN_OK) return rc;
   if (ns != ln_optim_n_state(o)) { ln_optim_free(o); return corrupt(path, "optimizer state"); }
   for (k = 0; ln_optim_state(o, k, 0); k++)
@@ -253,6 +324,19 @@ static int read_optim (rbuf *r, ln_model *m, ln_optim **opt, const char *path) {
     }
   ln_optim_set_steps(o, (long)t);
   *opt = o;
+  return LN_OK;
+}
+
+/* version 3 on: the caller's bytes, copied out when 'extra' is not NULL */
+static int read_extra (rbuf *r, void **extra, size_t *n_extra, const char *path) {
+  uint32_t n = 0;
+  const void *q = get(r, 4), *d;
+  if (q) memcpy(&n, q, 4);
+  if ((d = get(r, n)) == NULL) return corrupt(path, "extra");
+  if (extra == NULL || n == 0) return LN_OK;
+  if ((*extra = ln_malloc(n)) == NULL) return LN_ENOMEM;
+  memcpy(*extra, d, n);
+  *n_extra = n;
   return LN_OK;
 }
 
@@ -275,7 +359,14 @@ static int read_file (const char *path, unsigned char **data, size_t *len) {
   return LN_OK;
 }
 
-static int parse (rbuf *r, const char *path, ln_model **out, ln_optim **opt) {
+typedef struct loaded {        /* what parse() hands back */
+  ln_model *m;
+  ln_optim *o;                 /* when asked for and present */
+  void *extra;                 /* when asked for and present (malloc'ed) */
+  size_t n_extra;
+} loaded;
+
+static int parse (rbuf *r, const char *path, loaded *out, int want_optim, int want_extra) {
   ln_graph *g;
   int32_t nn, maxb, loss, nout, outs[64];
   int k, rc;
@@ -293,22 +384,29 @@ static int parse (rbuf *r, const char *path, ln_model **out, ln_optim **opt) {
   if (r->bad || prec > LN_BF16) return corrupt(path, "precision");
   if ((rc = ln_graph_new(&g)) != LN_OK) return rc;
   for (k = 0; k < nn && rc == LN_OK; k++) rc = read_node(r, g, path);
-  if (rc == LN_OK) rc = ln_model_compile(g, maxb, loss, nout, outs, out);
+  if (rc == LN_OK) rc = ln_model_compile(g, maxb, loss, nout, outs, &out->m);
   if (rc != LN_OK) { ln_graph_free(g); return rc; }
-  if (prec != LN_FP32) rc = ln_model_set_precision(*out, (ln_precision)prec);
-  if (rc == LN_OK && get_u8(r) == 1 && opt) rc = read_optim(r, *out, opt, path);
-  if (rc != LN_OK) { ln_model_free(*out); *out = NULL; }
+  if (prec != LN_FP32) rc = ln_model_set_precision(out->m, (ln_precision)prec);
+  if (rc == LN_OK && v >= 3)
+    rc = read_extra(r, want_extra ? &out->extra : NULL, &out->n_extra, path);
+  if (rc == LN_OK && get_u8(r) == 1 && want_optim)
+    rc = read_optim(r, v, out->m, &out->o, path);
+  if (rc != LN_OK) {
+    ln_model_free(out->m);
+    free(out->extra);
+    memset(out, 0, sizeof(*out));
+  }
   return rc;
 }
 
-int ln_model_load (const char *path, ln_model **out, ln_optim **opt) {
+/* read, check and parse 'path' */
+static int load (const char *path, loaded *out, int want_optim, int want_extra) {
   unsigned char *data;
   size_t len = 0;
   uint32_t crc;
   rbuf r;
   int rc;
-  *out = NULL;
-  if (opt) *opt = NULL;
+  memset(out, 0, sizeof(*out));
   if ((rc = read_file(path, &data, &len)) != LN_OK) return rc;
   if (len < 16 || memcmp(data, MAGIC, 8) != 0) {
     free(data);
@@ -321,8 +419,86 @@ int ln_model_load (const char *path, ln_model **out, ln_optim **opt) {
                      "corrupted)", path);
   }
   r.p = data; r.n = len - 4; r.pos = 0; r.bad = 0;
-  rc = parse(&r, path, out, opt);
+  rc = parse(&r, path, out, want_optim, want_extra);
   free(data);
+  return rc;
+}
+
+int ln_model_load (const char *path, ln_model **out, ln_optim **opt) {
+  loaded l;
+  int rc = load(path, &l, opt != NULL, 0);
+  *out = l.m;
+  if (opt) *opt = l.o;
+  return rc;
+}
+
+/* }====== */
+
+/* {====== Restoring a checkpoint into a model and optimizer ====== */
+
+static int persistent (const ln_node *n) {
+  return (n->leaf == LN_LEAF_PARAM || n->leaf == LN_LEAF_BUFFER) && n->store;
+}
+
+/* the node of 'src' that holds the value of 'n' (a param or buffer of the
+** model restored): the one of the same name, or the same id when unnamed */
+static ln_node *source_of (ln_graph *src, const ln_node *n) {
+  int id = *n->name ? ln_graph_find(src, n->name) : n->id;
+  return ln_graph_node(src, id);
+}
+
+/* every param and buffer of 'g' has one in 'src' of the same kind and
+** shape, and 'src' has no others */
+static int check_values (ln_graph *g, ln_graph *src, const char *path) {
+  int k, here = 0, there = 0;
+  char a[64], b[64];
+  for (k = 0; k < g->n; k++) {
+    const ln_node *n = g->nodes[k], *s;
+    if (!persistent(n)) continue;
+    here++;
+    s = source_of(src, n);
+    if (s == NULL || !persistent(s) || s->leaf != n->leaf)
+      return ln_seterr(LN_EARG, "restore: %s has no %s '%s'", path,
+                       n->leaf == LN_LEAF_PARAM ? "parameter" : "buffer", n->name);
+    if (s->store->ndim != n->store->ndim ||
+        memcmp(s->store->dim, n->store->dim, (size_t)n->store->ndim * sizeof(int)) != 0)
+      return ln_seterr(LN_ESHAPE, "restore: '%s' is %s here but %s in %s", n->name,
+                       ln_shape_str(n->store->ndim, n->store->dim, a, sizeof(a)),
+                       ln_shape_str(s->store->ndim, s->store->dim, b, sizeof(b)), path);
+  }
+  for (k = 0; k < src->n; k++) there += persistent(src->nodes[k]);
+  if (there != here)
+    return ln_seterr(LN_EARG, "restore: %s holds %d parameters and buffers, the model "
+                     "%d", path, there, here);
+  return LN_OK;
+}
+
+int ln_model_restore (ln_model *m, ln_optim *o, const char *path,
+                      void **extra, size_t *n_extra) {
+  ln_graph *g = ln_model_graph(m), *src;
+  loaded l;
+  int k, rc;
+  if (extra) *extra = NULL;
+  if (n_extra) *n_extra = 0;
+  if ((rc = load(path, &l, o != NULL, extra != NULL)) != LN_OK) return rc;
+  src = ln_model_graph(l.m);
+  rc = check_values(g, src, path);
+  if (rc == LN_OK && o && l.o == NULL)
+    rc = ln_seterr(LN_EARG, "restore: %s holds no optimizer state", path);
+  if (rc == LN_OK && o) rc = ln_optim_copy(o, l.o);   /* checks, then copies */
+  if (rc == LN_OK) {
+    for (k = 0; k < g->n; k++) {
+      ln_node *n = g->nodes[k];
+      if (persistent(n))
+        memcpy(n->store->data, source_of(src, n)->store->data, n->store->n * 4);
+    }
+    ln_params_changed();
+    if (extra) { *extra = l.extra; l.extra = NULL; }
+    if (n_extra) *n_extra = l.n_extra;
+  }
+  ln_optim_free(l.o);
+  ln_model_free(l.m);
+  free(l.extra);
   return rc;
 }
 

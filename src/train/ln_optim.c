@@ -13,6 +13,7 @@
 ** the gradient as it reads it.
 */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ln_internal.h"
@@ -39,15 +40,73 @@ struct ln_optim {
 
 static const int n_states[LN_OPT_COUNT] = {1, 2, 2, 2};   /* ORDER OPT */
 
-void ln_optconf_defaults (ln_optkind kind, ln_optconf *c) {
-  memset(c, 0, sizeof(*c));
-  c->lr = kind == LN_OPT_SGD ? 0.01 : 1e-3;
-  c->beta1 = 0.9;
-  c->beta2 = 0.999;
-  c->alpha = 0.99;
-  c->eps = kind == LN_OPT_RMSPROP ? 1e-8 : 1e-8;
-  if (kind == LN_OPT_ADAMW) c->weight_decay = 0.01;
+/* {====== The configuration's fields, named once ======
+** The binding (options by name), the model file (stored by name) and the
+** docs read this table; a new hyperparameter is one row here and one
+** field of ln_optconf. Defaults are PyTorch's torch.optim ones, except
+** lr, which PyTorch's SGD requires and whose RMSprop default is 1e-2. */
+
+#define KS   (1u << LN_OPT_SGD)
+#define KA   (1u << LN_OPT_ADAM)
+#define KW   (1u << LN_OPT_ADAMW)
+#define KR   (1u << LN_OPT_RMSPROP)
+#define KALL (KS | KA | KW | KR)
+#define F(f) offsetof(ln_optconf, f)
+
+static const ln_optfield fields[] = {
+  /* name, type, offset, used by, defaults {sgd, adam, adamw, rmsprop}, doc */
+  {"lr", LN_OPTF_NUMBER, F(lr), KALL, {0.01, 1e-3, 1e-3, 1e-3}, "learning rate"},
+  {"momentum", LN_OPTF_NUMBER, F(momentum), KS | KR, {0, 0, 0, 0}, "momentum factor"},
+  {"dampening", LN_OPTF_NUMBER, F(dampening), KS, {0, 0, 0, 0},
+   "momentum buffer takes (1 - dampening) of the gradient"},
+  {"nesterov", LN_OPTF_BOOL, F(nesterov), KS, {0, 0, 0, 0},
+   "Nesterov momentum (needs momentum > 0, dampening 0)"},
+  {"weight_decay", LN_OPTF_NUMBER, F(weight_decay), KALL, {0, 0, 0.01, 0},
+   "L2 penalty added to the gradient; AdamW: decoupled, p -= lr * wd * p"},
+  {"beta1", LN_OPTF_NUMBER, F(beta1), KA | KW, {0.9, 0.9, 0.9, 0.9},
+   "decay of the first moment (betas[1])"},
+  {"beta2", LN_OPTF_NUMBER, F(beta2), KA | KW, {0.999, 0.999, 0.999, 0.999},
+   "decay of the second moment (betas[2])"},
+  {"alpha", LN_OPTF_NUMBER, F(alpha), KR, {0.99, 0.99, 0.99, 0.99},
+   "smoothing of the squared-gradient average"},
+  {"eps", LN_OPTF_NUMBER, F(eps), KA | KW | KR, {1e-8, 1e-8, 1e-8, 1e-8},
+   "added to the denominator"},
+  {"clip_norm", LN_OPTF_NUMBER, F(clip_norm), KALL, {0, 0, 0, 0},
+   "> 0: scale the gradients to this global L2 norm first"},
+};
+
+#define N_FIELDS ((int)(sizeof(fields) / sizeof(fields[0])))
+
+const ln_optfield *ln_optconf_field (int k) {
+  return k >= 0 && k < N_FIELDS ? &fields[k] : NULL;
 }
+
+int ln_optconf_find (const char *name) {
+  int k;
+  for (k = 0; k < N_FIELDS; k++) if (strcmp(fields[k].name, name) == 0) return k;
+  return -1;
+}
+
+double ln_optconf_get (const ln_optconf *c, int k) {
+  const char *p = (const char *)c + fields[k].offset;
+  if (fields[k].type == LN_OPTF_BOOL) return *(const int *)(const void *)p;
+  return *(const double *)(const void *)p;
+}
+
+void ln_optconf_set (ln_optconf *c, int k, double v) {
+  char *p = (char *)c + fields[k].offset;
+  if (fields[k].type == LN_OPTF_BOOL) *(int *)(void *)p = v != 0;
+  else *(double *)(void *)p = v;
+}
+
+void ln_optconf_defaults (ln_optkind kind, ln_optconf *c) {
+  int k;
+  memset(c, 0, sizeof(*c));
+  if ((int)kind < 0 || kind >= LN_OPT_COUNT) return;
+  for (k = 0; k < N_FIELDS; k++) ln_optconf_set(c, k, fields[k].def[kind]);
+}
+
+/* }====== */
 
 void ln_optim_free (ln_optim *o) {
   int i;
@@ -136,6 +195,41 @@ long ln_optim_steps (const ln_optim *o) { return o->t; }
 void ln_optim_set_steps (ln_optim *o, long t) { o->t = t; }
 int ln_optim_n_state (const ln_optim *o) { return o->n_state; }
 
+int ln_optim_set_conf (ln_optim *o, const ln_optconf *c) {
+  int rc = check_conf(c);
+  if (rc == LN_OK) o->conf = *c;
+  return rc;
+}
+
+/* the same parameters: as many, of the same names and sizes, in order */
+static int same_params (const ln_optim *dst, const ln_optim *src) {
+  int k;
+  if (dst->n_params != src->n_params)
+    return ln_seterr(LN_EARG, "optim: copy: %d parameters here, %d in the source",
+                     dst->n_params, src->n_params);
+  for (k = 0; k < dst->n_params; k++) {
+    const ln_node *a = dst->params[k], *b = src->params[k];
+    if (strcmp(a->name, b->name) != 0 || a->store->n != b->store->n)
+      return ln_seterr(LN_EARG, "optim: copy: parameter %d is '%s' (%zu values) here, "
+                       "'%s' (%zu values) in the source", k + 1, a->name, a->store->n,
+                       b->name, b->store->n);
+  }
+  return LN_OK;
+}
+
+int ln_optim_copy (ln_optim *dst, const ln_optim *src) {
+  int i, rc;
+  if (dst->kind != src->kind)
+    return ln_seterr(LN_EARG, "optim: copy: the source is %s, this optimizer %s",
+                     ln_opt_names[src->kind], ln_opt_names[dst->kind]);
+  if ((rc = same_params(dst, src)) != LN_OK) return rc;
+  for (i = 0; i < dst->n_params * dst->n_state; i++)
+    memcpy(dst->state[i]->data, src->state[i]->data, dst->state[i]->n * sizeof(float));
+  dst->conf = src->conf;
+  dst->t = src->t;
+  return LN_OK;
+}
+
 ln_tensor *ln_optim_state (ln_optim *o, int k, int s) {
   if (k < 0 || k >= o->n_params || s < 0 || s >= o->n_state) return NULL;
   return o->state[k * o->n_state + s];
@@ -164,13 +258,24 @@ static void scale_grads (ln_node **p, int n, float f) {
 
 double ln_clip_grad_norm (ln_model *m, double max) {
   ln_graph *g = ln_model_graph(m);
-  ln_node *ps[1024];
-  int ids[1024], n = ln_model_params(m, ids, 1024), k;
+  int n = ln_model_params(m, NULL, 0), k, *ids;
+  ln_node **ps;
   double norm;
-  if (n > 1024) n = 1024;
+  if (n <= 0) return 0;
+  ids = malloc((size_t)n * sizeof(int));
+  ps = malloc((size_t)n * sizeof(ln_node *));
+  if (ids == NULL || ps == NULL) {
+    free(ids);
+    free(ps);
+    ln_seterr(LN_ENOMEM, "clip_grad_norm: out of memory for %d parameters", n);
+    return -1;
+  }
+  ln_model_params(m, ids, n);
   for (k = 0; k < n; k++) ps[k] = ln_graph_node(g, ids[k]);
+  free(ids);
   norm = sqrt(grad_sumsq(ps, n));
   if (max > 0 && norm > max) scale_grads(ps, n, (float)(max / (norm + 1e-6)));
+  free(ps);
   return norm;
 }
 

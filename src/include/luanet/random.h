@@ -12,6 +12,12 @@ void ln_seed (uint64_t seed);
 uint64_t ln_rand_u64 (void);
 double ln_rand_uniform (void);          /* [0, 1) */
 double ln_rand_normal (void);           /* N(0, 1) */
+/* the generator's state, to save and restore it (exact resume): after
+** ln_rng_set(s) the stream continues from where ln_rng_get(s) was called.
+** An all-zero state is not one xoshiro can reach: LN_EARG. */
+#define LN_RNG_WORDS 4
+void ln_rng_get (uint64_t state[LN_RNG_WORDS]);
+int ln_rng_set (const uint64_t state[LN_RNG_WORDS]);
 
 typedef enum ln_init {
   LN_INIT_ZEROS = 0, LN_INIT_ONES, LN_INIT_CONST,   /* CONST: value 'a' */
