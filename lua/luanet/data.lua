@@ -76,7 +76,11 @@ local function engine_rng (n)
 end
 
 -- for xb, yb, i in ds:batches(128, {shuffle = true}) do ... end
--- The last batch may be smaller (drop_last = true drops it).
+-- The last batch may be smaller (drop_last = true drops it). The order is
+-- drawn from the engine's generator when batches() is called (n - 1
+-- draws), so the generator's state then fixes it: a resumed epoch sets
+-- that state back (core.rng_state) and starts at batch 'start' (default 1)
+-- of the same order.
 function Dataset:batches (size, opt)
   opt = opt or {}
   if math.type(size) ~= "integer" or size < 1 then
@@ -87,7 +91,12 @@ function Dataset:batches (size, opt)
   local order
   if opt.shuffle ~= false then order = permutation(n, engine_rng) end
   local count = opt.drop_last and (n // size) or ((n + size - 1) // size)
-  local b = 0
+  local start = opt.start or 1
+  if math.type(start) ~= "integer" or start < 1 or start > count + 1 then
+    error(string.format("batches: start must be an integer in 1..%d, got %s", count + 1,
+                        tostring(start)), 2)
+  end
+  local b = start - 1
   return function ()
     b = b + 1
     if b > count then return nil end

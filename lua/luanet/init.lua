@@ -569,6 +569,9 @@ end
 -- {====== Module-level functions ======
 
 ln.seed = core.seed
+-- ln.rng_state() -> the generator's state (32 bytes); ln.rng_state(s) sets
+-- it back (the stream goes on from there; checkpoints keep it)
+ln.rng_state = core.rng_state
 ln.threads = core.threads
 ln.inits = {"zeros", "ones", "const", "uniform", "normal", "xavier_uniform",
             "xavier_normal", "kaiming_uniform", "kaiming_normal", "lecun_normal",
