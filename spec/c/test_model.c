@@ -773,6 +773,245 @@ static void test_params_changed (void) {
 
 /* }====== */
 
+/* {====== The optimizer's fields, clipping, exact restore ====== */
+
+/* the table names every field of ln_optconf once, at its offset, with
+** PyTorch's defaults */
+static void test_optconf (void) {
+  ln_optconf c, d;
+  const ln_optfield *f;
+  int k, n = 0, ok = 1;
+  double *dp[] = {&c.lr, &c.momentum, &c.dampening, &c.weight_decay, &c.beta1,
+                  &c.beta2, &c.alpha, &c.eps, &c.clip_norm};
+  const char *dn[] = {"lr", "momentum", "dampening", "weight_decay", "beta1",
+                      "beta2", "alpha", "eps", "clip_norm"};
+  memset(&c, 0, sizeof(c));
+  for (k = 0; k < 9; k++) {   /* set by name, read the struct directly */
+    int i = ln_optconf_find(dn[k]);
+    if (i < 0 || ln_optconf_field(i)->type != LN_OPTF_NUMBER) { ok = 0; continue; }
+    ln_optconf_set(&c, i, k + 0.5);
+    ok &= *dp[k] == k + 0.5 && ln_optconf_get(&c, i) == k + 0.5;
+  }
+  k = ln_optconf_find("nesterov");
+  ok &= k >= 0 && ln_optconf_field(k)->type == LN_OPTF_BOOL;
+  if (k >= 0) { ln_optconf_set(&c, k, 1); ok &= c.nesterov == 1 && ln_optconf_get(&c, k) == 1; }
+  while (ln_optconf_field(n)) n++;
+  tap_ok(ok && n == 10 && ln_optconf_find("lr2") < 0 && ln_optconf_field(-1) == NULL,
+         "optconf: 10 fields, each set and read by name at its own offset");
+  ln_optconf_defaults(LN_OPT_ADAM, &d);
+  ok = d.lr == 1e-3 && d.beta1 == 0.9 && d.beta2 == 0.999 && d.eps == 1e-8 && d.weight_decay == 0;
+  ln_optconf_defaults(LN_OPT_ADAMW, &d);
+  ok &= d.weight_decay == 0.01 && d.eps == 1e-8;
+  ln_optconf_defaults(LN_OPT_RMSPROP, &d);
+  ok &= d.alpha == 0.99 && d.eps == 1e-8 && d.momentum == 0;
+  ln_optconf_defaults(LN_OPT_SGD, &d);
+  ok &= d.lr == 0.01 && d.momentum == 0 && d.nesterov == 0 && d.clip_norm == 0;
+  tap_ok(ok, "optconf defaults: Adam/AdamW/RMSprop eps 1e-8 (PyTorch's), AdamW decay 0.01, "
+         "RMSprop alpha 0.99");
+  f = ln_optconf_field(ln_optconf_find("nesterov"));
+  tap_ok(f && f->kinds == (1u << LN_OPT_SGD) &&
+         ln_optconf_field(ln_optconf_find("eps"))->kinds ==
+         ((1u << LN_OPT_ADAM) | (1u << LN_OPT_ADAMW) | (1u << LN_OPT_RMSPROP)),
+         "optconf: nesterov is SGD's, eps Adam's, AdamW's and RMSprop's");
+}
+
+/* NP parameters of one element each, loss = their sum: every gradient 1 */
+#define NP 1100
+static void test_clip_many (void) {
+  ln_graph *g;
+  ln_model *m = NULL;
+  int ids[NP], k, h, loss, rc = ln_graph_new(&g), ok = 1;
+  double norm;
+  char name[32];
+  for (k = 0; k < NP && rc == LN_OK; k++) {
+    snprintf(name, sizeof(name), "p%d", k);
+    rc = ln_graph_param(g, name, 1, (int[]){1}, LN_INIT_ONES, 0, &ids[k]);
+  }
+  h = ids[0];
+  for (k = 1; k < NP && rc == LN_OK; k++) rc = ln_graph_opn(g, "add", 2, (int[]){h, ids[k]}, NULL, &h);
+  if (rc == LN_OK) rc = ln_graph_opn(g, "sum", 1, &h, NULL, &loss);
+  if (rc == LN_OK) rc = ln_model_compile(g, 1, loss, 0, NULL, &m);
+  else ln_graph_free(g);
+  if (rc == LN_OK) rc = ln_model_forward(m, 1);
+  if (rc == LN_OK) rc = ln_model_backward(m);
+  tap_ok(rc == LN_OK && ln_model_params(m, NULL, 0) == NP, "a model of %d parameter tensors "
+         "runs backward%s", NP, why(rc));
+  if (rc != LN_OK) { ln_model_free(m); return; }
+  norm = ln_clip_grad_norm(m, 1.0);
+  tap_ok(fabs(norm - sqrt((double)NP)) < 1e-9, "clip_grad_norm counts all %d: norm %.6f = "
+         "sqrt(%d)", NP, norm, NP);
+  for (k = 0; k < NP; k++) {
+    ln_tensor *gr = ln_model_gradval(m, ids[k]);
+    ok &= gr && fabsf(*(float *)gr->data - (float)(1 / (sqrt((double)NP) + 1e-6))) < 1e-7f;
+    ln_tensor_free(gr);
+  }
+  tap_ok(ok, "and scales every gradient to 1/sqrt(%d), the last ones too", NP);
+  norm = ln_clip_grad_norm(m, 0);
+  tap_ok(fabs(norm - 1) < 1e-5, "the clipped norm is 1 (%.7f)", norm);
+  ln_model_free(m);
+}
+
+/* the training position a C loop keeps: its step and the generator */
+typedef struct cpos { int step; uint64_t rng[LN_RNG_WORDS]; } cpos;
+
+/* a dropout MLP with Adam at 'seed'; NULL on failure */
+static ln_model *dropout_mlp (net *nt, uint64_t seed, ln_optim **o) {
+  ln_model *m;
+  ln_seed(seed);
+  if ((m = make_model(nt, WITH_DROPOUT)) == NULL) return NULL;
+  if ((*o = adam(m)) == NULL) { ln_model_free(m); return NULL; }
+  return m;
+}
+
+static int params_equal (ln_model *a, ln_model *b) {
+  int ia[16], ib[16], n = ln_model_params(a, ia, 16), k, ok = n == ln_model_params(b, ib, 16);
+  for (k = 0; ok && k < n; k++) {
+    ln_tensor *ta = ln_model_value(a, ia[k]), *tb = ln_model_value(b, ib[k]);
+    ok = ta && tb && ta->n == tb->n && memcmp(ta->data, tb->data, ta->n * 4) == 0;
+    ln_tensor_free(ta);
+    ln_tensor_free(tb);
+  }
+  return ok;
+}
+
+/* 10 steps, or 5, a checkpoint, a fresh model and optimizer (another
+** seed) restored from it, 5 more: the same bits, dropout included */
+static void test_restore (void) {
+  net na, nb, nc;
+  ln_model *a, *b = NULL, *c = NULL;
+  ln_optim *oa, *ob = NULL, *oc = NULL, *os = NULL;
+  ln_optconf sc;
+  cpos pos, *back = NULL;
+  void *extra = NULL;
+  size_t n_extra = 0, n = 0;
+  float la[10], lb[10];
+  unsigned char *file;
+  int k, rc = LN_OK;
+  if ((a = dropout_mlp(&na, 5, &oa)) == NULL) return;
+  for (k = 0; k < 10 && rc == LN_OK; k++) rc = step(a, oa, &na, k, &la[k]);
+  if ((b = dropout_mlp(&nb, 5, &ob)) == NULL) rc = LN_EARG;
+  for (k = 0; k < 5 && rc == LN_OK; k++) rc = step(b, ob, &nb, k, &lb[k]);
+  pos.step = 5;
+  ln_rng_get(pos.rng);
+  if (rc == LN_OK) rc = ln_model_save_ex(b, ob, &pos, sizeof(pos), tmp("ck.lnt"));
+  tap_ok(rc == LN_OK, "10 steps; 5 steps and a checkpoint with the loop's position%s", why(rc));
+  ln_optim_free(ob); ln_model_free(b); b = NULL;
+  if (rc == LN_OK && (b = dropout_mlp(&nb, 99, &ob)) == NULL) rc = LN_EARG;
+  if (rc == LN_OK) rc = ln_model_restore(b, ob, tmp("ck.lnt"), &extra, &n_extra);
+  back = extra;
+  tap_ok(rc == LN_OK && n_extra == sizeof(pos) && back->step == 5 && ln_optim_steps(ob) == 5 &&
+         ln_optim_conf(ob)->lr == 1e-2, "restore: the position back, 5 steps, lr%s", why(rc));
+  if (rc == LN_OK) rc = ln_rng_set(back->rng);
+  for (k = 5; k < 10 && rc == LN_OK; k++) rc = step(b, ob, &nb, k, &lb[k]);
+  tap_ok(rc == LN_OK && memcmp(la, lb, sizeof(la)) == 0 && params_equal(a, b),
+         "5 + 5 steps through a checkpoint: the losses and parameters of 10, bit for bit%s", why(rc));
+
+  /* refused restores leave the model and optimizer as they were */
+  if ((c = dropout_mlp(&nc, 7, &oc)) == NULL) rc = LN_EARG;
+  file = rc == LN_OK ? slurp(tmp("ck.lnt"), &n) : NULL;
+  if (file) {
+    write_file(tmp("ck-half.lnt"), file, n - 9);
+    rc = ln_model_restore(c, oc, tmp("ck-half.lnt"), NULL, NULL);
+    tap_ok(rc == LN_EFORMAT && contains(ln_errmsg(), "checksum mismatch") &&
+           ln_optim_steps(oc) == 0 && !params_equal(c, b),
+           "a truncated checkpoint: LN_EFORMAT, nothing changed, '%s'", ln_errmsg());
+  }
+  ln_optconf_defaults(LN_OPT_SGD, &sc);
+  if (c && ln_optim_new(c, LN_OPT_SGD, &sc, &os) == LN_OK) {
+    rc = ln_model_restore(c, os, tmp("ck.lnt"), NULL, NULL);
+    tap_ok(rc == LN_EARG && contains(ln_errmsg(), "the source is adam, this optimizer sgd") &&
+           !params_equal(c, b), "into SGD: LN_EARG, the parameters unchanged, '%s'", ln_errmsg());
+    ln_model *saved = NULL;
+    rc = ln_model_restore(c, NULL, tmp("ck.lnt"), NULL, NULL);
+    if (rc == LN_OK) rc = ln_model_load(tmp("ck.lnt"), &saved, NULL);
+    tap_ok(rc == LN_OK && params_equal(c, saved) && ln_optim_steps(oc) == 0,
+           "without an optimizer: the values only%s", why(rc));
+    ln_model_free(saved);
+  }
+  {   /* another graph */
+    ln_graph *g;
+    ln_model *big = NULL;
+    int x, y, loss;
+    rc = build_big(&g, 0, &x, &y, &loss);
+    if (rc == LN_OK && (rc = ln_model_compile(g, 8, loss, 0, NULL, &big)) != LN_OK) ln_graph_free(g);
+    if (rc == LN_OK) {
+      rc = ln_model_restore(big, NULL, tmp("ck.lnt"), NULL, NULL);
+      tap_ok(rc != LN_OK && contains(ln_errmsg(), "restore:") && contains(ln_errmsg(), "l1.weight"),
+             "another graph: refused, naming the parameter, '%s'", ln_errmsg());
+    }
+    ln_model_free(big);
+  }
+  free(file);
+  free(extra);
+  ln_optim_free(os); ln_optim_free(oc); ln_model_free(c);
+  ln_optim_free(ob); ln_model_free(b);
+  ln_optim_free(oa); ln_model_free(a);
+  unlink(tmp("ck.lnt"));
+  unlink(tmp("ck-half.lnt"));
+}
+
+/* version 3 keeps the configuration by name: a field missing from a file
+** takes its default, an unknown name is refused */
+static void test_conf_by_name (void) {
+  net nt;
+  ln_model *m, *m2 = NULL;
+  ln_optim *o, *o2 = NULL;
+  unsigned char *p;
+  size_t n = 0, i, at = 0;
+  uint32_t crc;
+  int rc;
+  ln_seed(1);
+  if ((m = make_model(&nt, 0)) == NULL) return;
+  if ((o = adam(m)) == NULL) { ln_model_free(m); return; }
+  ln_optim_conf(o)->eps = 1e-3;
+  ln_optim_conf(o)->beta2 = 0.95;
+  rc = ln_model_save(m, o, tmp("byname.lnt"));
+  if (rc == LN_OK) rc = ln_model_load(tmp("byname.lnt"), &m2, &o2);
+  tap_ok(rc == LN_OK && o2 && ln_optim_conf(o2)->eps == 1e-3 && ln_optim_conf(o2)->beta2 == 0.95 &&
+         ln_optim_conf(o2)->lr == 1e-2, "the configuration round-trips by name%s", why(rc));
+  ln_optim_free(o2); ln_model_free(m2); o2 = NULL; m2 = NULL;
+  p = slurp(tmp("byname.lnt"), &n);
+  for (i = 0; p && i + 5 < n; i++)   /* u16 length 3, "eps" */
+    if (p[i] == 3 && p[i + 1] == 0 && memcmp(p + i + 2, "eps", 3) == 0) { at = i; break; }
+  tap_ok(at > 0, "the file names 'eps'");
+  if (at > 0) {
+    p[at + 4] = 'z';   /* "epz": a field this luanet does not know */
+    crc = (uint32_t)crc32(0L, p, (uInt)(n - 4));
+    memcpy(p + n - 4, &crc, 4);
+    write_file(tmp("epz.lnt"), p, n);
+    rc = ln_model_load(tmp("epz.lnt"), &m2, &o2);
+    tap_ok(rc == LN_EFORMAT && m2 == NULL && contains(ln_errmsg(), "unknown optimizer option 'epz'"),
+           "an unknown field: LN_EFORMAT, '%s'", ln_errmsg());
+    /* drop the pair (2 + 3 + 8 bytes) and count one field less */
+    {
+      unsigned char *q = malloc(n);
+      if (q) {
+        size_t lo = 0;
+        /* the count byte precedes the first pair, "lr" */
+        for (i = 0; i + 4 < n; i++)
+          if (p[i] == 2 && p[i + 1] == 0 && memcmp(p + i + 2, "lr", 2) == 0) { lo = i - 1; break; }
+        memcpy(q, p, at);
+        memcpy(q + at, p + at + 13, n - at - 13);
+        q[lo] = (unsigned char)(q[lo] - 1);
+        crc = (uint32_t)crc32(0L, q, (uInt)(n - 13 - 4));
+        memcpy(q + n - 13 - 4, &crc, 4);
+        write_file(tmp("noeps.lnt"), q, n - 13);
+        rc = ln_model_load(tmp("noeps.lnt"), &m2, &o2);
+        tap_ok(rc == LN_OK && o2 && lo > 0 && p[lo] == 10 && ln_optim_conf(o2)->eps == 1e-8 &&
+               ln_optim_conf(o2)->beta2 == 0.95,
+               "a file without 'eps': Adam's default 1e-8, the other fields as saved%s", why(rc));
+        free(q);
+      }
+    }
+  }
+  free(p);
+  ln_optim_free(o2); ln_model_free(m2);
+  ln_optim_free(o); ln_model_free(m);
+  unlink(tmp("byname.lnt")); unlink(tmp("epz.lnt")); unlink(tmp("noeps.lnt"));
+}
+
+/* }====== */
+
 int main (void) {
   snprintf(tmpdir, sizeof(tmpdir), "/tmp/ln_test_model.XXXXXX");
   if (mkdtemp(tmpdir) == NULL) { perror("mkdtemp"); return 2; }
@@ -784,6 +1023,10 @@ int main (void) {
   test_dropout();
   test_chain();
   test_params_changed();
+  test_optconf();
+  test_clip_many();
+  test_restore();
+  test_conf_by_name();
   test_prepared(0, LN_FP32);
   test_prepared(0, LN_BF16);
   test_prepared(1, LN_FP32);
