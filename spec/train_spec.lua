@@ -70,6 +70,35 @@ describe("luanet.train", function ()
     assert.truthy(s:find("loss 0.5", 1, true))
   end)
 
+  it("means by batch the run-time size and by max_batch the compiled maximum", function ()
+    local m = mlp_model({784, 8, 10}, 64)
+    assert.are.equal(64, m:max_batch())
+    assert.are.equal(64, m:batch())                 -- no run yet: the compiled size
+    m:forward({x = ln.zeros{10, 784}, y = ln.zeros({10}, "int32")})
+    assert.are.equal(10, m:batch())
+    assert.are.equal(64, m:max_batch())
+    assert.are.equal(m:batch(), m.core:batch())     -- the wrapper and the core agree
+    assert.are.equal(m:max_batch(), m.core:max_batch())
+    assert.truthy(tostring(m):find("batch <= 64", 1, true))
+    -- fit and evaluate default to the compiled maximum, not the last run's size
+    local ds = ln.data.fashion_mnist("train", {subset = true}):head(128)
+    local steps = 0
+    quiet_fit{model = m, optim = ln.optim.sgd(m), train = ds, on_step = function () steps = steps + 1 end}
+    assert.are.equal(2, steps)
+  end)
+
+  it("starts an order part way with batches{start = k}, the same order", function ()
+    local ds = ln.data.dataset(ln.arange(1.0, 10):clone{10, 1}, ln.arange(0, 9))
+    ln.seed(4)
+    local all = {}
+    for _, yb in ds:batches(3) do all[#all + 1] = yb:totable() end
+    ln.seed(4)
+    local tail = {}
+    for _, yb, b in ds:batches(3, {start = 3}) do tail[#tail + 1] = {b, yb:totable()} end
+    assert.are.same({{3, all[3]}, {4, all[4]}}, tail)
+    assert.error_matches(function () ds:batches(3, {start = 6}) end, "batches: start must be an integer in 1..5", nil, true)
+  end)
+
   it("trains, checkpoints and resumes", function ()
     local dir = os.tmpname()
     os.remove(dir)

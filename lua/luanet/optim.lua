@@ -36,14 +36,41 @@ local function make (kind)
   end
 end
 
+-- The options of each optimizer and their defaults come from the engine's
+-- table (ln_optconf_field, src/train/ln_optim.c): M.options() lists them,
+-- M.options_markdown() is the table README.md shows. Every optimizer also
+-- takes clip_norm, and orthograd (below). An option the optimizer does
+-- not use is an error, as in PyTorch.
 -- SGD: lr, momentum, dampening, nesterov, weight_decay (PyTorch's rule)
 M.sgd = make("sgd")
--- Adam: lr, betas = {b1, b2}, eps, weight_decay (L2, added to the gradient)
+-- Adam: lr, betas = {b1, b2} (or beta1, beta2), eps, weight_decay (L2,
+-- added to the gradient)
 M.adam = make("adam")
 -- AdamW: weight_decay decoupled (p <- p - lr * wd * p), default 0.01
 M.adamw = make("adamw")
 -- RMSprop: lr, alpha, eps, momentum, weight_decay
 M.rmsprop = make("rmsprop")
+
+-- {{name, type = "number" | "boolean", doc, kinds = {sgd = true, ...},
+--   default = {sgd = 0.01, ...}}, ...}: the engine's table, in its order
+M.options = core.optim_fields
+M.kinds = {"sgd", "adam", "adamw", "rmsprop"}
+
+-- the options as a Markdown table: a column per optimizer with the
+-- default where it takes the option
+function M.options_markdown ()
+  local lines = {"| option | " .. table.concat(M.kinds, " | ") .. " | meaning |",
+                 "|---" .. string.rep("|---", #M.kinds + 1) .. "|"}
+  for _, f in ipairs(M.options()) do
+    local cells = {}
+    for i, k in ipairs(M.kinds) do
+      local d = f.default[k]
+      cells[i] = d == nil and "-" or (type(d) == "boolean" and tostring(d) or string.format("%g", d))
+    end
+    lines[#lines + 1] = string.format("| `%s` | %s | %s |", f.name, table.concat(cells, " | "), f.doc)
+  end
+  return table.concat(lines, "\n")
+end
 
 -- one update from the model's current gradients; returns the global
 -- gradient norm (before clipping)

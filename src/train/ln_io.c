@@ -485,6 +485,9 @@ int ln_model_restore (ln_model *m, ln_optim *o, const char *path,
   rc = check_values(g, src, path);
   if (rc == LN_OK && o && l.o == NULL)
     rc = ln_seterr(LN_EARG, "restore: %s holds no optimizer state", path);
+  if (rc == LN_OK && o && ln_optim_kind(o) != ln_optim_kind(l.o))
+    rc = ln_seterr(LN_EARG, "restore: %s holds %s state, the optimizer is %s", path,
+                   ln_opt_names[ln_optim_kind(l.o)], ln_opt_names[ln_optim_kind(o)]);
   if (rc == LN_OK && o) rc = ln_optim_copy(o, l.o);   /* checks, then copies */
   if (rc == LN_OK) {
     for (k = 0; k < g->n; k++) {
