@@ -17,7 +17,8 @@ Train a classifier on Fashion-MNIST with Adam and report test accuracy.]], {
   {"seed", 1, "random seed"},
   {"out", "out", "directory for model.lnt, curves.png, checkpoint"},
   {"subset", false, "use the bundled subset even if the full set is installed"},
-  {"resume", false, "resume from the checkpoint in --out"},
+  {"resume", false, "resume from the checkpoint in --out: parameters, Adam's moments and step, the schedule, the random generator and the data order, so the run ends as one never stopped"},
+  {"stop", 0, "stop after this many steps in all, saving the checkpoint (0: run every epoch); --resume goes on"},
   {"limit", 0, "use only the first N training examples (0: all)"},
 })
 
@@ -80,8 +81,12 @@ local schedule = opt.schedule == "cosine"
   and ln.optim.cosine(adam, {t_max = opt.epochs * train:n_batches(opt.batch)}) or nil
 local hist = ln.train.fit{model = model, optim = adam, train = train, test = test,
   epochs = opt.epochs, batch = opt.batch, schedule = schedule, checkpoint = opt.out .. "/checkpoint.lnt",
-  resume = opt.resume, plot = opt.out .. "/curves.png"}
+  resume = opt.resume, plot = opt.out .. "/curves.png", max_steps = opt.stop > 0 and opt.stop or nil}
 
+if opt.stop > 0 and #hist.step_loss >= opt.stop and #hist.epoch < opt.epochs then
+  print(string.format("stopped after step %d; --resume goes on from %s/checkpoint.lnt", opt.stop, opt.out))
+  return
+end
 model:save(opt.out .. "/model.lnt")
 print(string.format("final test accuracy: %.2f%% (%s, %d epochs)", 100 * hist.test_acc[#hist.test_acc],
   opt.model, opt.epochs))

@@ -891,6 +891,7 @@ static void test_restore (void) {
   for (k = 0; k < 10 && rc == LN_OK; k++) rc = step(a, oa, &na, k, &la[k]);
   if ((b = dropout_mlp(&nb, 5, &ob)) == NULL) rc = LN_EARG;
   for (k = 0; k < 5 && rc == LN_OK; k++) rc = step(b, ob, &nb, k, &lb[k]);
+  memset(&pos, 0, sizeof(pos));   /* the padding too: it is written to the file */
   pos.step = 5;
   ln_rng_get(pos.rng);
   if (rc == LN_OK) rc = ln_model_save_ex(b, ob, &pos, sizeof(pos), tmp("ck.lnt"));
