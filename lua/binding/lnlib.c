@@ -944,7 +944,8 @@ static void conf_keys (lua_State *L, int kind, luaL_Buffer *b) {
     luaL_addstring(b, ", betas");
 }
 
-static void set_number (lua_State *L, ln_optconf *c, int k, const char *key) {
+/* option k (key 'key') from the value on top of the stack, checked by type */
+static void set_option (lua_State *L, ln_optconf *c, int k, const char *key) {
   if (ln_optconf_field(k)->type == LN_OPTF_BOOL) {
     if (!lua_isboolean(L, -1))
       luaL_error(L, "optim: option '%s' must be a boolean, got %s", key, luaL_typename(L, -1));
@@ -975,7 +976,7 @@ static void read_conf (lua_State *L, int arg, int kind, ln_optconf *c) {
       luaL_argcheck(L, lua_istable(L, -1), arg, "optim: betas must be a table {beta1, beta2}");
       lua_geti(L, -1, 1); c->beta1 = luaL_checknumber(L, -1); lua_pop(L, 1);
       lua_geti(L, -1, 2); c->beta2 = luaL_checknumber(L, -1); lua_pop(L, 1);
-    } else set_number(L, c, k, key);
+    } else set_option(L, c, k, key);
     lua_pop(L, 1);
   }
 }
