@@ -5,6 +5,8 @@
 --   local hist = ln.train.fit{model = m, optim = opt, train = ds, test = ts,
 --     epochs = 5, batch = 128, input = "x", target = "y", output = "logits",
 --     checkpoint = "out/ckpt.lnt", plot = "out/curves.png"}
+--   -- later, or after a crash: the same call with resume = true goes on
+--   -- from the checkpoint and ends with the bits of an uninterrupted run
 local M = {}
 
 -- monotonic wall-clock seconds (os.clock counts CPU time of all threads)

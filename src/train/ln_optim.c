@@ -11,6 +11,9 @@
 ** block order: the same bits whatever the thread count. Clipping needs the
 ** norm before the update: a norm pass first, then the update pass scales
 ** the gradient as it reads it.
+**
+** The configuration's fields are named once, in 'fields' below: the
+** binding, the model file and the docs read that table.
 */
 #include <math.h>
 #include <stddef.h>
@@ -74,6 +77,13 @@ static const ln_optfield fields[] = {
   {"clip_norm", LN_OPTF_NUMBER, F(clip_norm), KALL, {0, 0, 0, 0},
    "> 0: scale the gradients to this global L2 norm first"},
 };
+
+#undef F
+#undef KALL
+#undef KS
+#undef KA
+#undef KW
+#undef KR
 
 #define N_FIELDS ((int)(sizeof(fields) / sizeof(fields[0])))
 
