@@ -60,7 +60,9 @@ local function same_bits (a, b, what)
 end
 
 describe("exact resume", function ()
-  setup(function () ln.threads(2) end)
+  local threads
+  setup(function () threads = ln.threads(); ln.threads(2) end)
+  teardown(function () ln.threads(threads) end)
 
   for _, kind in ipairs{"mlp", "cnn"} do
     for _, prec in ipairs{"fp32", "bf16"} do
