@@ -35,7 +35,7 @@ local function fit (kind, prec, ds, o, seed)
   ln.seed(seed or 5)
   local m, opt, sched = make(kind, prec)
   local lrs = {}
-  local t = {model = m, optim = opt, train = ds, batch = BATCH, epochs = 2, schedule = sched,
+  local t = {model = m, optim = opt, train = ds, test = ds:head(BATCH), batch = BATCH, epochs = 2, schedule = sched,
              log = false, on_step = function () lrs[#lrs + 1] = opt:lr() end}
   for k, v in pairs(o or {}) do t[k] = v end
   local hist = ln.train.fit(t)
@@ -83,6 +83,7 @@ describe("exact resume", function ()
         assert.are.equal(6, opt:steps())
         assert.are.same(h2.step_loss, h.step_loss)
         assert.are.same(h2.train_loss, h.train_loss)
+        assert.are.same(h2.test_loss, h.test_loss)
         assert.are.same({1, 2}, h.epoch)
         assert.are.equal(3, #lrs)   -- the rates of steps 4..6, as the schedule gives them
         for k, lr in ipairs(lrs) do
