@@ -71,7 +71,12 @@ static int opcheck_attrs (ln_node *n, const char *s) {
       }
     } else if (ln_op_attr_enum(n->op, k, eq) >= 0) {
       n->attr[k] = ln_op_attr_enum(n->op, k, eq);
-    } else n->attr[k] = strtod(eq, NULL);
+    } else {                               /* pair: "2" or "2:3" */
+      char *end;
+      n->attr[k] = strtod(eq, &end);
+      if (*end == ':' && ln_op_attr_pair(n->op, k) >= 0)
+        n->attr[ln_op_attr_pair(n->op, k)] = strtod(end + 1, NULL);
+    }
   }
   return 0;
 }

@@ -57,6 +57,11 @@ int ln_broadcast_shape (const char *op, const ln_node *a, const ln_node *b,
 void ln_set_shape (ln_node *n, ln_dtype dt, int ndim, const int *dim);
 /* the op index of a node's op descriptor */
 const ln_opdesc *ln_node_desc (const ln_node *n);
+/* the second value of pair attribute k (the first where unset) */
+double ln_attr_second (const ln_node *n, int k);
+/* attributes read from a model file older than pair attributes (version
+** < 3): each pair's second value as its first */
+void ln_op_attr_unpaired (int op, double *attr);
 
 /* forward of a map op (ln_opdesc.map) whose inputs all have its size:
 ** the map over one contiguous range per thread (ln_op.c) */
@@ -150,7 +155,8 @@ void ln_mm_free (ln_mm *m);
 
 /* a 2-D convolution over NCHW float32 tensors, forward and gradients */
 typedef struct ln_convdesc {
-  int N, C, H, W, O, OH, OW, kh, kw, s, p, d, G;
+  int N, C, H, W, O, OH, OW, kh, kw;
+  int sh, sw, ph, pw, dh, dw, G;         /* per axis: height, width; groups */
   int bias, relu, bf16;                  /* bias input; relu epilogue */
   int need_dx, need_dw, need_db;         /* gradients wanted */
   int acc_dx, acc_dw, acc_db;            /* added to (else overwritten) */

@@ -2,6 +2,7 @@
 ** ln_op.c -- the op table: the families of src/ops/ joined into one index,
 ** and parsing of each op's attribute spec ("stride=1,pad=0,shape=[]").
 */
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,28 @@ typedef struct attrspec {
   double def[LN_MAX_ATTRS];            /* defaults (enum: 0) */
   int is_list[LN_MAX_ATTRS];           /* "[]" attribute */
   char enums[LN_MAX_ATTRS][64];        /* "a|b|c" or "" */
+  int second[LN_MAX_ATTRS];            /* pair: slot of its second value, else -1 */
 } attrspec;
 
 static const ln_opdesc *table[MAX_OPS];
 static attrspec specs[MAX_OPS];
 static int n_table;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/*
+** A pair attribute, "stride=1:2" (default 1, two values: height and width),
+** keeps its first value in slot k like any attribute, so that attr[k]
+** means what it meant when the attribute held one number; its second
+** value sits after all the attributes (slot n, n + 1, ... in spec order).
+** Unset (NaN, the default) means "the same as the first".
+*/
+static void pair_slots (attrspec *sp) {
+  int k, top = sp->n;
+  for (k = 0; k < sp->n; k++)
+    if (sp->second[k] == 0) sp->second[k] = -1;
+    else if (top < LN_MAX_ATTRS) sp->second[k] = top++;
+    else sp->second[k] = -1;            /* no room: one value */
+}
 
 static void parse_spec (const char *s, attrspec *sp) {
   char buf[512], *tok, *save = NULL;
@@ -46,18 +63,24 @@ static void parse_spec (const char *s, attrspec *sp) {
   snprintf(buf, sizeof(buf), "%s", s);
   for (tok = strtok_r(buf, ",", &save); tok && sp->n < LN_MAX_ATTRS;
        tok = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(tok, '=');
+    char *eq = strchr(tok, '='), *pair;
     int k = sp->n++;
     if (eq) *eq = '\0';
+    while (*tok == '@' || *tok == '#') tok++;   /* markers (positional, axis) */
     snprintf(sp->name[k], sizeof(sp->name[k]), "%s", tok);
     if (eq == NULL) continue;
     eq++;
+    if ((pair = strstr(eq, ":2")) != NULL && pair[2] == '\0') {
+      *pair = '\0';
+      sp->second[k] = 1;                 /* a slot for it in pair_slots */
+    }
     if (strcmp(eq, "[]") == 0) sp->is_list[k] = 1;
     else if (strchr(eq, '|') || ((*eq < '0' || *eq > '9') && *eq != '-'
                                  && *eq != '.'))
       snprintf(sp->enums[k], sizeof(sp->enums[k]), "%s", eq);
     else sp->def[k] = strtod(eq, NULL);
   }
+  pair_slots(sp);
 }
 
 static void build (void) {
@@ -147,7 +170,29 @@ void ln_op_attr_defaults (int op, double *attr) {
   int i;
   for (i = 0; i < LN_MAX_ATTRS; i++) attr[i] = 0;
   if (ln_op_desc(op) == NULL) return;
-  for (i = 0; i < specs[op].n; i++) attr[i] = specs[op].def[i];
+  for (i = 0; i < specs[op].n; i++) {
+    attr[i] = specs[op].def[i];
+    if (specs[op].second[i] >= 0) attr[specs[op].second[i]] = NAN;
+  }
+}
+
+int ln_op_attr_pair (int op, int k) {
+  if (ln_op_desc(op) == NULL || k < 0 || k >= specs[op].n) return -1;
+  return specs[op].second[k];
+}
+
+double ln_attr_second (const ln_node *n, int k) {
+  int s = ln_op_attr_pair(n->op, k);
+  return s < 0 || isnan(n->attr[s]) ? n->attr[k] : n->attr[s];
+}
+
+/* a file from before pair attributes held one value for each (the same
+** on both axes) and zeros where the second values now sit */
+void ln_op_attr_unpaired (int op, double *attr) {
+  int k;
+  if (ln_op_desc(op) == NULL) return;
+  for (k = 0; k < specs[op].n; k++)
+    if (specs[op].second[k] >= 0) attr[specs[op].second[k]] = NAN;
 }
 
 /* {====== Elementwise maps ====== */

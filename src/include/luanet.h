@@ -226,6 +226,10 @@ int ln_op_attr_is_list (int op, int k);
 int ln_op_attr_enum (int op, int k, const char *val);
 const char *ln_op_attr_enum_name (int op, int k, int idx);
 void ln_op_attr_defaults (int op, double *attr);
+/* pair attributes ("stride=1:2" in the spec: a height and a width value):
+** attr[k] holds the first value, attr[ln_op_attr_pair(op, k)] the second
+** (NaN, the default: the same as the first); -1 if k is not a pair */
+int ln_op_attr_pair (int op, int k);
 
 int ln_graph_new (ln_graph **out);
 void ln_graph_free (ln_graph *g);                    /* NULL-safe */
