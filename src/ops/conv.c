@@ -691,19 +691,17 @@ const ln_opdesc ln_ops_conv[] = {
    .backward = conv2d_backward,
    .flags = LN_F_SAVE_IN | LN_F_ASSIGN | LN_F_FUSE_RELU,
    .doc = "y[n, o] = b[o] + sum_c w[o, c] * x[n, c] (2-D cross-correlation; "
-          "stride, padding, dilation: a number or a pair {h, w}; groups)"},
+          "groups = channels: depthwise)"},
   {.name = "max_pool2d", .min_in = 1, .max_in = 1,
    .attrs = "@kernel=2:2,@stride=0:2,@padding=0:2",
    .shape = pool_shape, .scratch = max_pool_scratch,
    .forward = max_pool_forward, .backward = max_pool_backward,
    .flags = LN_F_ASSIGN,
-   .doc = "y = max over each kh x kw window (stride 0 = kernel; kernel, "
-          "stride, padding: a number or a pair {h, w})"},
+   .doc = "y = max over each kh x kw window (stride 0 = kernel)"},
   {.name = "avg_pool2d", .min_in = 1, .max_in = 1,
    .attrs = "@kernel=2:2,@stride=0:2,@padding=0:2",
    .shape = pool_shape, .forward = avg_pool_forward,
    .backward = avg_pool_backward, .flags = LN_F_ASSIGN,
-   .doc = "y = mean over each kh x kw window, padding counted (a number or "
-          "a pair {h, w} for kernel, stride, padding)"},
+   .doc = "y = mean over each kh x kw window, padding counted"},
   {0}
 };
