@@ -118,7 +118,8 @@ static int prefer (const ln_mmdesc *d) {
 ** A prepared kernel for the products d[0..2], with workspace for the
 ** converted inputs: a_len, b_len (0: b is the weight copy) and g_len
 ** elements. oneDNN takes the products when ln_dnnl_prefer says so or in
-** bf16 (OpenBLAS has no bf16).
+** bf16 (OpenBLAS has no bf16); d[0].m = 0: no oneDNN product (bf16 mode
+** then rounds the inputs and OpenBLAS computes in float32).
 */
 static int mmk_prepare (ln_node *n, ln_prep *p, ln_mmdesc *d, const int *key,
                         int nkey, size_t a_len, size_t b_len, size_t g_len) {
@@ -127,9 +128,9 @@ static int mmk_prepare (ln_node *n, ln_prep *p, ln_mmdesc *d, const int *key,
   if (k == NULL) {
     size_t sp = 0, es;
     if ((k = ln_calloc(1, sizeof(*k))) == NULL) return LN_ENOMEM;
-    k->mode = !p->bf16 ? MODE_F32 : ln_dnnl_has_bf16() ? MODE_BF16 : MODE_EMU;
+    k->mode = !p->bf16 ? MODE_F32 : ln_dnnl_has_bf16() && d[0].m ? MODE_BF16 : MODE_EMU;
     for (i = 0; i < 3; i++) d[i].bf16 = k->mode == MODE_BF16;
-    if ((k->mode == MODE_BF16 || prefer(&d[0])) && !mmk_make(k, d, &rc)) {
+    if (d[0].m && (k->mode == MODE_BF16 || prefer(&d[0])) && !mmk_make(k, d, &rc)) {
       mmk_drop(k);
       if (rc == LN_OK && k->mode == MODE_BF16) {   /* no bf16 kernel here */
         k->mode = MODE_EMU;
@@ -168,107 +169,192 @@ static void relu_rows (float *y, size_t len) {
 
 /* {====== matmul ====== */
 
-static int matmul_shape (ln_node *n) {
-  const ln_node *a = n->in[0], *b = n->in[1];
-  int i, rc, dim[LN_MAX_DIMS];
-  if ((rc = need_f32("matmul", n, 0)) || (rc = need_f32("matmul", n, 1)))
-    return rc;
-  if (a->ndim < 2 || b->ndim < 2)
-    return ln_seterr(LN_ESHAPE, "matmul: inputs %s and %s need at least 2 dims",
-                     ln_node_shape(a), ln_node_shape(b));
-  if (a->dim[a->ndim - 1] != b->dim[b->ndim - 2])
-    return ln_seterr(LN_ESHAPE, "matmul: shapes %s and %s do not fit (%d vs %d)",
-                     ln_node_shape(a), ln_node_shape(b), a->dim[a->ndim - 1],
-                     b->dim[b->ndim - 2]);
-  if (b->ndim != 2) {
-    int ok = a->ndim == b->ndim;
-    for (i = 0; ok && i < a->ndim - 2; i++) ok = a->dim[i] == b->dim[i];
-    if (!ok)
-      return ln_seterr(LN_ESHAPE, "matmul: batch dims of %s and %s differ "
-                       "(b must match them or be 2-D)", ln_node_shape(a),
-                       ln_node_shape(b));
+/*
+** matmul follows torch.matmul: a 1-D a is a row [1, K] and a 1-D b a
+** column [K, 1] (that dim is dropped from the result); the dims before the
+** last two are batch dims, broadcast against each other (aligned from the
+** right, a dim of 1 repeats). Three ways to run the products:
+**   MM_FOLD  b has no batch dims: a's rows are folded into one product
+**            (one matrix of batch * M rows), the fastest;
+**   MM_SAME  the same batch dims on both sides: nb products side by side
+**            (oneDNN's batched matmul or a loop of gemm);
+**   MM_BCAST any other broadcast: one gemm per output matrix, reading the
+**            matrices of a and b its batch index maps to (offsets with
+**            stride 0 along broadcast dims); the gradients add up the
+**            products of every output matrix that read a given matrix.
+*/
+enum { MM_FOLD, MM_SAME, MM_BCAST };
+
+typedef struct mmgeom {
+  int kind, nb, M, K, N;     /* nb products of M x K by K x N */
+  int nbd;                   /* batch dims of the result */
+  int bd[LN_MAX_DIMS];       /* their sizes */
+  size_t sa[LN_MAX_DIMS], sb[LN_MAX_DIMS];   /* strides in matrices of a, b;
+                                             ** 0 along broadcast dims */
+} mmgeom;
+
+/* batch dims of an input: all but the last two (none for 1-D, 2-D) */
+static int batch_dims (const ln_node *x) { return x->ndim > 2 ? x->ndim - 2 : 0; }
+
+/* the batch dims of a and b broadcast into g (bd, sa, sb, nbd); where
+** they do not broadcast, the dim of the result (0-based) and the two sizes
+** in *da, *db; else -1 */
+static int mm_batch (const ln_node *a, const ln_node *b, mmgeom *g, int *da,
+                     int *db) {
+  int na = batch_dims(a), nb = batch_dims(b), i;
+  size_t stra = 1, strb = 1;
+  g->nbd = na > nb ? na : nb;
+  for (i = g->nbd - 1; i >= 0; i--) {      /* right to left: strides grow */
+    int ia = i - (g->nbd - na), ib = i - (g->nbd - nb);
+    *da = ia >= 0 ? a->dim[ia] : 1;
+    *db = ib >= 0 ? b->dim[ib] : 1;
+    if (*da != *db && *da != 1 && *db != 1) return i;
+    g->bd[i] = *da == 1 ? *db : *da;
+    g->sa[i] = *da == 1 ? 0 : stra;
+    g->sb[i] = *db == 1 ? 0 : strb;
+    stra *= (size_t)*da;
+    strb *= (size_t)*db;
   }
-  memcpy(dim, a->dim, sizeof(dim));
-  dim[a->ndim - 1] = b->dim[b->ndim - 1];
-  ln_set_shape(n, LN_F32, a->ndim, dim);
+  return -1;
+}
+
+/* the products of node n; in shape, the checks too (LN_OK or an error) */
+static int mm_geom (const ln_node *n, mmgeom *g) {
+  const ln_node *a = n->in[0], *b = n->in[1];
+  int kb, i, same, bad, da, db;
+  if (a->ndim < 1 || b->ndim < 1)
+    return ln_seterr(LN_ESHAPE, "matmul: inputs %s and %s need at least 1 dim",
+                     ln_node_shape(a), ln_node_shape(b));
+  g->M = a->ndim == 1 ? 1 : a->dim[a->ndim - 2];
+  g->K = a->dim[a->ndim - 1];
+  kb = b->ndim == 1 ? b->dim[0] : b->dim[b->ndim - 2];
+  g->N = b->ndim == 1 ? 1 : b->dim[b->ndim - 1];
+  if (g->K != kb)
+    return ln_seterr(LN_ESHAPE, "matmul: shapes %s and %s do not fit (%d vs %d)",
+                     ln_node_shape(a), ln_node_shape(b), g->K, kb);
+  if ((bad = mm_batch(a, b, g, &da, &db)) >= 0)
+    return ln_seterr(LN_ESHAPE, "matmul: batch dims of %s and %s do not "
+                     "broadcast (batch dim %d of the result: %d vs %d)",
+                     ln_node_shape(a), ln_node_shape(b), bad + 1, da, db);
+  g->nb = 1;
+  for (i = 0; i < g->nbd; i++) g->nb *= g->bd[i];
+  same = batch_dims(a) == batch_dims(b);
+  for (i = 0; same && i < batch_dims(a); i++) same = a->dim[i] == b->dim[i];
+  if (batch_dims(b) == 0) {                /* b shared: fold a's rows */
+    g->kind = MM_FOLD;
+    g->M *= g->nb;
+    g->nb = 1;
+  } else g->kind = same ? MM_SAME : MM_BCAST;
   return LN_OK;
 }
 
-/* the products as 'nb' batches of M x K by K x N ('nb' = 1 with the rows
-** folded when b is shared) */
-typedef struct mmgeom { int nb, M, K, N; } mmgeom;
-
-static mmgeom mm_geom (const ln_node *n) {
+static int matmul_shape (ln_node *n) {
   const ln_node *a = n->in[0], *b = n->in[1];
+  int rc, nd, dim[LN_MAX_DIMS];
   mmgeom g;
-  size_t nb = lead(a, a->ndim - 2);
-  g.M = a->dim[a->ndim - 2];
-  g.K = a->dim[a->ndim - 1];
-  g.N = n->dim[n->ndim - 1];
-  g.nb = b->ndim == 2 ? 1 : (int)nb;
-  if (b->ndim == 2) g.M *= (int)nb;
-  return g;
+  if ((rc = need_f32("matmul", n, 0)) || (rc = need_f32("matmul", n, 1)))
+    return rc;
+  if ((rc = mm_geom(n, &g)) != LN_OK) return rc;
+  memcpy(dim, g.bd, sizeof(int) * (size_t)g.nbd);
+  nd = g.nbd;
+  if (a->ndim > 1) dim[nd++] = a->dim[a->ndim - 2];
+  if (b->ndim > 1) dim[nd++] = b->dim[b->ndim - 1];
+  ln_set_shape(n, LN_F32, nd, dim);
+  return LN_OK;
+}
+
+/* offsets (in matrices) of a and b for product t of a broadcast */
+static void bcast_at (const mmgeom *g, size_t t, size_t *ia, size_t *ib) {
+  int i;
+  *ia = *ib = 0;
+  for (i = g->nbd - 1; i >= 0; i--) {
+    size_t k = t % (size_t)g->bd[i];
+    t /= (size_t)g->bd[i];
+    *ia += k * g->sa[i];
+    *ib += k * g->sb[i];
+  }
 }
 
 static int matmul_prepare (ln_node *n, ln_prep *p) {
-  mmgeom g = mm_geom(n);
+  mmgeom g;
   const ln_node *a = n->in[0], *b = n->in[1];
   int relu = n->fuse == LN_FUSE_RELU;
-  int key[10] = {g.nb, g.M, g.K, g.N, relu, (int)n->assign, p->bf16,
-                 ln_get_threads(), a->g != NULL, b->g != NULL};
+  int key[11], bcast;
   ln_mmdesc d[3];
+  mm_geom(n, &g);
+  bcast = g.kind == MM_BCAST;
+  key[0] = g.nb; key[1] = g.M; key[2] = g.K; key[3] = g.N; key[4] = relu;
+  key[5] = (int)n->assign; key[6] = p->bf16; key[7] = ln_get_threads();
+  key[8] = a->g != NULL; key[9] = b->g != NULL; key[10] = g.kind;
+  n->kern = NULL;
   if (g.M == 0 || g.N == 0 || g.K == 0 || g.nb == 0) return LN_OK;
+  if (bcast && !p->bf16) return LN_OK;     /* gemm per product, float32 */
   memset(d, 0, sizeof(d));
-  d[0] = (ln_mmdesc){g.M, g.N, g.K, g.nb, 0, 0, 0, 0, relu, 0};
-  if (a->g) d[1] = (ln_mmdesc){g.M, g.K, g.N, g.nb, 0, 1, 0, 0, 0, !(n->assign & 1u)};
-  if (b->g) d[2] = (ln_mmdesc){g.K, g.N, g.M, g.nb, 1, 0, 0, 0, 0, !(n->assign & 2u)};
-  return mmk_prepare(n, p, d, key, 10, (size_t)g.nb * g.M * g.K, ln_numel(b),
-                     (size_t)g.nb * g.M * g.N);
+  if (!bcast) {                            /* broadcasts: no oneDNN product */
+    d[0] = (ln_mmdesc){g.M, g.N, g.K, g.nb, 0, 0, 0, 0, relu, 0};
+    if (a->g) d[1] = (ln_mmdesc){g.M, g.K, g.N, g.nb, 0, 1, 0, 0, 0, !(n->assign & 1u)};
+    if (b->g) d[2] = (ln_mmdesc){g.K, g.N, g.M, g.nb, 1, 0, 0, 0, 0, !(n->assign & 2u)};
+  }
+  return mmk_prepare(n, p, d, key, 11, ln_numel(a), ln_numel(b), ln_numel(n));
 }
 
 static void matmul_forward (ln_node *n, ln_ctx *c) {
   const ln_node *a = n->in[0], *b = n->in[1];
-  mmgeom g = mm_geom(n);
+  mmgeom g;
   mmk *k = n->kern;
   const float *pa = a->x, *pb = b->x;
-  int t;
+  size_t t;
+  mm_geom(n, &g);
   if (k) {
-    pa = conv_in(k->mode, a->x, wk(c, k->aoff), (size_t)g.nb * g.M * g.K);
+    pa = conv_in(k->mode, a->x, wk(c, k->aoff), ln_numel(a));
     pb = conv_in(k->mode, b->x, wk(c, k->boff), ln_numel(b));
     if (k->fwd) { ln_mm_run(k->fwd, pa, pb, NULL, n->x, wk(c, k->spoff)); return; }
   }
-  for (t = 0; t < g.nb; t++)
-    ln_gemm(0, 0, g.M, g.N, g.K, 1, pa + (size_t)t * g.M * g.K, g.K,
-            pb + (size_t)t * g.K * g.N, g.N, 0, n->x + (size_t)t * g.M * g.N, g.N);
+  for (t = 0; t < (size_t)g.nb; t++) {
+    size_t ia = t, ib = t;
+    if (g.kind == MM_BCAST) bcast_at(&g, t, &ia, &ib);
+    ln_gemm(0, 0, g.M, g.N, g.K, 1, pa + ia * g.M * g.K, g.K,
+            pb + ib * g.K * g.N, g.N, 0, n->x + t * g.M * g.N, g.N);
+  }
   if (n->fuse == LN_FUSE_RELU) relu_rows(n->x, ln_numel(n));
 }
 
-/* da (+)= g b^T, db (+)= a^T g (per batch, or folded when b is shared) */
+/* da (+)= g b^T, db (+)= a^T g, per product; where a broadcast reads a
+** matrix of a or b in several products, their terms add up (the matrix
+** is cleared first where this node writes the gradient first) */
 static void matmul_backward (ln_node *n, ln_ctx *c) {
   ln_node *a = n->in[0], *b = n->in[1];
-  mmgeom g = mm_geom(n);
+  mmgeom g;
   mmk *k = n->kern;
   const float *pa = a->x, *pb = b->x, *pg = n->g;
   float ba = (n->assign & 1u) ? 0 : 1, bb = (n->assign & 2u) ? 0 : 1;
-  int t;
+  size_t t;
+  mm_geom(n, &g);
   if (k) {
     pg = conv_in(k->mode, n->g, wk(c, k->goff), ln_numel(n));
     if (a->g) pb = conv_in(k->mode, b->x, wk(c, k->boff), ln_numel(b));
-    if (b->g) pa = conv_in(k->mode, a->x, wk(c, k->aoff), (size_t)g.nb * g.M * g.K);
+    if (b->g) pa = conv_in(k->mode, a->x, wk(c, k->aoff), ln_numel(a));
     if (k->fwd) {
       if (a->g) ln_mm_run(k->da, pg, pb, NULL, a->g, wk(c, k->spoff));
       if (b->g) ln_mm_run(k->db, pa, pg, NULL, b->g, wk(c, k->spoff));
       return;
     }
   }
-  for (t = 0; t < g.nb; t++) {
-    const float *gt = pg + (size_t)t * g.M * g.N;
+  if (g.kind == MM_BCAST) {
+    if (a->g && ba == 0) memset(a->g, 0, ln_numel(a) * sizeof(float));
+    if (b->g && bb == 0) memset(b->g, 0, ln_numel(b) * sizeof(float));
+    ba = bb = 1;
+  }
+  for (t = 0; t < (size_t)g.nb; t++) {
+    const float *gt = pg + t * g.M * g.N;
+    size_t ia = t, ib = t;
+    if (g.kind == MM_BCAST) bcast_at(&g, t, &ia, &ib);
     if (a->g)
-      ln_gemm(0, 1, g.M, g.K, g.N, 1, gt, g.N, pb + (size_t)t * g.K * g.N, g.N, ba,
-              a->g + (size_t)t * g.M * g.K, g.K);
+      ln_gemm(0, 1, g.M, g.K, g.N, 1, gt, g.N, pb + ib * g.K * g.N, g.N, ba,
+              a->g + ia * g.M * g.K, g.K);
     if (b->g)
-      ln_gemm(1, 0, g.K, g.N, g.M, 1, pa + (size_t)t * g.M * g.K, g.K, gt, g.N, bb,
-              b->g + (size_t)t * g.K * g.N, g.N);
+      ln_gemm(1, 0, g.K, g.N, g.M, 1, pa + ia * g.M * g.K, g.K, gt, g.N, bb,
+              b->g + ib * g.K * g.N, g.N);
   }
 }
 
