@@ -136,17 +136,18 @@ describe("conv2d and pools per axis", function ()
   end)
 
   it("load model files saved before pair attributes with the same meaning", function ()
-    -- spec/fixtures/old_conv: saved by the build before this change (file
-    -- version 2): conv2d stride 2, padding 1, dilation 2, groups 2, then
-    -- max_pool2d kernel 3, stride 1, padding 1, avg_pool2d kernel 2,
-    -- padding 1; x and the output y it gave then
+    -- spec/fixtures/old_conv: saved by the build before this change (one
+    -- attribute slot per attribute, zeros after them): conv2d stride 2,
+    -- padding 1, dilation 2, groups 2, then max_pool2d kernel 3, stride 1,
+    -- padding 1, avg_pool2d kernel 2, padding 1; x and the output y it
+    -- gave then
     local dir = "spec/fixtures/old_conv/"
     local m = ln.load(dir .. "model.lnt")
     local x, want = ln.npy_load(dir .. "x.npy"), ln.npy_load(dir .. "y.npy")
     local y = m:forward({x = x}).y
     assert.are.same({2, 6, 3, 2}, y:shape())
     assert(ref.rel_err(y, want) < 1e-6)
-    local path = os.tmpname()   -- saved again (version 3), the same
+    local path = os.tmpname()   -- saved again, the same
     m:save(path)
     local y2 = ln.load(path):forward({x = x}).y
     os.remove(path)

@@ -73,9 +73,8 @@ static int opcheck_attrs (ln_node *n, const char *s) {
       n->attr[k] = ln_op_attr_enum(n->op, k, eq);
     } else {                               /* pair: "2" or "2:3" */
       char *end;
-      n->attr[k] = strtod(eq, &end);
-      if (*end == ':' && ln_op_attr_pair(n->op, k) >= 0)
-        n->attr[ln_op_attr_pair(n->op, k)] = strtod(end + 1, NULL);
+      double h = strtod(eq, &end);
+      ln_op_attr_set_pair(n->op, n->attr, k, h, *end == ':' ? strtod(end + 1, NULL) : h);
     }
   }
   return 0;

@@ -205,6 +205,41 @@ static void conv2d_axes (const char *path) {
 #undef NAMED
 }
 
+/* the C side of pair attributes: the second value's slot after every
+** attribute, set and read through the API; an array filled one value per
+** attribute (C code and model files from before pairs) means the same
+** value on both axes */
+static void attr_pairs_ok (void) {
+  int op = ln_op_find("conv2d"), pool = ln_op_find("max_pool2d");
+  int ks = ln_op_attr_index(op, "stride"), kg = ln_op_attr_index(op, "groups");
+  int kk = ln_op_attr_index(pool, "kernel");
+  double attr[LN_MAX_ATTRS] = {2, 0, 1, 1}, h, w;
+  ln_node x, wt, y;
+  tap_ok(ks == 0 && kg == 3 && ln_op_attr_pair(op, ks) == 4 &&
+         ln_op_attr_pair(op, ln_op_attr_index(op, "dilation")) == 6 &&
+         ln_op_attr_pair(op, kg) == -1 && ln_op_attr_pair(pool, kk) == 3,
+         "pair attributes: first value in the attribute's slot, second after "
+         "all attributes, groups single");
+  ln_op_attr_get_pair(op, attr, ks, &h, &w);
+  tap_ok(h == 2 && w == 2, "a one-value-per-attribute array: stride 2 on both axes");
+  memset(&x, 0, sizeof(x)); memset(&wt, 0, sizeof(wt)); memset(&y, 0, sizeof(y));
+  x.dtype = wt.dtype = LN_F32;
+  x.ndim = wt.ndim = 4;
+  x.dim[0] = 1; x.dim[1] = 1; x.dim[2] = 7; x.dim[3] = 9;
+  wt.dim[0] = 1; wt.dim[1] = 1; wt.dim[2] = 3; wt.dim[3] = 3;
+  y.op = op; y.n_in = 2; y.in[0] = &x; y.in[1] = &wt;
+  memcpy(y.attr, attr, sizeof(attr));
+  tap_ok(ln_node_desc(&y)->shape(&y) == LN_OK && y.dim[2] == 3 && y.dim[3] == 4,
+         "conv2d from a one-value-per-attribute array: 7x9 -> 3x4 (stride 2x2)");
+  ln_op_attr_set_pair(op, y.attr, ks, 1, 3);
+  ln_op_attr_get_pair(op, y.attr, ks, &h, &w);
+  tap_ok(h == 1 && w == 3 && ln_node_desc(&y)->shape(&y) == LN_OK &&
+         y.dim[2] == 5 && y.dim[3] == 3, "ln_op_attr_set_pair: stride 1x3 -> 5x3");
+  tap_ok(ln_op_attr_set_pair(op, y.attr, kg, 2, 3) == LN_EARG &&
+         ln_op_attr_set_pair(op, y.attr, kg, 2, 2) == LN_OK,
+         "ln_op_attr_set_pair refuses two values for a single attribute");
+}
+
 static void test_conv2d_axes (void) {
   opcheck_case e1 = {.op = "conv2d", .n_in = 2,
                      .in = {IN(4, 1, 4, 5, 5), IN(4, 4, 2, 3, 3)},
@@ -225,6 +260,7 @@ static void test_conv2d_axes (void) {
                      .in = {IN(4, 1, 4, 5, 5), IN(4, 4, 2, 3, 3)},
                      .attrs = "groups=0"};
   int keep = opcheck_mode;
+  attr_pairs_ok();
   opcheck_mode = OPCHECK_PREPARED;
   conv2d_axes(ln_dnnl_prefer_conv() ? "oneDNN" : "prepared: im2col");
   opcheck_mode = OPCHECK_PORTABLE;

@@ -57,11 +57,8 @@ int ln_broadcast_shape (const char *op, const ln_node *a, const ln_node *b,
 void ln_set_shape (ln_node *n, ln_dtype dt, int ndim, const int *dim);
 /* the op index of a node's op descriptor */
 const ln_opdesc *ln_node_desc (const ln_node *n);
-/* the second value of pair attribute k (the first where unset) */
+/* the second value of pair attribute k of a node */
 double ln_attr_second (const ln_node *n, int k);
-/* attributes read from a model file older than pair attributes (version
-** < 3): each pair's second value as its first */
-void ln_op_attr_unpaired (int op, double *attr);
 
 /* forward of a map op (ln_opdesc.map) whose inputs all have its size:
 ** the map over one contiguous range per thread (ln_op.c) */

@@ -2,7 +2,6 @@
 ** ln_op.c -- the op table: the families of src/ops/ joined into one index,
 ** and parsing of each op's attribute spec ("stride=1,pad=0,shape=[]").
 */
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +32,8 @@ typedef struct attrspec {
   double def[LN_MAX_ATTRS];            /* defaults (enum: 0) */
   int is_list[LN_MAX_ATTRS];           /* "[]" attribute */
   char enums[LN_MAX_ATTRS][64];        /* "a|b|c" or "" */
-  int second[LN_MAX_ATTRS];            /* pair: slot of its second value, else -1 */
+  int second[LN_MAX_ATTRS];            /* pair: slot of its second value
+                                       ** (minus the first), else -1 */
 } attrspec;
 
 static const ln_opdesc *table[MAX_OPS];
@@ -43,10 +43,11 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 /*
 ** A pair attribute, "stride=1:2" (default 1, two values: height and width),
-** keeps its first value in slot k like any attribute, so that attr[k]
-** means what it meant when the attribute held one number; its second
-** value sits after all the attributes (slot n, n + 1, ... in spec order).
-** Unset (NaN, the default) means "the same as the first".
+** keeps its first value in slot k like any attribute; its second value is
+** stored after all the attributes (slot n, n + 1, ... in spec order) as
+** the difference to the first. So an attribute array written for one
+** value per attribute -- by C code from before pairs, or in a model file
+** saved then -- holds 0 there and means the same value on both axes.
 */
 static void pair_slots (attrspec *sp) {
   int k, top = sp->n;
@@ -170,10 +171,7 @@ void ln_op_attr_defaults (int op, double *attr) {
   int i;
   for (i = 0; i < LN_MAX_ATTRS; i++) attr[i] = 0;
   if (ln_op_desc(op) == NULL) return;
-  for (i = 0; i < specs[op].n; i++) {
-    attr[i] = specs[op].def[i];
-    if (specs[op].second[i] >= 0) attr[specs[op].second[i]] = NAN;
-  }
+  for (i = 0; i < specs[op].n; i++) attr[i] = specs[op].def[i];
 }
 
 int ln_op_attr_pair (int op, int k) {
@@ -181,18 +179,25 @@ int ln_op_attr_pair (int op, int k) {
   return specs[op].second[k];
 }
 
-double ln_attr_second (const ln_node *n, int k) {
-  int s = ln_op_attr_pair(n->op, k);
-  return s < 0 || isnan(n->attr[s]) ? n->attr[k] : n->attr[s];
+int ln_op_attr_set_pair (int op, double *attr, int k, double h, double w) {
+  int s = ln_op_attr_pair(op, k);
+  if (k < 0 || k >= LN_MAX_ATTRS) return LN_EARG;
+  attr[k] = h;
+  if (s >= 0) attr[s] = w - h;
+  return s >= 0 || w == h ? LN_OK : LN_EARG;
 }
 
-/* a file from before pair attributes held one value for each (the same
-** on both axes) and zeros where the second values now sit */
-void ln_op_attr_unpaired (int op, double *attr) {
-  int k;
-  if (ln_op_desc(op) == NULL) return;
-  for (k = 0; k < specs[op].n; k++)
-    if (specs[op].second[k] >= 0) attr[specs[op].second[k]] = NAN;
+void ln_op_attr_get_pair (int op, const double *attr, int k, double *h,
+                          double *w) {
+  int s = ln_op_attr_pair(op, k);
+  *h = k >= 0 && k < LN_MAX_ATTRS ? attr[k] : 0;
+  *w = s >= 0 ? *h + attr[s] : *h;
+}
+
+double ln_attr_second (const ln_node *n, int k) {
+  double h, w;
+  ln_op_attr_get_pair(n->op, n->attr, k, &h, &w);
+  return w;
 }
 
 /* {====== Elementwise maps ====== */

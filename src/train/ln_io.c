@@ -20,9 +20,7 @@
 #include "ln_internal.h"
 
 #define MAGIC "LUANET\0\1"
-/* 3: pair attributes (conv2d's stride, the pools' kernel, ...) hold their
-** second value in a slot of its own; older files get it as the first */
-#define VERSION 3u
+#define VERSION 2u
 
 /* {====== Writing into a growing buffer ====== */
 
@@ -183,7 +181,7 @@ static int corrupt (const char *path, const char *what) {
 }
 
 /* rebuild node by node through the public building calls */
-static int read_node (rbuf *r, ln_graph *g, const char *path, uint32_t v) {
+static int read_node (rbuf *r, ln_graph *g, const char *path) {
   char name[LN_NAME_MAX], op[64];
   int leaf = (int)get_u8(r), dt = (int)get_u8(r), batched = (int)get_u8(r);
   int ndim = (int)get_u8(r), dim[LN_MAX_DIMS], in[LN_MAX_IN], list[LN_MAX_DIMS];
@@ -216,7 +214,6 @@ static int read_node (rbuf *r, ln_graph *g, const char *path, uint32_t v) {
     default:
       if ((opi = ln_op_find(op)) < 0)
         return ln_seterr(LN_EFORMAT, "load: %s: unknown op '%s'", path, op);
-      if (v < 3) ln_op_attr_unpaired(opi, attr);
       rc = ln_graph_op(g, opi, n_in, in, attr, n_list, list, &id);
       if (rc == LN_OK && *name) rc = ln_graph_set_name(g, id, name);
   }
@@ -295,7 +292,7 @@ static int parse (rbuf *r, const char *path, ln_model **out, ln_optim **opt) {
   if (v >= 2) prec = get_u8(r);
   if (r->bad || prec > LN_BF16) return corrupt(path, "precision");
   if ((rc = ln_graph_new(&g)) != LN_OK) return rc;
-  for (k = 0; k < nn && rc == LN_OK; k++) rc = read_node(r, g, path, v);
+  for (k = 0; k < nn && rc == LN_OK; k++) rc = read_node(r, g, path);
   if (rc == LN_OK) rc = ln_model_compile(g, maxb, loss, nout, outs, out);
   if (rc != LN_OK) { ln_graph_free(g); return rc; }
   if (prec != LN_FP32) rc = ln_model_set_precision(*out, (ln_precision)prec);
