@@ -520,7 +520,8 @@ const ln_opdesc ln_ops_products[] = {
   {.name = "matmul", .min_in = 2, .max_in = 2, .attrs = "",
    .shape = matmul_shape, .prepare = matmul_prepare, .forward = matmul_forward,
    .backward = matmul_backward, .flags = LN_F_SAVE_IN | LN_F_ASSIGN | LN_F_FUSE_RELU,
-   .doc = "a [..., M, K] x b [..., K, N] (or b [K, N]) -> [..., M, N]"},
+   .doc = "a [..., M, K] x b [..., K, N] -> [..., M, N], batch dims broadcast, "
+          "1-D a or b a row or column (torch.matmul)"},
   {.name = "linear", .min_in = 2, .max_in = 3, .attrs = "",
    .shape = linear_shape, .prepare = linear_prepare, .forward = linear_forward,
    .backward = linear_backward, .flags = LN_F_SAVE_IN | LN_F_ASSIGN | LN_F_FUSE_RELU,
