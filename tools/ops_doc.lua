@@ -7,8 +7,10 @@ local function attrs (spec)
   if spec == "" then return "" end
   local out = {}
   for item in spec:gmatch("[^,]+") do
-    local name, def = item:match("^([^=]+)=?(.*)$")
-    if def == "[]" then out[#out + 1] = "`" .. name .. "` (list)"
+    local name, def = item:match("^[@#]*([^=]+)=?(.*)$")
+    local pair = def:match("^(.-):2$")
+    if pair then out[#out + 1] = "`" .. name .. "` = " .. pair .. " (or a pair {h, w})"
+    elseif def == "[]" then out[#out + 1] = "`" .. name .. "` (list)"
     elseif def:find("|", 1, true) then
       out[#out + 1] = "`" .. name .. "` = " .. def:gsub("|", " \\| ") .. " (first is default)"
     elseif def == "" then out[#out + 1] = "`" .. name .. "`"

@@ -385,6 +385,31 @@ static int t_argmax_rows (lua_State *L) {
 
 /* {====== Op attributes ====== */
 
+/* a pair attribute's value on the stack top: a number (both axes) or
+** {h, w} */
+static void read_pair (lua_State *L, const char *fn, const char *key, int op,
+                       int k, double *attr) {
+  double v[2];
+  int i;
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    ln_op_attr_set_pair(op, attr, k, lua_tonumber(L, -1), lua_tonumber(L, -1));
+    return;
+  }
+  if (lua_type(L, -1) != LUA_TTABLE || luaL_len(L, -1) != 2)
+    luaL_error(L, "%s: attribute '%s' must be a number or a pair {h, w}, got %s",
+               fn, key, lua_type(L, -1) == LUA_TTABLE ? "a table of another length"
+                                                     : luaL_typename(L, -1));
+  for (i = 0; i < 2; i++) {
+    lua_geti(L, -1, i + 1);
+    if (lua_type(L, -1) != LUA_TNUMBER)
+      luaL_error(L, "%s: attribute '%s' must be a number or a pair {h, w} of "
+                 "numbers, got %s at [%d]", fn, key, luaL_typename(L, -1), i + 1);
+    v[i] = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+  }
+  ln_op_attr_set_pair(op, attr, k, v[0], v[1]);
+}
+
 /* read attributes from the table at 'arg' into attr/list for 'op' */
 static void read_attrs (lua_State *L, int arg, int op, double *attr,
                         int *n_list, int *list) {
@@ -422,6 +447,8 @@ static void read_attrs (lua_State *L, int arg, int op, double *attr,
         lua_pop(L, 1);
         list[i] = dim[i];
       }
+    } else if (ln_op_attr_pair(op, k) >= 0) {
+      read_pair(L, fn, key, op, k, attr);
     } else if (lua_type(L, -1) == LUA_TSTRING) {
       int e = ln_op_attr_enum(op, k, lua_tostring(L, -1));
       if (e < 0) luaL_error(L, "%s: attribute '%s' cannot be '%s'", fn, key, lua_tostring(L, -1));

@@ -69,7 +69,11 @@ static int opcheck_attrs (ln_node *n, const char *s) {
       }
     } else if (ln_op_attr_enum(n->op, k, eq) >= 0) {
       n->attr[k] = ln_op_attr_enum(n->op, k, eq);
-    } else n->attr[k] = strtod(eq, NULL);
+    } else {                               /* pair: "2" or "2:3" */
+      char *end;
+      double h = strtod(eq, &end);
+      ln_op_attr_set_pair(n->op, n->attr, k, h, *end == ':' ? strtod(end + 1, NULL) : h);
+    }
   }
   return 0;
 }

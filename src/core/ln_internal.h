@@ -124,7 +124,7 @@ struct ln_graph {
 extern const ln_opdesc ln_ops_elem[];
 extern const ln_opdesc ln_ops_reduce[];
 extern const ln_opdesc ln_ops_shape[];
-extern const ln_opdesc ln_ops_nn[];
+extern const ln_opdesc ln_ops_products[];
 extern const ln_opdesc ln_ops_conv[];
 extern const ln_opdesc ln_ops_norm[];
 extern const ln_opdesc ln_ops_actlearn[];
@@ -161,6 +161,8 @@ static inline void ln_set_kern (ln_node *n, void *kern, const char *name) {
 }
 /* the op index of a node's op descriptor */
 const ln_opdesc *ln_node_desc (const ln_node *n);
+/* the second value of pair attribute k of a node */
+double ln_attr_second (const ln_node *n, int k);
 
 /* forward of a map op (ln_opdesc.map) whose inputs all have its size:
 ** the map over one contiguous range per thread (ln_op.c) */
@@ -283,7 +285,8 @@ void ln_mm_free (ln_mm *m);
 
 /* a 2-D convolution over NCHW float32 tensors, forward and gradients */
 typedef struct ln_convdesc {
-  int N, C, H, W, O, OH, OW, kh, kw, s, p, d, G;
+  int N, C, H, W, O, OH, OW, kh, kw;
+  int sh, sw, ph, pw, dh, dw, G;         /* per axis: height, width; groups */
   int bias, relu, bf16;                  /* bias input; relu epilogue */
   int need_dx, need_dw, need_db;         /* gradients wanted */
   int acc_dx, acc_dw, acc_db;            /* added to (else overwritten) */

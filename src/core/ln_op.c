@@ -17,7 +17,7 @@ static const ln_opdesc leaf = {
 
 /* ORDER FAMILY: a new family file adds one line here */
 static const ln_opdesc *const families[] = {
-  ln_ops_elem, ln_ops_reduce, ln_ops_shape, ln_ops_nn, ln_ops_conv,
+  ln_ops_elem, ln_ops_reduce, ln_ops_shape, ln_ops_products, ln_ops_conv,
   ln_ops_norm,
   ln_ops_actlearn,
   ln_ops_loss,
@@ -33,6 +33,8 @@ typedef struct attrspec {
   double def[LN_MAX_ATTRS];            /* defaults (enum: 0) */
   int is_list[LN_MAX_ATTRS];           /* "[]" attribute */
   char enums[LN_MAX_ATTRS][64];        /* "a|b|c" or "" */
+  int second[LN_MAX_ATTRS];            /* pair: slot of its second value
+                                       ** (minus the first), else -1 */
 } attrspec;
 
 /* entries [0, n_table) are complete and never change: readers take
@@ -44,6 +46,22 @@ static int n_table, n_builtin;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t reg = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+** A pair attribute, "stride=1:2" (default 1, two values: height and width),
+** keeps its first value in slot k like any attribute; its second value is
+** stored after all the attributes (slot n, n + 1, ... in spec order) as
+** the difference to the first. So an attribute array written for one
+** value per attribute -- by C code from before pairs, or in a model file
+** saved then -- holds 0 there and means the same value on both axes.
+*/
+static void pair_slots (attrspec *sp) {
+  int k, top = sp->n;
+  for (k = 0; k < sp->n; k++)
+    if (sp->second[k] == 0) sp->second[k] = -1;
+    else if (top < LN_MAX_ATTRS) sp->second[k] = top++;
+    else sp->second[k] = -1;            /* no room: one value */
+}
+
 static void parse_spec (const char *s, attrspec *sp) {
   char buf[512], *tok, *save = NULL;
   memset(sp, 0, sizeof(*sp));
@@ -51,18 +69,24 @@ static void parse_spec (const char *s, attrspec *sp) {
   snprintf(buf, sizeof(buf), "%s", s);
   for (tok = strtok_r(buf, ",", &save); tok && sp->n < LN_MAX_ATTRS;
        tok = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(tok, '=');
+    char *eq = strchr(tok, '='), *pair;
     int k = sp->n++;
     if (eq) *eq = '\0';
+    while (*tok == '@' || *tok == '#') tok++;   /* markers (positional, axis) */
     snprintf(sp->name[k], sizeof(sp->name[k]), "%s", tok);
     if (eq == NULL) continue;
     eq++;
+    if ((pair = strstr(eq, ":2")) != NULL && pair[2] == '\0') {
+      *pair = '\0';
+      sp->second[k] = 1;                 /* a slot for it in pair_slots */
+    }
     if (strcmp(eq, "[]") == 0) sp->is_list[k] = 1;
     else if (strchr(eq, '|') || ((*eq < '0' || *eq > '9') && *eq != '-'
                                  && *eq != '.'))
       snprintf(sp->enums[k], sizeof(sp->enums[k]), "%s", eq);
     else sp->def[k] = strtod(eq, NULL);
   }
+  pair_slots(sp);
 }
 
 static void build (void) {
@@ -260,6 +284,32 @@ void ln_op_attr_defaults (int op, double *attr) {
   for (i = 0; i < LN_MAX_ATTRS; i++) attr[i] = 0;
   if (ln_op_desc(op) == NULL) return;
   for (i = 0; i < specs[op].n; i++) attr[i] = specs[op].def[i];
+}
+
+int ln_op_attr_pair (int op, int k) {
+  if (ln_op_desc(op) == NULL || k < 0 || k >= specs[op].n) return -1;
+  return specs[op].second[k];
+}
+
+int ln_op_attr_set_pair (int op, double *attr, int k, double h, double w) {
+  int s = ln_op_attr_pair(op, k);
+  if (k < 0 || k >= LN_MAX_ATTRS) return LN_EARG;
+  attr[k] = h;
+  if (s >= 0) attr[s] = w - h;
+  return s >= 0 || w == h ? LN_OK : LN_EARG;
+}
+
+void ln_op_attr_get_pair (int op, const double *attr, int k, double *h,
+                          double *w) {
+  int s = ln_op_attr_pair(op, k);
+  *h = k >= 0 && k < LN_MAX_ATTRS ? attr[k] : 0;
+  *w = s >= 0 ? *h + attr[s] : *h;
+}
+
+double ln_attr_second (const ln_node *n, int k) {
+  double h, w;
+  ln_op_attr_get_pair(n->op, n->attr, k, &h, &w);
+  return w;
 }
 
 /* {====== Elementwise maps ====== */

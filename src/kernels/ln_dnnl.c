@@ -478,7 +478,8 @@ static int conv_build (ln_conv *cv, const ln_convdesc *d) {
   dnnl_convolution_desc_t fd, bdd, bwd;
   dnnl_primitive_desc_t fpd = NULL, dpd = NULL, wpd = NULL;
   dnnl_primitive_attr_t fattr = NULL, battr = NULL;
-  dnnl_dims_t st = {d->s, d->s}, dil = {d->d - 1, d->d - 1}, pad = {d->p, d->p};
+  dnnl_dims_t st = {d->sh, d->sw}, dil = {d->dh - 1, d->dw - 1};
+  dnnl_dims_t pad = {d->ph, d->pw};
   int ok = conv_mds(d, &c) && (fattr = new_attr()) != NULL &&
     set_post(fattr, 0, d->relu) && (battr = new_attr()) != NULL &&
     dnnl_dilated_convolution_forward_desc_init(&fd, dnnl_forward_training,

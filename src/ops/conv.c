@@ -20,9 +20,34 @@
 typedef struct cgeom {
   int N, C, H, W;        /* input */
   int O, OH, OW;         /* output channels and size */
-  int kh, kw, s, p, d;   /* window, stride, padding, dilation */
+  int kh, kw;            /* window */
+  int sh, sw, ph, pw;    /* stride, padding (per axis: height, width) */
+  int dh, dw;            /* dilation */
   int G;                 /* groups */
 } cgeom;
+
+/* attribute values the geometry can use: whole numbers >= lo (and not
+** so large that int arithmetic on them overflows) */
+static int whole (double v, double lo) {
+  return v >= lo && v <= 1 << 20 && v == floor(v);
+}
+
+/* pair attribute k ("stride=1:2": one number, or height and width) on
+** both axes whole numbers >= lo; else an error naming the op, the
+** attribute and the input's shape */
+static int check_pair (const ln_node *n, int k, double lo, const char *what) {
+  double h = n->attr[k], w = ln_attr_second(n, k);
+  const char *op = ln_node_desc(n)->name;
+  if (whole(h, lo) && whole(w, lo)) return LN_OK;
+  return ln_seterr(LN_EARG, "%s: %s must be whole numbers >= %g, got %gx%g "
+                   "(input %s)", op, what, lo, h, w, ln_node_shape(n->in[0]));
+}
+
+/* pair attribute k as ints, height and width */
+static void pair_of (const ln_node *n, int k, int *h, int *w) {
+  *h = (int)n->attr[k];
+  *w = (int)ln_attr_second(n, k);
+}
 
 /* output length of one spatial dim; < 1 when the window does not fit */
 static int out_len (int in, int k, int s, int p, int d) {
@@ -42,19 +67,38 @@ static void valid_range (int off, int s, int W, int OW, int *o0, int *o1) {
 
 /* {====== conv2d ====== */
 
+/* conv2d's attribute slots (spec "stride=1:2,padding=0:2,dilation=1:2,groups=1") */
+enum { CA_STRIDE, CA_PADDING, CA_DILATION, CA_GROUPS };
+
+
 static void conv_geom (const ln_node *n, cgeom *g) {
   const ln_node *x = n->in[0], *w = n->in[1];
   g->N = x->dim[0]; g->C = x->dim[1]; g->H = x->dim[2]; g->W = x->dim[3];
   g->O = w->dim[0]; g->kh = w->dim[2]; g->kw = w->dim[3];
-  g->s = (int)n->attr[0]; g->p = (int)n->attr[1]; g->d = (int)n->attr[2];
-  g->G = (int)n->attr[3];
-  g->OH = out_len(g->H, g->kh, g->s, g->p, g->d);
-  g->OW = out_len(g->W, g->kw, g->s, g->p, g->d);
+  pair_of(n, CA_STRIDE, &g->sh, &g->sw);
+  pair_of(n, CA_PADDING, &g->ph, &g->pw);
+  pair_of(n, CA_DILATION, &g->dh, &g->dw);
+  g->G = (int)n->attr[CA_GROUPS];
+  g->OH = out_len(g->H, g->kh, g->sh, g->ph, g->dh);
+  g->OW = out_len(g->W, g->kw, g->sw, g->pw, g->dw);
+}
+
+static int conv2d_check_attrs (const ln_node *n) {
+  int rc;
+  if ((rc = check_pair(n, CA_STRIDE, 1, "stride")) != LN_OK ||
+      (rc = check_pair(n, CA_PADDING, 0, "padding")) != LN_OK ||
+      (rc = check_pair(n, CA_DILATION, 1, "dilation")) != LN_OK)
+    return rc;
+  if (!whole(n->attr[CA_GROUPS], 1))
+    return ln_seterr(LN_EARG, "conv2d: groups must be a whole number >= 1, "
+                     "got %g (input %s)", n->attr[CA_GROUPS],
+                     ln_node_shape(n->in[0]));
+  return LN_OK;
 }
 
 static int conv2d_shape (ln_node *n) {
   const ln_node *x = n->in[0], *w = n->in[1];
-  int k, dim[4];
+  int k, dim[4], rc;
   cgeom g;
   for (k = 0; k < n->n_in; k++)
     if (n->in[k]->dtype != LN_F32)
@@ -62,10 +106,11 @@ static int conv2d_shape (ln_node *n) {
   if (x->ndim != 4 || w->ndim != 4)
     return ln_seterr(LN_ESHAPE, "conv2d: input %s and weight %s must be 4-D "
                      "(NCHW and OIHW)", ln_node_shape(x), ln_node_shape(w));
+  if ((rc = conv2d_check_attrs(n)) != LN_OK) return rc;
   conv_geom(n, &g);
-  if (g.s < 1 || g.d < 1 || g.p < 0 || g.G < 1)
-    return ln_seterr(LN_EARG, "conv2d: bad stride %d, padding %d, dilation %d "
-                     "or groups %d", g.s, g.p, g.d, g.G);
+  if (g.C % g.G != 0)
+    return ln_seterr(LN_ESHAPE, "conv2d: input %s has %d channels, not "
+                     "divisible by groups %d", ln_node_shape(x), g.C, g.G);
   if (w->dim[1] * g.G != g.C)
     return ln_seterr(LN_ESHAPE, "conv2d: input %s has %d channels, weight %s "
                      "expects %d (groups %d)", ln_node_shape(x), g.C,
@@ -77,9 +122,12 @@ static int conv2d_shape (ln_node *n) {
     return ln_seterr(LN_ESHAPE, "conv2d: bias %s does not fit weight %s",
                      ln_node_shape(n->in[2]), ln_node_shape(w));
   if (g.OH < 1 || g.OW < 1)
-    return ln_seterr(LN_ESHAPE, "conv2d: output size %dx%d < 1 (input %s, "
-                     "kernel %dx%d, stride %d, padding %d, dilation %d)",
-                     g.OH, g.OW, ln_node_shape(x), g.kh, g.kw, g.s, g.p, g.d);
+    return ln_seterr(LN_ESHAPE, "conv2d: output size %dx%d < 1: kernel %dx%d "
+                     "(dilation %dx%d: it spans %dx%d) is larger than the padded "
+                     "input %dx%d (input %s, weight %s, padding %dx%d)",
+                     g.OH, g.OW, g.kh, g.kw, g.dh, g.dw, g.dh * (g.kh - 1) + 1,
+                     g.dw * (g.kw - 1) + 1, g.H + 2 * g.ph, g.W + 2 * g.pw,
+                     ln_node_shape(x), ln_node_shape(w), g.ph, g.pw);
   dim[0] = g.N; dim[1] = g.O; dim[2] = g.OH; dim[3] = g.OW;
   ln_set_shape(n, LN_F32, 4, dim);
   return LN_OK;
@@ -87,7 +135,8 @@ static int conv2d_shape (ln_node *n) {
 
 /* the input is its own column matrix (1x1 kernel, stride 1, no padding) */
 static int is_pointwise (const cgeom *g) {
-  return g->kh == 1 && g->kw == 1 && g->s == 1 && g->p == 0;
+  return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
+         g->ph == 0 && g->pw == 0;
 }
 
 static size_t col_size (const cgeom *g) {
@@ -128,10 +177,10 @@ static void im2col (const cgeom *g, const float *x, float *col) {
     for (ki = 0; ki < g->kh; ki++)
       for (kj = 0; kj < g->kw; kj++) {
         float *row = col + (((size_t)c * g->kh + ki) * g->kw + kj) * OHW;
-        int off = kj * g->d - g->p, o0, o1;
-        valid_range(off, g->s, g->W, g->OW, &o0, &o1);
+        int off = kj * g->dw - g->pw, o0, o1;
+        valid_range(off, g->sw, g->W, g->OW, &o0, &o1);
         for (oh = 0; oh < g->OH; oh++) {
-          int ih = oh * g->s - g->p + ki * g->d;
+          int ih = oh * g->sh - g->ph + ki * g->dh;
           float *r = row + (size_t)oh * g->OW;
           const float *xr;
           if (ih < 0 || ih >= g->H) {
@@ -140,9 +189,9 @@ static void im2col (const cgeom *g, const float *x, float *col) {
           }
           xr = x + ((size_t)c * g->H + ih) * g->W;
           for (ow = 0; ow < o0; ow++) r[ow] = 0;
-          if (g->s == 1)
+          if (g->sw == 1)
             memcpy(r + o0, xr + o0 + off, (size_t)(o1 - o0) * sizeof(float));
-          else for (ow = o0; ow < o1; ow++) r[ow] = xr[ow * g->s + off];
+          else for (ow = o0; ow < o1; ow++) r[ow] = xr[ow * g->sw + off];
           for (ow = o1; ow < g->OW; ow++) r[ow] = 0;
         }
       }
@@ -160,16 +209,16 @@ static void col2im (const cgeom *g, const float *col, float *dx) {
     for (ki = 0; ki < g->kh; ki++)
       for (kj = 0; kj < g->kw; kj++) {
         const float *row = col + (((size_t)c * g->kh + ki) * g->kw + kj) * OHW;
-        int off = kj * g->d - g->p, o0, o1;
-        valid_range(off, g->s, g->W, g->OW, &o0, &o1);
+        int off = kj * g->dw - g->pw, o0, o1;
+        valid_range(off, g->sw, g->W, g->OW, &o0, &o1);
         for (oh = 0; oh < g->OH; oh++) {
-          int ih = oh * g->s - g->p + ki * g->d;
+          int ih = oh * g->sh - g->ph + ki * g->dh;
           const float *r = row + (size_t)oh * g->OW;
           float *xr;
           if (ih < 0 || ih >= g->H) continue;
           xr = dx + ((size_t)c * g->H + ih) * g->W;
-          if (g->s == 1) add_row(xr + o0 + off, r + o0, o1 - o0);
-          else for (ow = o0; ow < o1; ow++) xr[ow * g->s + off] += r[ow];
+          if (g->sw == 1) add_row(xr + o0 + off, r + o0, o1 - o0);
+          else for (ow = o0; ow < o1; ow++) xr[ow * g->sw + off] += r[ow];
         }
       }
 }
@@ -226,8 +275,9 @@ static int conv2d_prepare (ln_node *n, ln_prep *p) {
     size_t xl = ln_numel(x), wl = ln_numel(w), gl = ln_numel(n);
     if ((k = ln_calloc(1, sizeof(*k))) == NULL) return LN_ENOMEM;
     k->mode = !p->bf16 ? MODE_F32 : ln_dnnl_has_bf16() ? MODE_BF16 : MODE_EMU;
-    d = (ln_convdesc){g.N, g.C, g.H, g.W, g.O, g.OH, g.OW, g.kh, g.kw, g.s, g.p,
-                      g.d, g.G, bias, n->fuse == LN_FUSE_RELU, k->mode == MODE_BF16,
+    d = (ln_convdesc){g.N, g.C, g.H, g.W, g.O, g.OH, g.OW, g.kh, g.kw, g.sh, g.sw,
+                      g.ph, g.pw, g.dh, g.dw, g.G, bias, n->fuse == LN_FUSE_RELU,
+                      k->mode == MODE_BF16,
                       x->g != NULL, w->g != NULL, need_db,
                       !(n->assign & 1u), !(n->assign & 2u), !(n->assign & 4u)};
     if ((k->mode == MODE_BF16 || ln_dnnl_prefer_conv()) &&
@@ -423,36 +473,53 @@ static void conv2d_backward (ln_node *n, ln_ctx *c) {
 
 /* {====== max_pool2d, avg_pool2d ====== */
 
-/* kernel, stride (0 = kernel), padding from the attributes */
+/* the pools' attribute slots (spec "@kernel=2:2,@stride=0:2,@padding=0:2") */
+enum { PA_KERNEL, PA_STRIDE, PA_PADDING };
+
+/* kernel, stride (0 = kernel, per axis), padding from the attributes */
 static void pool_geom (const ln_node *n, cgeom *g) {
   const ln_node *x = n->in[0];
   g->N = x->dim[0]; g->C = g->O = x->dim[1]; g->H = x->dim[2]; g->W = x->dim[3];
-  g->kh = g->kw = (int)n->attr[0];
-  g->s = (int)n->attr[1] ? (int)n->attr[1] : g->kh;
-  g->p = (int)n->attr[2];
-  g->d = 1;
+  pair_of(n, PA_KERNEL, &g->kh, &g->kw);
+  pair_of(n, PA_STRIDE, &g->sh, &g->sw);
+  pair_of(n, PA_PADDING, &g->ph, &g->pw);
+  if (g->sh == 0) g->sh = g->kh;
+  if (g->sw == 0) g->sw = g->kw;
+  g->dh = g->dw = 1;
   g->G = 1;
-  g->OH = out_len(g->H, g->kh, g->s, g->p, 1);
-  g->OW = out_len(g->W, g->kw, g->s, g->p, 1);
+  g->OH = out_len(g->H, g->kh, g->sh, g->ph, 1);
+  g->OW = out_len(g->W, g->kw, g->sw, g->pw, 1);
+}
+
+static int pool_check_attrs (const ln_node *n) {
+  int rc;
+  if ((rc = check_pair(n, PA_KERNEL, 1, "kernel")) != LN_OK ||
+      (rc = check_pair(n, PA_STRIDE, 0, "stride (0: the kernel)")) != LN_OK ||
+      (rc = check_pair(n, PA_PADDING, 0, "padding")) != LN_OK)
+    return rc;
+  return LN_OK;
 }
 
 static int pool_shape (ln_node *n) {
   const ln_node *x = n->in[0];
   const char *op = ln_node_desc(n)->name;
-  int dim[4];
+  int dim[4], rc;
   cgeom g;
   if (x->dtype != LN_F32 || x->ndim != 4)
     return ln_seterr(LN_ESHAPE, "%s: input %s must be float NCHW", op,
                      ln_node_shape(x));
+  if ((rc = pool_check_attrs(n)) != LN_OK) return rc;
   pool_geom(n, &g);
-  if (g.kh < 1 || g.s < 1 || g.p < 0 || g.p > g.kh / 2)
-    return ln_seterr(LN_EARG, "%s: bad kernel %d, stride %d or padding %d "
-                     "(padding must be at most half the kernel)", op, g.kh,
-                     g.s, g.p);
+  if (g.ph > g.kh / 2 || g.pw > g.kw / 2)
+    return ln_seterr(LN_EARG, "%s: padding %dx%d must be at most half the "
+                     "kernel %dx%d (input %s)", op, g.ph, g.pw, g.kh, g.kw,
+                     ln_node_shape(x));
   if (g.OH < 1 || g.OW < 1)
-    return ln_seterr(LN_ESHAPE, "%s: output size %dx%d < 1 (input %s, kernel "
-                     "%d, stride %d, padding %d)", op, g.OH, g.OW,
-                     ln_node_shape(x), g.kh, g.s, g.p);
+    return ln_seterr(LN_ESHAPE, "%s: output size %dx%d < 1: kernel %dx%d is "
+                     "larger than the padded input %dx%d (input %s, stride "
+                     "%dx%d, padding %dx%d)", op, g.OH, g.OW, g.kh, g.kw,
+                     g.H + 2 * g.ph, g.W + 2 * g.pw, ln_node_shape(x), g.sh,
+                     g.sw, g.ph, g.pw);
   dim[0] = g.N; dim[1] = g.C; dim[2] = g.OH; dim[3] = g.OW;
   ln_set_shape(n, LN_F32, 4, dim);
   return LN_OK;
@@ -472,7 +539,7 @@ static void max_pool_scratch (const ln_node *n, size_t *saved, size_t *work) {
 /* window of output (oh, ow) clipped to the input: rows [*h0, *h1), ... */
 static void window (const cgeom *g, int oh, int ow, int *h0, int *h1,
                     int *w0, int *w1) {
-  int hs = oh * g->s - g->p, ws = ow * g->s - g->p;
+  int hs = oh * g->sh - g->ph, ws = ow * g->sw - g->pw;
   *h0 = hs < 0 ? 0 : hs;
   *h1 = hs + g->kh < g->H ? hs + g->kh : g->H;
   *w0 = ws < 0 ? 0 : ws;
@@ -525,6 +592,12 @@ static void max_plane_2x2 (const cgeom *g, const float *x, float *y, int32_t *a)
   }
 }
 
+/* the CNN's pooling: 2x2 windows, stride 2, no padding */
+static int is_2x2 (const cgeom *g) {
+  return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 &&
+         g->ph == 0 && g->pw == 0;
+}
+
 static void max_pool_forward (ln_node *n, ln_ctx *c) {
   cgeom g;
   size_t pl, planes;
@@ -533,7 +606,7 @@ static void max_pool_forward (ln_node *n, ln_ctx *c) {
   planes = (size_t)g.N * g.C;
   #pragma omp parallel for schedule(static) if (big_pool(n, &g))
   for (pl = 0; pl < planes; pl++)
-    (g.kh == 2 && g.s == 2 && g.p == 0 ? max_plane_2x2 : max_plane)
+    (is_2x2(&g) ? max_plane_2x2 : max_plane)
       (&g, n->in[0]->x + pl * g.H * g.W, n->x + pl * g.OH * g.OW,
        (int32_t *)n->saved + pl * g.OH * g.OW);
 }
@@ -612,22 +685,23 @@ static void avg_pool_backward (ln_node *n, ln_ctx *c) {
 
 const ln_opdesc ln_ops_conv[] = {
   {.name = "conv2d", .min_in = 2, .max_in = 3,
-   .attrs = "stride=1,padding=0,dilation=1,groups=1",
+   .attrs = "stride=1:2,padding=0:2,dilation=1:2,groups=1",
    .shape = conv2d_shape, .scratch = conv2d_scratch,
    .prepare = conv2d_prepare, .forward = conv2d_forward,
    .backward = conv2d_backward,
    .flags = LN_F_SAVE_IN | LN_F_ASSIGN | LN_F_FUSE_RELU,
-   .doc = "y[n, o] = b[o] + sum_c w[o, c] * x[n, c] (2-D cross-correlation)"},
+   .doc = "y[n, o] = b[o] + sum_c w[o, c] * x[n, c] (2-D cross-correlation; "
+          "groups = channels: depthwise)"},
   {.name = "max_pool2d", .min_in = 1, .max_in = 1,
-   .attrs = "kernel=2,stride=0,padding=0",
+   .attrs = "@kernel=2:2,@stride=0:2,@padding=0:2",
    .shape = pool_shape, .scratch = max_pool_scratch,
    .forward = max_pool_forward, .backward = max_pool_backward,
    .flags = LN_F_ASSIGN,
-   .doc = "y = max over each kernel x kernel window (stride 0 = kernel)"},
+   .doc = "y = max over each kh x kw window (stride 0 = kernel)"},
   {.name = "avg_pool2d", .min_in = 1, .max_in = 1,
-   .attrs = "kernel=2,stride=0,padding=0",
+   .attrs = "@kernel=2:2,@stride=0:2,@padding=0:2",
    .shape = pool_shape, .forward = avg_pool_forward,
    .backward = avg_pool_backward, .flags = LN_F_ASSIGN,
-   .doc = "y = mean over each kernel x kernel window, padding counted"},
+   .doc = "y = mean over each kh x kw window, padding counted"},
   {0}
 };

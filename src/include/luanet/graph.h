@@ -49,6 +49,16 @@ int ln_op_attr_is_list (int op, int k);
 int ln_op_attr_enum (int op, int k, const char *val);
 const char *ln_op_attr_enum_name (int op, int k, int idx);
 void ln_op_attr_defaults (int op, double *attr);
+/* Pair attributes ("stride=1:2" in the spec: height and width). attr[k]
+** holds the first value, as for any attribute; the second is stored in
+** slot ln_op_attr_pair(op, k) (-1: k is not a pair) as its difference to
+** the first, so 0 there (arrays filled one value per attribute, files
+** from before pairs) means the same on both axes. Set and read both
+** through these: set_pair returns LN_EARG if k is not a pair and h != w. */
+int ln_op_attr_pair (int op, int k);
+int ln_op_attr_set_pair (int op, double *attr, int k, double h, double w);
+void ln_op_attr_get_pair (int op, const double *attr, int k, double *h,
+                          double *w);
 
 /* }====== */
 
