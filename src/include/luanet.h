@@ -182,7 +182,11 @@ typedef struct ln_opdesc {
   const char *name;          /* as seen from Lua */
   int min_in, max_in;        /* arity range */
   /* attributes "name=default,...": a number, "a|b|c" (enum, first is the
-  ** default, stored as its index) or "[]" (the list attribute) */
+  ** default, stored as its index), "[]" (the list attribute) or "[B]" (a
+  ** list that may hold "B", the batch dim, from Lua). Markers before a
+  ** name say how Lua passes it: '@' positional argument (in spec order),
+  ** '#' axis (1-based from Lua, 0-based here, negatives from the end),
+  ** '^' / '$' 1-based inclusive start / stop index (see ln_op.c) */
   const char *attrs;
   /* set n->dtype, n->ndim, n->dim from inputs and attributes; on a bad
   ** fit return ln_seterr(LN_ESHAPE, "<op>: ...shapes...") */
@@ -226,6 +230,14 @@ int ln_op_attr_is_list (int op, int k);
 int ln_op_attr_enum (int op, int k, const char *val);
 const char *ln_op_attr_enum_name (int op, int k, int idx);
 void ln_op_attr_defaults (int op, double *attr);
+/* markers of attribute k: its position among the positional arguments
+** (1..) or 0; an axis ('#'); a start ('^') or stop ('$') index; a list
+** that takes "B" ("[B]") */
+int ln_op_attr_positional (int op, int k);
+int ln_op_attr_is_axis (int op, int k);
+int ln_op_attr_is_start (int op, int k);
+int ln_op_attr_is_stop (int op, int k);
+int ln_op_attr_takes_batch (int op, int k);
 
 int ln_graph_new (ln_graph **out);
 void ln_graph_free (ln_graph *g);                    /* NULL-safe */
