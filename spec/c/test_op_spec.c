@@ -13,15 +13,31 @@ static int attr_of (const char *op, const char *name, int *k) {
   return o;
 }
 
-/* attribute 'name' of 'op': position, axis, start, stop, batch */
-static void marks_ok (const char *op, const char *name, int pos, int axis,
-                      int start, int stop, int batch) {
-  int k, o = attr_of(op, name, &k);
-  tap_ok(o >= 0 && k >= 0 && ln_op_attr_positional(o, k) == pos
-         && ln_op_attr_is_axis(o, k) == axis && ln_op_attr_is_start(o, k) == start
-         && ln_op_attr_is_stop(o, k) == stop && ln_op_attr_takes_batch(o, k) == batch,
-         "%s.%s: position %d, axis %d, start %d, stop %d, batch %d", op, name,
-         pos, axis, start, stop, batch);
+/* attribute 'name' of 'op': its position and marks */
+typedef struct mark_case {
+  const char *op, *name;
+  int pos, axis, start, stop, batch;
+} mark_case;
+
+static const mark_case marks[] = {
+  {"sum", "axes", 1, 1, 0, 0, 0},       {"sum", "keepdim", 2, 0, 0, 0, 0},
+  {"var", "correction", 3, 0, 0, 0, 0}, {"slice", "axis", 1, 1, 0, 0, 0},
+  {"slice", "start", 2, 0, 1, 0, 0},    {"slice", "stop", 3, 0, 0, 1, 0},
+  {"slice", "step", 4, 0, 0, 0, 0},     {"reshape", "shape", 1, 0, 0, 0, 1},
+  {"transpose", "dim1", 2, 1, 0, 0, 0}, {"softmax", "axis", 1, 1, 0, 0, 0},
+  {"clamp", "max", 2, 0, 0, 0, 0},      {"conv2d", "stride", 0, 0, 0, 0, 0},
+  {"layer_norm", "eps", 0, 0, 0, 0, 0},
+};
+
+static void marks_ok (const mark_case *c) {
+  int k, o = attr_of(c->op, c->name, &k);
+  tap_ok(o >= 0 && k >= 0 && ln_op_attr_positional(o, k) == c->pos
+         && ln_op_attr_is_axis(o, k) == c->axis
+         && ln_op_attr_is_start(o, k) == c->start
+         && ln_op_attr_is_stop(o, k) == c->stop
+         && ln_op_attr_takes_batch(o, k) == c->batch,
+         "%s.%s: position %d, axis %d, start %d, stop %d, batch %d", c->op,
+         c->name, c->pos, c->axis, c->start, c->stop, c->batch);
 }
 
 static void default_ok (const char *op, const char *name, double want) {
@@ -49,20 +65,9 @@ static void table_ok (void) {
 }
 
 int main (void) {
+  size_t i;
   int k;
-  marks_ok("sum", "axes", 1, 1, 0, 0, 0);
-  marks_ok("sum", "keepdim", 2, 0, 0, 0, 0);
-  marks_ok("var", "correction", 3, 0, 0, 0, 0);
-  marks_ok("slice", "axis", 1, 1, 0, 0, 0);
-  marks_ok("slice", "start", 2, 0, 1, 0, 0);
-  marks_ok("slice", "stop", 3, 0, 0, 1, 0);
-  marks_ok("slice", "step", 4, 0, 0, 0, 0);
-  marks_ok("reshape", "shape", 1, 0, 0, 0, 1);
-  marks_ok("transpose", "dim1", 2, 1, 0, 0, 0);
-  marks_ok("softmax", "axis", 1, 1, 0, 0, 0);
-  marks_ok("clamp", "max", 2, 0, 0, 0, 0);
-  marks_ok("conv2d", "stride", 0, 0, 0, 0, 0);
-  marks_ok("layer_norm", "eps", 0, 0, 0, 0, 0);
+  for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) marks_ok(&marks[i]);
   tap_ok(ln_op_attr_is_list(ln_op_find("reshape"), 0), "reshape.shape is a list");
   default_ok("softmax", "axis", -1);
   default_ok("slice", "stop", 2147483647);
