@@ -26,7 +26,7 @@ struct ln_graph {
 extern const ln_opdesc ln_ops_elem[];
 extern const ln_opdesc ln_ops_reduce[];
 extern const ln_opdesc ln_ops_shape[];
-extern const ln_opdesc ln_ops_nn[];
+extern const ln_opdesc ln_ops_products[];
 extern const ln_opdesc ln_ops_conv[];
 extern const ln_opdesc ln_ops_norm[];
 extern const ln_opdesc ln_ops_actlearn[];

@@ -34,7 +34,7 @@ static const ln_opdesc leaf = {
 
 /* ORDER FAMILY: a new family file adds one line here */
 static const ln_opdesc *const families[] = {
-  ln_ops_elem, ln_ops_reduce, ln_ops_shape, ln_ops_nn, ln_ops_conv,
+  ln_ops_elem, ln_ops_reduce, ln_ops_shape, ln_ops_products, ln_ops_conv,
   ln_ops_norm,
   ln_ops_actlearn,
   ln_ops_loss,

@@ -1,10 +1,16 @@
 /*
-** act.c -- activation functions (OPS.md section 1) beyond relu, sigmoid
-** and tanh (those are in elem.c): the leaky and clipped rectifiers, the
-** exponential family (elu, celu, selu and SELU's alpha_dropout), the smooth
-** gates (gelu, silu, swish, mish), softplus, logsigmoid, softsign and
-** squared_relu; prelu and swish take their learnable parameter as a second
-** input.
+** act.c -- fixed activation functions (no learnable parameter; those are
+** in actlearn.c), one place for all: the rectifiers (relu, leaky_relu,
+** relu6, hardtanh, squared_relu, fatrelu), the squashing maps (sigmoid,
+** tanh, softsign, logsigmoid), the exponential family (elu, celu, selu),
+** the smooth gates (gelu, silu, mish), softplus; softmax and log_softmax;
+** maps whose backward is a surrogate (biper, the straight-through
+** estimators, spike); kwta.
+**
+** softmax and log_softmax are here, not with the normalisations: like
+** every op in this file they are a fixed map of their input with no
+** statistics kept and no affine parameters (PyTorch lists them among the
+** non-linear activations), and they are a classifier's output activation.
 **
 ** Every kernel is written for extreme inputs: exp() only ever sees a
 ** non-positive argument where it could overflow, and 1 - s, 1 - tanh are
@@ -15,9 +21,6 @@
 #include <string.h>
 #include "ln_internal.h"
 
-/* sums over fixed blocks, so results do not depend on the thread count */
-#define SUM_BLOCK 4096
-
 /* SELU's constants, those of the fixed point mean 0, variance 1
 ** (Klambauer et al. 2017, arXiv:1706.02515; OPS.md) */
 #define SELU_LAMBDA 1.0507009873554804934193349852946
@@ -25,7 +28,7 @@
 
 /* {====== Stable scalar helpers ====== */
 
-/* sigmoid, exp of a non-positive number only (as elem.c) */
+/* sigmoid, exp of a non-positive number only */
 static inline float sigm (float z) {
   float e = expf(-fabsf(z)), r = 1.0f / (1.0f + e);
   return z >= 0.0f ? r : e * r;
@@ -128,6 +131,39 @@ static inline float mish_d (float v) {
 
 /* }====== */
 
+static const char *opname (const ln_node *n) { return ln_node_desc(n)->name; }
+
+static int need_f32 (const ln_node *n, int k, const char *what) {
+  if (n->in[k]->dtype == LN_F32) return LN_OK;
+  return ln_seterr(LN_EARG, "%s: %s (input %d) must be float32", opname(n),
+                   what, k + 1);
+}
+
+static int shape_like_x (ln_node *n) {
+  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
+  return LN_OK;
+}
+
+/* product of dims [0, upto) of a node */
+static size_t lead (const ln_node *n, int upto) {
+  size_t s = 1;
+  int i;
+  for (i = 0; i < upto; i++) s *= (size_t)n->dim[i];
+  return s;
+}
+
+static int need_f32_op (const char *op, const ln_node *n, int k) {
+  if (n->in[k]->dtype != LN_F32)
+    return ln_seterr(LN_EARG, "%s: input %d must be float32", op, k + 1);
+  return LN_OK;
+}
+
+static int want_f32_map (const ln_node *n, int k) {
+  if (n->in[k]->dtype == LN_F32) return LN_OK;
+  return ln_seterr(LN_ESHAPE, "%s: input %d must be float32, got int32",
+                   ln_node_desc(n)->name, k + 1);
+}
+
 /* {====== Shapes ====== */
 
 static int want_f32 (const ln_node *n, int k, const char *what) {
@@ -162,12 +198,78 @@ static int softplus_shape (ln_node *n) {
   return shape_unary(n);
 }
 
-static int alpha_dropout_shape (ln_node *n) {
-  double p = n->attr[0];
-  if (!(p >= 0 && p < 1))
-    return ln_seterr(LN_EARG, "alpha_dropout: p %g must be in [0, 1)", p);
-  return shape_unary(n);
+
+/* }====== */
+
+static int shape_map (ln_node *n) {
+  int rc = want_f32_map(n, 0);
+  if (rc != LN_OK) return rc;
+  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
+  return LN_OK;
 }
+
+/* {====== relu, sigmoid, tanh: maps that may be the first writer of dL/dx ====== */
+
+/*
+** UNARY_FWD(op, F): y = F(v) with v = x[i], as a map (the plan may run it
+** inside a chain of maps); a0, a1 are the first two attributes. The
+** backward variants compute g * dy/dx (g = dL/dy) from
+** v = x[i] (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE);
+** selects rather than products where dy/dx is 0 or +-1 (they vectorise).
+** Where the plan makes this node the first writer of dL/dx (n->assign),
+** it is overwritten: no zeroing pass before it (LN_F_ASSIGN).
+*/
+#define UNARY_FWD(op, F) \
+  LN_VEC static void op##_map (const ln_node *n, const float *const *in, float *y, \
+                        long len) { \
+    const float *x = in[0]; \
+    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
+    long i; \
+    (void)a0; (void)a1; \
+    _Pragma("omp simd") \
+    for (i = 0; i < len; i++) { const float v = x[i]; y[i] = (F); } \
+  } \
+  static void op##_forward (ln_node *n, ln_ctx *c) { (void)c; ln_map_forward(n); }
+
+#define UNARY_BWD(op, DECL, D) \
+  LN_VEC static void op##_bwd_range (ln_node *n, long i0, long i1) { \
+    const float *gy = n->g; \
+    float *gx = n->in[0]->g; \
+    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
+    long i; \
+    DECL \
+    (void)a0; (void)a1; \
+    if (n->assign & 1u) { \
+      _Pragma("omp simd") \
+      for (i = i0; i < i1; i++) { \
+        UNARY_VAL_##DECL const float g = gy[i]; gx[i] = (D); } \
+    } else { \
+      _Pragma("omp simd") \
+      for (i = i0; i < i1; i++) { \
+        UNARY_VAL_##DECL const float g = gy[i]; gx[i] += (D); } } \
+  } \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    (void)c; \
+    if (n->in[0]->g != NULL) ln_par_range(n, (long)ln_numel(n), op##_bwd_range); \
+  }
+
+#define XV const float *x = n->in[0]->x;
+#define YV const float *y = n->x;
+#define NV
+#define UNARY_VAL_XV const float v = x[i];
+#define UNARY_VAL_YV const float o = y[i];
+#define UNARY_VAL_NV
+
+#define UNARY_BIN(op, D) UNARY_BWD(op, XV, D)
+#define UNARY_BOUT(op, D) UNARY_BWD(op, YV, D)
+#define UNARY_BNONE(op, D) UNARY_BWD(op, NV, D)
+
+UNARY_FWD(relu, v > 0.0f ? v : 0.0f)
+UNARY_BOUT(relu, o > 0.0f ? g : 0.0f)
+UNARY_FWD(sigmoid, sigm(v))
+UNARY_BOUT(sigmoid, g * (o * (1.0f - o)))
+UNARY_FWD(tanh, tanhf(v))
+UNARY_BOUT(tanh, g * (1.0f - o * o))
 
 /* }====== */
 
@@ -252,262 +354,349 @@ ACT(squared_relu, v > 0.0f ? v * v : 0.0f, v > 0.0f ? 2.0f * v : 0.0f)
 
 /* }====== */
 
-/* {====== alpha_dropout ====== */
+/* {====== softmax, log_softmax ====== */
 
-/*
-** Klambauer et al. 2017 (arXiv:1706.02515), sec. "New Dropout Technique":
-** a dropped unit is set to alpha' = -lambda alpha (SELU's negative
-** saturation), then y = a (x d + alpha' (1 - d)) + b with keep
-** probability q = 1 - p, a = (q + alpha'^2 q (1 - q))^(-1/2) and
-** b = -a (1 - q) alpha', so an input of mean 0 and variance 1 keeps them.
-*/
-static void adrop_affine (double p, float *a, float *b, float *dropped) {
-  double q = 1 - p, ap = -SELU_LAMBDA * SELU_ALPHA;
-  double A = 1 / sqrt(q + ap * ap * q * (1 - q)), B = -A * (1 - q) * ap;
-  *a = (float)A;
-  *b = (float)B;
-  *dropped = (float)(A * ap + B);   /* the value a dropped unit takes */
-}
+/* the value split as outer x len x inner around the axis */
+typedef struct geom { size_t outer, inner; int len; } geom;
 
-/* saved: the keep mask (1 or 0 per element) */
-static void alpha_dropout_scratch (const ln_node *n, size_t *saved, size_t *work) {
-  *saved = ln_numel(n) * sizeof(float);
-  *work = 0;
-}
-
-static void alpha_dropout_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  float *mask = n->saved, p = (float)n->attr[0], a, b, dropped;
-  size_t i, len = ln_numel(n);
-  if (!c->training) {
-    memcpy(n->x, x, len * sizeof(float));
-    return;
-  }
-  adrop_affine(n->attr[0], &a, &b, &dropped);
-  for (i = 0; i < len; i++)   /* one stream, in element order (as dropout) */
-    mask[i] = ln_rand_uniform() >= p ? 1.0f : 0.0f;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++)
-    n->x[i] = mask[i] != 0.0f ? a * x[i] + b : dropped;
-}
-
-static void alpha_dropout_backward (ln_node *n, ln_ctx *c) {
-  float *dx = n->in[0]->g, a, b, dropped;
-  const float *mask = n->saved;
-  size_t i, len = ln_numel(n);
-  if (dx == NULL) return;
-  if (!c->training) {
-    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-    for (i = 0; i < len; i++) dx[i] += n->g[i];
-    return;
-  }
-  adrop_affine(n->attr[0], &a, &b, &dropped);
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) dx[i] += n->g[i] * a * mask[i];
-}
-
-/* }====== */
-
-/* {====== prelu and swish: a per-channel (or shared) parameter ====== */
-
-/*
-** x seen as N x C x inner: N = dim 0, C = dim 1 (the channel, as PyTorch's
-** prelu), inner = the product of the rest; a shared parameter (one
-** element) uses C = 1. Inputs with fewer than 2 dims have no channel dim.
-*/
-typedef struct cgeom { size_t rows, inner, nb; int C; } cgeom;
-
-static cgeom chan_geom (const ln_node *n) {
-  const ln_node *x = n->in[0];
-  cgeom g;
-  size_t len = ln_numel(x);
-  g.C = ln_numel(n->in[1]) == 1 ? 1 : x->dim[1];
-  g.inner = len;
-  if (x->ndim >= 2 && len > 0)
-    g.inner = len / ((size_t)x->dim[0] * (size_t)x->dim[1]);
-  g.rows = g.inner ? len / g.inner : 0;   /* N x dim 1 (one row: ndim < 2) */
-  g.nb = (g.inner + SUM_BLOCK - 1) / SUM_BLOCK;   /* blocks per row */
+static geom axis_geom (const ln_node *n, int axis) {
+  geom g;
+  int i;
+  g.outer = lead(n, axis);
+  g.len = n->dim[axis];
+  g.inner = 1;
+  for (i = axis + 1; i < n->ndim; i++) g.inner *= (size_t)n->dim[i];
   return g;
 }
 
-/* weight: 1 element, or [C] with C = dim 1 of the input */
-static int chan_shape (ln_node *n) {
+static int softmax_shape (ln_node *n) {
+  const ln_node *x = n->in[0];
   const char *op = ln_node_desc(n)->name;
-  const ln_node *x = n->in[0], *w = n->in[1];
   int rc;
-  if ((rc = want_f32(n, 0, "input")) || (rc = want_f32(n, 1, "weight")))
-    return rc;
-  if (ln_numel(w) != 1 &&
-      (w->ndim != 1 || x->ndim < 2 || w->dim[0] != x->dim[1]))
-    return ln_seterr(LN_ESHAPE, "%s: weight %s does not fit input %s (one "
-                     "element, or one per channel: dim 2 of the input)", op,
-                     ln_node_shape(w), ln_node_shape(x));
+  if ((rc = need_f32_op(op, n, 0))) return rc;
+  if (ln_axis((int)n->attr[0], x->ndim) < 0)
+    return ln_seterr(LN_ESHAPE, "%s: axis %d out of range for %s", op,
+                     (int)n->attr[0], ln_node_shape(x));
   ln_set_shape(n, LN_F32, x->ndim, x->dim);
   return LN_OK;
 }
 
-/* work: one partial sum per block of each row, for the weight gradient */
-static void chan_scratch (const ln_node *n, size_t *saved, size_t *work) {
-  cgeom g = chan_geom(n);
-  *saved = 0;
-  *work = g.rows * g.nb * sizeof(double);
-}
-
-/* the value as segments of one weight each: a row of 'inner' elements and
-** weight W[r % C]; or, for [N, C] (inner 1, C > 1), a row of C elements,
-** element c with weight W[c] (per_el) */
-typedef struct cseg { long n, len; int per_el; } cseg;
-
-static cseg chan_segs (const cgeom *g) {
-  cseg s;
-  s.per_el = g->inner == 1 && g->C > 1;
-  s.len = s.per_el ? g->C : (long)g->inner;
-  s.n = s.per_el ? (long)g->rows / g->C : (long)g->rows;
-  return s;
-}
-
-/* dw[c] += sum over the N rows of pe[r * C + c], in row order */
-static void chan_col_sums (const double *pe, long N, int C, float *gw) {
-  int c;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (c = 0; c < C; c++) {
+/* softmax (or log-softmax) of every line along the axis, max subtracted */
+static void softmax_run (ln_node *n, int logsm) {
+  geom g = axis_geom(n, ln_axis((int)n->attr[0], n->ndim));
+  size_t t, lines = g.outer * g.inner, st = g.inner;
+  if (g.len == 0) return;
+  #pragma omp parallel for schedule(static) if (lines * g.len > LN_PAR_MIN)
+  for (t = 0; t < lines; t++) {
+    size_t base = (t / g.inner) * g.len * g.inner + t % g.inner;
+    const float *x = n->in[0]->x + base;
+    float *y = n->x + base, mx = x[0];
     double s = 0;
-    long r;
-    for (r = 0; r < N; r++) s += pe[r * C + c];
-    gw[c] += (float)s;
+    int k;
+    if (st == 1) {   /* contiguous lines: the vectorised rows */
+      mx = ln_row_max(x, g.len);
+      s = ln_row_exp_sum(x, mx, logsm ? NULL : y, g.len);
+      if (logsm) {
+        float ls = (float)log(s);
+        for (k = 0; k < g.len; k++) y[k] = (x[k] - mx) - ls;
+      } else {
+        ln_row_scale(y, (float)(1.0 / s), g.len);
+      }
+      continue;
+    }
+    for (k = 1; k < g.len; k++) if (x[k * st] > mx) mx = x[k * st];
+    if (logsm) {
+      float ls;
+      for (k = 0; k < g.len; k++) s += exp((double)x[k * st] - mx);
+      ls = (float)log(s);
+      for (k = 0; k < g.len; k++) y[k * st] = (x[k * st] - mx) - ls;
+    } else {
+      float inv;
+      for (k = 0; k < g.len; k++) s += (y[k * st] = expf(x[k * st] - mx));
+      inv = (float)(1.0 / s);
+      for (k = 0; k < g.len; k++) y[k * st] *= inv;
+    }
   }
 }
 
-/*
-** CHAN(op, F, DX, DW): y = F of v = x[i] and w = the element's weight;
-** dx += g DX, dw[c] += sum over its elements of g DW. The segment kernels
-** are vectorised (LN_VEC); the weight sums go through fixed blocks (one
-** partial per block of a row, added in order; per element for [N, C]), so
-** they do not depend on the thread count.
-*/
-#define CHAN(op, F, DX, DW) \
-  /* one segment: weights wv[j] (per element) or the one weight ws */ \
-  LN_VEC static void op##_fwd_seg (const float *x, float *y, const float *wv, \
-                                   float ws, long len) { \
-    long j; \
-    if (wv) { \
-      _Pragma("omp simd") \
-      for (j = 0; j < len; j++) { const float v = x[j], w = wv[j]; y[j] = (F); } \
-    } else { \
-      const float w = ws; \
-      _Pragma("omp simd") \
-      for (j = 0; j < len; j++) { const float v = x[j]; y[j] = (F); } \
-    } \
-  } \
-  /* gx += g DX (gx != NULL); when pe != NULL, g DW per element into pe \
-  ** (wv) or summed and returned (ws) */ \
-  LN_VEC static double op##_bwd_seg (const float *x, const float *gy, float *gx, \
-                                     const float *wv, float ws, double *pe, \
-                                     long len) { \
-    double s = 0; \
-    long j; \
-    if (wv) { \
-      if (gx) { \
-        _Pragma("omp simd") \
-        for (j = 0; j < len; j++) { \
-          const float v = x[j], w = wv[j], g = gy[j]; (void)w; gx[j] += g * (DX); } \
-      } \
-      if (pe) { \
-        _Pragma("omp simd") \
-        for (j = 0; j < len; j++) { \
-          const float v = x[j], w = wv[j], g = gy[j]; (void)w; pe[j] = (double)(g * (DW)); } \
-      } \
-    } else { \
-      const float w = ws; \
-      (void)w; \
-      if (gx) { \
-        _Pragma("omp simd") \
-        for (j = 0; j < len; j++) { const float v = x[j], g = gy[j]; gx[j] += g * (DX); } \
-      } \
-      if (pe) { \
-        _Pragma("omp simd reduction(+ : s)") \
-        for (j = 0; j < len; j++) { \
-          const float v = x[j], g = gy[j]; s += (double)(g * (DW)); } \
-      } \
-    } \
-    return s; \
-  } \
-  static void op##_forward (ln_node *n, ln_ctx *c) { \
-    const float *x = n->in[0]->x, *W = n->in[1]->x; \
-    cgeom gm = chan_geom(n); \
-    cseg sg = chan_segs(&gm); \
-    long r, len = (long)ln_numel(n); \
-    (void)c; \
-    _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
-    for (r = 0; r < sg.n; r++) \
-      op##_fwd_seg(x + r * sg.len, n->x + r * sg.len, sg.per_el ? W : NULL, \
-                   sg.per_el ? 0.0f : W[r % gm.C], sg.len); \
-  } \
-  static void op##_backward (ln_node *n, ln_ctx *c) { \
-    const float *x = n->in[0]->x, *W = n->in[1]->x, *gy = n->g; \
-    float *gx = n->in[0]->g, *gw = n->in[1]->g; \
-    double *part = (double *)(void *)c->work; \
-    cgeom gm = chan_geom(n); \
-    cseg sg = chan_segs(&gm); \
-    long t, len = (long)ln_numel(n), nt = (long)(gm.rows * gm.nb); \
-    if (sg.per_el) { \
-      _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
-      for (t = 0; t < sg.n; t++) { \
-        size_t at = (size_t)t * (size_t)sg.len; \
-        op##_bwd_seg(x + at, gy + at, gx ? gx + at : NULL, W, 0.0f, \
-                     gw ? part + at : NULL, sg.len); \
-      } \
-      if (gw) chan_col_sums(part, sg.n, gm.C, gw); \
-      return; \
-    } \
-    _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
-    for (t = 0; t < nt; t++) { \
-      size_t r = (size_t)t / gm.nb, b = (size_t)t % gm.nb; \
-      size_t j0 = b * SUM_BLOCK, j1 = j0 + SUM_BLOCK < gm.inner ? j0 + SUM_BLOCK : gm.inner; \
-      size_t at = r * gm.inner + j0; \
-      part[t] = op##_bwd_seg(x + at, gy + at, gx ? gx + at : NULL, NULL, \
-                             W[r % gm.C], gw ? part : NULL, (long)(j1 - j0)); \
-    } \
-    if (gw) { \
-      size_t r, b; \
-      for (r = 0; r < gm.rows; r++) { \
-        double s = 0; \
-        for (b = 0; b < gm.nb; b++) s += part[r * gm.nb + b]; \
-        gw[r % gm.C] += (float)s; \
-      } \
-    } \
+/* dx += y (g - sum(g y)) or, for log-softmax, dx += g - exp(y) sum(g) */
+static void softmax_grad (ln_node *n, int logsm) {
+  geom g = axis_geom(n, ln_axis((int)n->attr[0], n->ndim));
+  size_t t, lines = g.outer * g.inner, st = g.inner;
+  if (n->in[0]->g == NULL) return;
+  #pragma omp parallel for schedule(static) if (lines * g.len > LN_PAR_MIN)
+  for (t = 0; t < lines; t++) {
+    size_t base = (t / g.inner) * g.len * g.inner + t % g.inner;
+    const float *y = n->x + base, *dy = n->g + base;
+    float *dx = n->in[0]->g + base;
+    double s = 0;
+    int k;
+    for (k = 0; k < g.len; k++) s += logsm ? dy[k * st] : dy[k * st] * y[k * st];
+    if (logsm && st == 1) { ln_row_logsm_grad(y, dy, (float)s, dx, g.len); continue; }
+    for (k = 0; k < g.len; k++)
+      dx[k * st] += logsm ? dy[k * st] - expf(y[k * st]) * (float)s
+                          : y[k * st] * (dy[k * st] - (float)s);
   }
+}
 
-/* He et al. 2015 (arXiv:1502.01852): y = x (x > 0), w x
-** otherwise; dy/dw = x where x <= 0 */
-CHAN(prelu, v > 0.0f ? v : w * v, v > 0.0f ? 1.0f : w, v > 0.0f ? 0.0f : v)
-/* Ramachandran et al. 2017 (arXiv:1710.05941): y = x sigmoid(beta x);
-** dy/dx = s + beta x s (1 - s), dy/dbeta = x^2 s (1 - s), with s (1 - s)
-** from sigm_d so that both are 0, not NaN, far out */
-CHAN(swish, v * sigm(w * v), sigm(w * v) + (w * v) * sigm_d(w * v),
-     v * (v * sigm_d(w * v)))
+static void softmax_forward (ln_node *n, ln_ctx *c) {
+  (void)c;
+  softmax_run(n, 0);
+}
+
+static void softmax_backward (ln_node *n, ln_ctx *c) {
+  (void)c;
+  softmax_grad(n, 0);
+}
+
+static void log_softmax_forward (ln_node *n, ln_ctx *c) {
+  (void)c;
+  softmax_run(n, 1);
+}
+
+static void log_softmax_backward (ln_node *n, ln_ctx *c) {
+  (void)c;
+  softmax_grad(n, 1);
+}
 
 /* }====== */
 
+/* {====== fatrelu ====== */
+
+/*
+** FATReLU: Song et al. 2024, "ProSparse: Introducing and Enhancing
+** Intrinsic Activation Sparsity within Large Language Models",
+** arXiv:2402.13516: y = x if x >= T else 0 (T >= 0); gradient 1 where kept.
+*/
+static int fatrelu_shape (ln_node *n) {
+  int rc = need_f32(n, 0, "input");
+  if (rc != LN_OK) return rc;
+  if (!(n->attr[0] >= 0))
+    return ln_seterr(LN_EARG, "fatrelu: threshold %g must be >= 0", n->attr[0]);
+  return shape_like_x(n);
+}
+
+static void fatrelu_forward (ln_node *n, ln_ctx *c) {
+  const float *x = n->in[0]->x;
+  const float T = (float)n->attr[0];
+  long i, len = (long)ln_numel(n);
+  (void)c;
+  #pragma omp parallel for simd schedule(static) if (parallel: len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) n->x[i] = (x[i] >= T && x[i] > 0.0f) ? x[i] : 0.0f;
+}
+
+static void fatrelu_backward (ln_node *n, ln_ctx *c) {
+  const float *x = n->in[0]->x;
+  const float T = (float)n->attr[0];
+  float *dx = n->in[0]->g;
+  long i, len = (long)ln_numel(n);
+  (void)c;
+  if (dx == NULL) return;
+  #pragma omp parallel for simd schedule(static) if (parallel: len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) dx[i] += (x[i] >= T && x[i] > 0.0f) ? n->g[i] : 0.0f;
+}
+
+/* }====== */
+
+/* {====== biper, straight-through estimators, spike ====== */
+
+/*
+** Elementwise maps whose backward is a surrogate, not the derivative of
+** the forward: SURR(op, F, D) with v = x[i], g = dL/dy[i], a0, a1, a2 the
+** first attributes.
+*/
+#define SURR(op, F, D) \
+  static void op##_forward (ln_node *n, ln_ctx *c) { \
+    const float *x = n->in[0]->x; \
+    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
+    const int a2 = (int)n->attr[2]; \
+    long i, len = (long)ln_numel(n); \
+    (void)c; (void)a0; (void)a1; (void)a2; \
+    _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
+    for (i = 0; i < len; i++) { const float v = x[i]; n->x[i] = (F); } \
+  } \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    const float *x = n->in[0]->x; \
+    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
+    const int a2 = (int)n->attr[2]; \
+    float *dx = n->in[0]->g; \
+    long i, len = (long)ln_numel(n); \
+    (void)c; (void)a0; (void)a1; (void)a2; \
+    if (dx == NULL) return; \
+    _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
+    for (i = 0; i < len; i++) { \
+      const float v = x[i], g = n->g[i]; \
+      (void)v; dx[i] += (D); } \
+  }
+
+static inline float signf (float v) {
+  return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
+}
+
+/* straight-through gate: 1, or 1[|x| <= 1] when clipping */
+static inline float ste (float v, float clip) {
+  return (clip == 0.0f || fabsf(v) <= 1.0f) ? 1.0f : 0.0f;
+}
+
+/* surrogate derivative of H(x - theta): beta sigma'(beta (x - theta)) with
+** sigma the fast sigmoid u / (1 + |u|) (mode 0) or the logistic (mode 1) */
+static inline float spike_grad (float v, float th, float beta, int mode) {
+  float u = beta * (v - th);
+  if (mode == 0) { float d = 1.0f + fabsf(u); return beta / (d * d); }
+  { float s = sigm(u); return beta * s * (1.0f - s); }
+}
+
+/*
+** Vargas et al. 2024, "BiPer: Binary Neural Networks using a Periodic
+** Function" (CVPR), arXiv:2404.01278: forward the square wave
+** sign(sin(omega x)), backward the sine of the same period, d/dx sin(omega
+** x) = omega cos(omega x). sin in double: right for large |omega x|.
+*/
+SURR(biper, signf((float)sin((double)a0 * v)),
+     g * a0 * (float)cos((double)a0 * v))
+/* Bengio, Leonard, Courville 2013, "Estimating or Propagating Gradients
+** Through Stochastic Neurons for Conditional Computation", arXiv:1308.3432:
+** straight-through estimators; 'clip' cancels the gradient where |x| > 1 */
+SURR(sign_ste, signf(v), g * ste(v, a0))
+SURR(round_ste, nearbyintf(v), g * ste(v, a0))
+SURR(step_ste, v > 0.0f ? 1.0f : 0.0f, g * ste(v, a0))
+/* Neftci, Mostafa, Zenke 2019, "Surrogate Gradient Learning in Spiking
+** Neural Networks", arXiv:1901.09948 (SuperSpike's fast sigmoid, Zenke &
+** Ganguli 2018): forward H(x - theta) (H(0) = 0), backward the derivative
+** of sigma(beta (x - theta)) */
+SURR(spike, v > a0 ? 1.0f : 0.0f, g * spike_grad(v, a0, a1, a2))
+
+static int unary_shape (ln_node *n) {
+  int rc = need_f32(n, 0, "input");
+  return rc != LN_OK ? rc : shape_like_x(n);
+}
+
+static int spike_shape (ln_node *n) {
+  if (!(n->attr[1] > 0))
+    return ln_seterr(LN_EARG, "spike: beta %g must be positive", n->attr[1]);
+  return unary_shape(n);
+}
+
+/* }====== */
+
+/* {====== kwta ====== */
+
+/*
+** k-winners-take-all: Ahmad & Scheinkman 2019, "How Can We Be So Dense?
+** The Benefits of Using Highly Sparse Representations", arXiv:1903.11257
+** (and the active-dendrites networks of Iyer et al. 2022). Per sample (all
+** dims but the first), keep the k largest values, zero the rest; ties go
+** to the lower index; gradient only through the winners. k = attribute k,
+** or round(frac D) when k = 0.
+*/
+static int kwta_k (const ln_node *n, size_t D) {
+  if (n->attr[0] > 0) return (int)n->attr[0];
+  return (int)floor(n->attr[1] * (double)D + 0.5);
+}
+
+static int kwta_shape (ln_node *n) {
+  const ln_node *x = n->in[0];
+  size_t D;
+  int rc = need_f32(n, 0, "input"), k;
+  if (rc != LN_OK) return rc;
+  if (x->ndim < 2)
+    return ln_seterr(LN_ESHAPE, "kwta: input %s must be [N, ...] with features "
+                     "per sample", ln_node_shape(x));
+  D = ln_numel(x) / (x->dim[0] ? (size_t)x->dim[0] : 1);
+  if (n->attr[0] < 0 || n->attr[1] < 0 || n->attr[1] > 1)
+    return ln_seterr(LN_EARG, "kwta: k %g must be >= 0 and frac %g in [0, 1]",
+                     n->attr[0], n->attr[1]);
+  k = kwta_k(n, D);
+  if (k < 1 || (size_t)k > D)
+    return ln_seterr(LN_EARG, "kwta: k = %d winners out of %zu features per "
+                     "sample of input %s (give k or frac)", k, D,
+                     ln_node_shape(x));
+  return shape_like_x(n);
+}
+
+/* saved: the winner mask; work: one copy of a sample per sample */
+static void kwta_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  *saved = ln_numel(n);
+  *work = ln_numel(n) * sizeof(float);
+}
+
+/* the k-th largest (k >= 1) of a[0..len), by quickselect; reorders a */
+static float kth_largest (float *a, long len, long k) {
+  long lo = 0, hi = len - 1, want = k - 1;
+  while (lo < hi) {
+    float p0 = a[lo], p1 = a[(lo + hi) / 2], p2 = a[hi], piv, t;
+    long i = lo, j = hi;
+    piv = p0 > p1 ? (p1 > p2 ? p1 : (p0 > p2 ? p2 : p0))
+                  : (p0 > p2 ? p0 : (p1 > p2 ? p2 : p1));
+    while (i <= j) {               /* descending: larger to the left */
+      while (a[i] > piv) i++;
+      while (a[j] < piv) j--;
+      if (i <= j) { t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+    }
+    if (want <= j) hi = j;
+    else if (want >= i) lo = i;
+    else return a[want];
+  }
+  return a[want];
+}
+
+static void kwta_forward (ln_node *n, ln_ctx *c) {
+  const float *x = n->in[0]->x;
+  unsigned char *mask = n->saved;
+  size_t N = (size_t)n->in[0]->dim[0], D = N ? ln_numel(n) / N : 0, s;
+  long k = kwta_k(n, D);
+  #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
+  for (s = 0; s < N; s++) {
+    const float *xs = x + s * D;
+    float *tmp = c->work + s * D, kth;
+    long j, above = 0, ties;
+    memcpy(tmp, xs, D * sizeof(float));
+    kth = kth_largest(tmp, (long)D, k);
+    for (j = 0; j < (long)D; j++) above += xs[j] > kth;
+    ties = k - above;
+    for (j = 0; j < (long)D; j++) {
+      int win = xs[j] > kth || (xs[j] == kth && ties-- > 0);
+      mask[s * D + j] = (unsigned char)win;
+      n->x[s * D + j] = win ? xs[j] : 0.0f;
+    }
+  }
+}
+
+static void kwta_backward (ln_node *n, ln_ctx *c) {
+  const unsigned char *mask = n->saved;
+  float *dx = n->in[0]->g;
+  long i, len = (long)ln_numel(n);
+  (void)c;
+  if (dx == NULL) return;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) if (mask[i]) dx[i] += n->g[i];
+}
+
+/* }====== */
+
+#define SI LN_F_SAVE_IN
+#define SO LN_F_SAVE_OUT
+#define EW LN_F_ELEMWISE
+#define MAP(op, at, fl, d) \
+  {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = shape_map, \
+   .forward = op##_forward, .backward = op##_backward, .map = op##_map, \
+   .flags = (fl) | EW | LN_F_ASSIGN, \
+   .doc = d}
 #define UN(op, at, sh, d, pap) \
   {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = sh, \
    .forward = op##_forward, .backward = op##_backward, .map = op##_map, \
    .flags = LN_F_SAVE_IN | LN_F_ELEMWISE, .doc = d, .paper = pap}
-#define CH(op, d, pap) \
-  {.name = #op, .min_in = 2, .max_in = 2, .attrs = "", .shape = chan_shape, \
-   .scratch = chan_scratch, .forward = op##_forward, \
-   .backward = op##_backward, .flags = LN_F_SAVE_IN, .doc = d, .paper = pap}
 
 #define P_SNN "Klambauer, Unterthiner, Mayr, Hochreiter 2017, " \
   "Self-Normalizing Neural Networks, arXiv:1706.02515"
 
 const ln_opdesc ln_ops_act[] = {
+  MAP(relu, "", LN_F_SAVE_OUT, "y = max(0, x)"),
+  MAP(sigmoid, "", LN_F_SAVE_OUT, "y = 1 / (1 + exp(-x))"),
+  MAP(tanh, "", LN_F_SAVE_OUT, "y = tanh(x)"),
   UN(leaky_relu, "a=0.01", shape_unary, "y = x if x > 0 else a x",
      "Maas, Hannun, Ng 2013, Rectifier Nonlinearities Improve Neural "
      "Network Acoustic Models (ICML workshop)"),
-  CH(prelu, "y = x if x > 0 else w_c x; w [C] (C = dim 2 of x) or one "
-     "element; dw sums over the rest",
-     "He, Zhang, Ren, Sun 2015, Delving Deep into Rectifiers, arXiv:1502.01852"),
   UN(relu6, "", shape_unary, "y = min(max(x, 0), 6)", NULL),
   UN(hardtanh, "lo=-1,hi=1", hardtanh_shape, "y = min(max(x, lo), hi)", NULL),
   UN(elu, "alpha=1", shape_unary, "y = x if x > 0 else alpha (exp(x) - 1)",
@@ -519,14 +708,6 @@ const ln_opdesc ln_ops_act[] = {
      "arXiv:1704.07483"),
   UN(selu, "", shape_unary, "y = lambda (x if x > 0 else alpha (exp(x) - 1)), "
      "lambda = 1.0507009873554805, alpha = 1.6732632423543772", P_SNN),
-  {.name = "alpha_dropout", .min_in = 1, .max_in = 1, .attrs = "p=0.5",
-   .shape = alpha_dropout_shape, .scratch = alpha_dropout_scratch,
-   .forward = alpha_dropout_forward, .backward = alpha_dropout_backward,
-   .flags = LN_F_RANDOM,
-   .doc = "training: y = a (x if kept else -lambda alpha) + b, kept with "
-          "prob 1 - p, a = (q + a'^2 q p)^(-1/2), b = -a p a', q = 1 - p, "
-          "a' = -lambda alpha; keeps mean 0, var 1; else x",
-   .paper = P_SNN},
   UN(gelu, "approximate=none|tanh", shape_unary,
      "y = x Phi(x) (none); 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) "
      "(tanh)",
@@ -536,10 +717,6 @@ const ln_opdesc ln_ops_act[] = {
      "Elfwing, Uchibe, Doya 2017, Sigmoid-Weighted Linear Units for Neural "
      "Network Function Approximation in Reinforcement Learning, "
      "arXiv:1702.03118"),
-  CH(swish, "y = x sigmoid(beta x); beta [C] (C = dim 2 of x) or one "
-     "element, learnable",
-     "Ramachandran, Zoph, Le 2017, Searching for Activation Functions, "
-     "arXiv:1710.05941"),
   UN(mish, "", shape_unary, "y = x tanh(softplus(x))",
      "Misra 2019, Mish: A Self Regularized Non-Monotonic Activation "
      "Function, arXiv:1908.08681"),
@@ -550,5 +727,62 @@ const ln_opdesc ln_ops_act[] = {
   UN(squared_relu, "", shape_unary, "y = max(0, x)^2",
      "So, Manke, Liu, Dai, Shazeer, Le 2021, Primer: Searching for "
      "Efficient Transformers for Language Modeling, arXiv:2109.08668"),
+  {.name = "softmax", .min_in = 1, .max_in = 1, .attrs = "axis=-1",
+   .shape = softmax_shape, .forward = softmax_forward,
+   .backward = softmax_backward, .flags = LN_F_SAVE_OUT,
+   .doc = "y = exp(x - max) / sum(exp(x - max)) along axis"},
+  {.name = "log_softmax", .min_in = 1, .max_in = 1, .attrs = "axis=-1",
+   .shape = softmax_shape, .forward = log_softmax_forward,
+   .backward = log_softmax_backward, .flags = LN_F_SAVE_OUT,
+   .doc = "y = x - max - log(sum(exp(x - max))) along axis"},
+  {.name = "fatrelu", .min_in = 1, .max_in = 1, .attrs = "threshold=0",
+   .shape = fatrelu_shape, .forward = fatrelu_forward,
+   .backward = fatrelu_backward, .flags = SI | EW,
+   .doc = "y = x if x >= threshold else 0 (threshold >= 0)",
+   .paper = "Song et al. 2024, ProSparse: Introducing and Enhancing Intrinsic "
+            "Activation Sparsity within Large Language Models, arXiv:2402.13516"},
+  {.name = "biper", .min_in = 1, .max_in = 1, .attrs = "omega=1",
+   .shape = unary_shape, .forward = biper_forward, .backward = biper_backward,
+   .flags = SI | EW,
+   .doc = "y = sign(sin(omega x)); backward omega cos(omega x)",
+   .paper = "Vargas et al. 2024, BiPer: Binary Neural Networks using a "
+            "Periodic Function, arXiv:2404.01278"},
+  {.name = "sign_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
+   .shape = unary_shape, .forward = sign_ste_forward,
+   .backward = sign_ste_backward, .flags = SI | EW,
+   .doc = "y = sign(x); backward identity (clip: times 1[|x| <= 1])",
+   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
+            "Gradients Through Stochastic Neurons for Conditional Computation, "
+            "arXiv:1308.3432"},
+  {.name = "round_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
+   .shape = unary_shape, .forward = round_ste_forward,
+   .backward = round_ste_backward, .flags = SI | EW,
+   .doc = "y = round(x) (half to even); backward identity (clip: times "
+          "1[|x| <= 1])",
+   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
+            "Gradients Through Stochastic Neurons for Conditional Computation, "
+            "arXiv:1308.3432"},
+  {.name = "step_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
+   .shape = unary_shape, .forward = step_ste_forward,
+   .backward = step_ste_backward, .flags = SI | EW,
+   .doc = "y = 1[x > 0]; backward identity (clip: times 1[|x| <= 1])",
+   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
+            "Gradients Through Stochastic Neurons for Conditional Computation, "
+            "arXiv:1308.3432"},
+  {.name = "spike", .min_in = 1, .max_in = 1,
+   .attrs = "theta=1,beta=5,surrogate=fast_sigmoid|sigmoid",
+   .shape = spike_shape, .forward = spike_forward, .backward = spike_backward,
+   .flags = SI | EW,
+   .doc = "y = H(x - theta); backward beta sigma'(beta (x - theta)), sigma the "
+          "fast sigmoid u/(1+|u|) or the logistic",
+   .paper = "Neftci, Mostafa, Zenke 2019, Surrogate Gradient Learning in "
+            "Spiking Neural Networks, arXiv:1901.09948"},
+  {.name = "kwta", .min_in = 1, .max_in = 1, .attrs = "k=0,frac=0",
+   .shape = kwta_shape, .scratch = kwta_scratch, .forward = kwta_forward,
+   .backward = kwta_backward, .flags = 0,
+   .doc = "per sample keep the k largest (k, or round(frac D)), zero the rest; "
+          "ties to the lower index; gradient through winners",
+   .paper = "Ahmad & Scheinkman 2019, How Can We Be So Dense? The Benefits of "
+            "Using Highly Sparse Representations, arXiv:1903.11257"},
   {0}
 };

@@ -1,10 +1,10 @@
 /*
-** actlearn.c -- activations from papers, most with learnable parameters
-** as extra op inputs: poly_relu, poly_norm (PolyCom), fatrelu and
-** activation_l1 (ProSparse), clipped_relu (ProAct), dice (DIN), ash
-** (Adaptive SwisH), biper, the straight-through estimators, spike
-** (surrogate gradient), rbf and rbf_kernel, eml, tau_gate (Dopamine),
-** series_informed (PanGu-pi), kwta, soft_threshold_lif (UltraLIF).
+** actlearn.c -- activations with learnable parameters, taken as extra op
+** inputs (graph parameters): prelu and swish (one per channel or shared),
+** poly_relu, poly_norm (PolyCom), clipped_relu (ProAct), dice (DIN), ash
+** (Adaptive SwisH), rbf and rbf_kernel, tau_gate (Dopamine),
+** series_informed (PanGu-pi), soft_threshold_lif (UltraLIF); and the
+** ProSparse regulariser activation_l1. The fixed activations are in act.c.
 **
 ** Sums into parameter gradients run over fixed blocks (or fixed rows) and
 ** are then added in order, so results do not depend on the thread count.
@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 #include "ln_internal.h"
+#include "ln_vmath.h"
 
 enum { RED_MEAN = 0, RED_SUM, RED_NONE };
 
@@ -141,6 +142,200 @@ static void *work_tail (ln_ctx *c, size_t len) {
   size_t off = (len * sizeof(float) + 7) / 8 * 8;
   return (char *)c->work + off;
 }
+
+/* sigmoid'(z) = s (1 - s) = e / (1 + e)^2 with e = exp(-|z|): no
+** cancellation in 1 - s, 0 (not NaN) at +-inf */
+static inline float sigm_d (float z) {
+  float e = expf(-fabsf(z)), r = 1.0f / (1.0f + e);
+  return e * r * r;
+}
+
+/* log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)) */
+static inline float signf (float v) {
+  return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
+}
+
+
+/* }====== */
+
+/* {====== prelu and swish: a per-channel (or shared) parameter ====== */
+
+/*
+** x seen as N x C x inner: N = dim 0, C = dim 1 (the channel, as PyTorch's
+** prelu), inner = the product of the rest; a shared parameter (one
+** element) uses C = 1. Inputs with fewer than 2 dims have no channel dim.
+*/
+typedef struct cgeom { size_t rows, inner, nb; int C; } cgeom;
+
+static cgeom chan_geom (const ln_node *n) {
+  const ln_node *x = n->in[0];
+  cgeom g;
+  size_t len = ln_numel(x);
+  g.C = ln_numel(n->in[1]) == 1 ? 1 : x->dim[1];
+  g.inner = len;
+  if (x->ndim >= 2 && len > 0)
+    g.inner = len / ((size_t)x->dim[0] * (size_t)x->dim[1]);
+  g.rows = g.inner ? len / g.inner : 0;   /* N x dim 1 (one row: ndim < 2) */
+  g.nb = (g.inner + SUM_BLOCK - 1) / SUM_BLOCK;   /* blocks per row */
+  return g;
+}
+
+/* weight: 1 element, or [C] with C = dim 1 of the input */
+static int chan_shape (ln_node *n) {
+  const char *op = ln_node_desc(n)->name;
+  const ln_node *x = n->in[0], *w = n->in[1];
+  int rc;
+  if ((rc = need_f32(n, 0, "input")) || (rc = need_f32(n, 1, "weight")))
+    return rc;
+  if (ln_numel(w) != 1 &&
+      (w->ndim != 1 || x->ndim < 2 || w->dim[0] != x->dim[1]))
+    return ln_seterr(LN_ESHAPE, "%s: weight %s does not fit input %s (one "
+                     "element, or one per channel: dim 2 of the input)", op,
+                     ln_node_shape(w), ln_node_shape(x));
+  ln_set_shape(n, LN_F32, x->ndim, x->dim);
+  return LN_OK;
+}
+
+/* work: one partial sum per block of each row, for the weight gradient */
+static void chan_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  cgeom g = chan_geom(n);
+  *saved = 0;
+  *work = g.rows * g.nb * sizeof(double);
+}
+
+/* the value as segments of one weight each: a row of 'inner' elements and
+** weight W[r % C]; or, for [N, C] (inner 1, C > 1), a row of C elements,
+** element c with weight W[c] (per_el) */
+typedef struct cseg { long n, len; int per_el; } cseg;
+
+static cseg chan_segs (const cgeom *g) {
+  cseg s;
+  s.per_el = g->inner == 1 && g->C > 1;
+  s.len = s.per_el ? g->C : (long)g->inner;
+  s.n = s.per_el ? (long)g->rows / g->C : (long)g->rows;
+  return s;
+}
+
+/* dw[c] += sum over the N rows of pe[r * C + c], in row order */
+static void chan_col_sums (const double *pe, long N, int C, float *gw) {
+  int c;
+  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
+  for (c = 0; c < C; c++) {
+    double s = 0;
+    long r;
+    for (r = 0; r < N; r++) s += pe[r * C + c];
+    gw[c] += (float)s;
+  }
+}
+
+/*
+** CHAN(op, F, DX, DW): y = F of v = x[i] and w = the element's weight;
+** dx += g DX, dw[c] += sum over its elements of g DW. The segment kernels
+** are vectorised (LN_VEC); the weight sums go through fixed blocks (one
+** partial per block of a row, added in order; per element for [N, C]), so
+** they do not depend on the thread count.
+*/
+#define CHAN(op, F, DX, DW) \
+  /* one segment: weights wv[j] (per element) or the one weight ws */ \
+  LN_VEC static void op##_fwd_seg (const float *x, float *y, const float *wv, \
+                                   float ws, long len) { \
+    long j; \
+    if (wv) { \
+      _Pragma("omp simd") \
+      for (j = 0; j < len; j++) { const float v = x[j], w = wv[j]; y[j] = (F); } \
+    } else { \
+      const float w = ws; \
+      _Pragma("omp simd") \
+      for (j = 0; j < len; j++) { const float v = x[j]; y[j] = (F); } \
+    } \
+  } \
+  /* gx += g DX (gx != NULL); when pe != NULL, g DW per element into pe \
+  ** (wv) or summed and returned (ws) */ \
+  LN_VEC static double op##_bwd_seg (const float *x, const float *gy, float *gx, \
+                                     const float *wv, float ws, double *pe, \
+                                     long len) { \
+    double s = 0; \
+    long j; \
+    if (wv) { \
+      if (gx) { \
+        _Pragma("omp simd") \
+        for (j = 0; j < len; j++) { \
+          const float v = x[j], w = wv[j], g = gy[j]; (void)w; gx[j] += g * (DX); } \
+      } \
+      if (pe) { \
+        _Pragma("omp simd") \
+        for (j = 0; j < len; j++) { \
+          const float v = x[j], w = wv[j], g = gy[j]; (void)w; pe[j] = (double)(g * (DW)); } \
+      } \
+    } else { \
+      const float w = ws; \
+      (void)w; \
+      if (gx) { \
+        _Pragma("omp simd") \
+        for (j = 0; j < len; j++) { const float v = x[j], g = gy[j]; gx[j] += g * (DX); } \
+      } \
+      if (pe) { \
+        _Pragma("omp simd reduction(+ : s)") \
+        for (j = 0; j < len; j++) { \
+          const float v = x[j], g = gy[j]; s += (double)(g * (DW)); } \
+      } \
+    } \
+    return s; \
+  } \
+  static void op##_forward (ln_node *n, ln_ctx *c) { \
+    const float *x = n->in[0]->x, *W = n->in[1]->x; \
+    cgeom gm = chan_geom(n); \
+    cseg sg = chan_segs(&gm); \
+    long r, len = (long)ln_numel(n); \
+    (void)c; \
+    _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
+    for (r = 0; r < sg.n; r++) \
+      op##_fwd_seg(x + r * sg.len, n->x + r * sg.len, sg.per_el ? W : NULL, \
+                   sg.per_el ? 0.0f : W[r % gm.C], sg.len); \
+  } \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    const float *x = n->in[0]->x, *W = n->in[1]->x, *gy = n->g; \
+    float *gx = n->in[0]->g, *gw = n->in[1]->g; \
+    double *part = (double *)(void *)c->work; \
+    cgeom gm = chan_geom(n); \
+    cseg sg = chan_segs(&gm); \
+    long t, len = (long)ln_numel(n), nt = (long)(gm.rows * gm.nb); \
+    if (sg.per_el) { \
+      _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
+      for (t = 0; t < sg.n; t++) { \
+        size_t at = (size_t)t * (size_t)sg.len; \
+        op##_bwd_seg(x + at, gy + at, gx ? gx + at : NULL, W, 0.0f, \
+                     gw ? part + at : NULL, sg.len); \
+      } \
+      if (gw) chan_col_sums(part, sg.n, gm.C, gw); \
+      return; \
+    } \
+    _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
+    for (t = 0; t < nt; t++) { \
+      size_t r = (size_t)t / gm.nb, b = (size_t)t % gm.nb; \
+      size_t j0 = b * SUM_BLOCK, j1 = j0 + SUM_BLOCK < gm.inner ? j0 + SUM_BLOCK : gm.inner; \
+      size_t at = r * gm.inner + j0; \
+      part[t] = op##_bwd_seg(x + at, gy + at, gx ? gx + at : NULL, NULL, \
+                             W[r % gm.C], gw ? part : NULL, (long)(j1 - j0)); \
+    } \
+    if (gw) { \
+      size_t r, b; \
+      for (r = 0; r < gm.rows; r++) { \
+        double s = 0; \
+        for (b = 0; b < gm.nb; b++) s += part[r * gm.nb + b]; \
+        gw[r % gm.C] += (float)s; \
+      } \
+    } \
+  }
+
+/* He et al. 2015 (arXiv:1502.01852): y = x (x > 0), w x
+** otherwise; dy/dw = x where x <= 0 */
+CHAN(prelu, v > 0.0f ? v : w * v, v > 0.0f ? 1.0f : w, v > 0.0f ? 0.0f : v)
+/* Ramachandran et al. 2017 (arXiv:1710.05941): y = x sigmoid(beta x);
+** dy/dx = s + beta x s (1 - s), dy/dbeta = x^2 s (1 - s), with s (1 - s)
+** from sigm_d so that both are 0, not NaN, far out */
+CHAN(swish, v * sigmf(w * v), sigmf(w * v) + (w * v) * sigm_d(w * v),
+     v * (v * sigm_d(w * v)))
 
 /* }====== */
 
@@ -310,40 +505,7 @@ static void poly_norm_backward (ln_node *n, ln_ctx *c) {
 
 /* }====== */
 
-/* {====== fatrelu, clipped_relu ====== */
-
-/*
-** FATReLU: Song et al. 2024, "ProSparse: Introducing and Enhancing
-** Intrinsic Activation Sparsity within Large Language Models",
-** arXiv:2402.13516: y = x if x >= T else 0 (T >= 0); gradient 1 where kept.
-*/
-static int fatrelu_shape (ln_node *n) {
-  int rc = need_f32(n, 0, "input");
-  if (rc != LN_OK) return rc;
-  if (!(n->attr[0] >= 0))
-    return ln_seterr(LN_EARG, "fatrelu: threshold %g must be >= 0", n->attr[0]);
-  return shape_like_x(n);
-}
-
-static void fatrelu_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const float T = (float)n->attr[0];
-  long i, len = (long)ln_numel(n);
-  (void)c;
-  #pragma omp parallel for simd schedule(static) if (parallel: len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) n->x[i] = (x[i] >= T && x[i] > 0.0f) ? x[i] : 0.0f;
-}
-
-static void fatrelu_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const float T = (float)n->attr[0];
-  float *dx = n->in[0]->g;
-  long i, len = (long)ln_numel(n);
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for simd schedule(static) if (parallel: len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) dx[i] += (x[i] >= T && x[i] > 0.0f) ? n->g[i] : 0.0f;
-}
+/* {====== clipped_relu ====== */
 
 /*
 ** Mousavi et al. 2024, "ProAct: Progressive Training for Hybrid Clipped
@@ -644,87 +806,6 @@ static void ash_backward (ln_node *n, ln_ctx *c) {
 
 /* }====== */
 
-/* {====== biper, straight-through estimators, spike ====== */
-
-/*
-** Elementwise maps whose backward is a surrogate, not the derivative of
-** the forward: SURR(op, F, D) with v = x[i], g = dL/dy[i], a0, a1, a2 the
-** first attributes.
-*/
-#define SURR(op, F, D) \
-  static void op##_forward (ln_node *n, ln_ctx *c) { \
-    const float *x = n->in[0]->x; \
-    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    const int a2 = (int)n->attr[2]; \
-    long i, len = (long)ln_numel(n); \
-    (void)c; (void)a0; (void)a1; (void)a2; \
-    _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
-    for (i = 0; i < len; i++) { const float v = x[i]; n->x[i] = (F); } \
-  } \
-  static void op##_backward (ln_node *n, ln_ctx *c) { \
-    const float *x = n->in[0]->x; \
-    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    const int a2 = (int)n->attr[2]; \
-    float *dx = n->in[0]->g; \
-    long i, len = (long)ln_numel(n); \
-    (void)c; (void)a0; (void)a1; (void)a2; \
-    if (dx == NULL) return; \
-    _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
-    for (i = 0; i < len; i++) { \
-      const float v = x[i], g = n->g[i]; \
-      (void)v; dx[i] += (D); } \
-  }
-
-static inline float signf (float v) {
-  return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
-}
-
-/* straight-through gate: 1, or 1[|x| <= 1] when clipping */
-static inline float ste (float v, float clip) {
-  return (clip == 0.0f || fabsf(v) <= 1.0f) ? 1.0f : 0.0f;
-}
-
-/* surrogate derivative of H(x - theta): beta sigma'(beta (x - theta)) with
-** sigma the fast sigmoid u / (1 + |u|) (mode 0) or the logistic (mode 1) */
-static inline float spike_grad (float v, float th, float beta, int mode) {
-  float u = beta * (v - th);
-  if (mode == 0) { float d = 1.0f + fabsf(u); return beta / (d * d); }
-  { float s = sigmf(u); return beta * s * (1.0f - s); }
-}
-
-/*
-** Vargas et al. 2024, "BiPer: Binary Neural Networks using a Periodic
-** Function" (CVPR), arXiv:2404.01278: forward the square wave
-** sign(sin(omega x)), backward the sine of the same period, d/dx sin(omega
-** x) = omega cos(omega x). sin in double: right for large |omega x|.
-*/
-SURR(biper, signf((float)sin((double)a0 * v)),
-     g * a0 * (float)cos((double)a0 * v))
-/* Bengio, Leonard, Courville 2013, "Estimating or Propagating Gradients
-** Through Stochastic Neurons for Conditional Computation", arXiv:1308.3432:
-** straight-through estimators; 'clip' cancels the gradient where |x| > 1 */
-SURR(sign_ste, signf(v), g * ste(v, a0))
-SURR(round_ste, nearbyintf(v), g * ste(v, a0))
-SURR(step_ste, v > 0.0f ? 1.0f : 0.0f, g * ste(v, a0))
-/* Neftci, Mostafa, Zenke 2019, "Surrogate Gradient Learning in Spiking
-** Neural Networks", arXiv:1901.09948 (SuperSpike's fast sigmoid, Zenke &
-** Ganguli 2018): forward H(x - theta) (H(0) = 0), backward the derivative
-** of sigma(beta (x - theta)) */
-SURR(spike, v > a0 ? 1.0f : 0.0f, g * spike_grad(v, a0, a1, a2))
-
-static int unary_shape (ln_node *n) {
-  int rc = need_f32(n, 0, "input");
-  return rc != LN_OK ? rc : shape_like_x(n);
-}
-
-static int spike_shape (ln_node *n) {
-  if (!(n->attr[1] > 0))
-    return ln_seterr(LN_EARG, "spike: beta %g must be positive", n->attr[1]);
-  return unary_shape(n);
-}
-
-/* }====== */
-
 /* {====== rbf, rbf_kernel ====== */
 
 /* widths must be nonzero (checked on values, before each forward) */
@@ -878,57 +959,6 @@ static void rbf_kernel_backward (ln_node *n, ln_ctx *c) {
       sd += e * d2 / s;
     }
     if (ds) ds[k] += (float)sd;
-  }
-}
-
-/* }====== */
-
-/* {====== eml ====== */
-
-/*
-** Odrzywolek 2026, "All elementary functions from a single binary
-** operator", arXiv:2603.21852: eml(x, y) = exp(x) - ln(y), y > 0 (checked
-** on the values before each forward). dx = exp(x), dy = -1/y.
-*/
-static int eml_shape (ln_node *n) {
-  const ln_node *a = n->in[0], *b = n->in[1];
-  int i, rc;
-  if ((rc = need_f32(n, 0, "x")) || (rc = need_f32(n, 1, "y"))) return rc;
-  for (i = 0; i < a->ndim && a->ndim == b->ndim; i++)
-    if (a->dim[i] != b->dim[i]) break;
-  if (a->ndim != b->ndim || i < a->ndim)
-    return ln_seterr(LN_ESHAPE, "eml: x %s and y %s must have the same shape",
-                     ln_node_shape(a), ln_node_shape(b));
-  return shape_like_x(n);
-}
-
-static int eml_validate (const ln_node *n) {
-  const float *y = n->in[1]->x;
-  size_t i, len = ln_numel(n->in[1]);
-  for (i = 0; i < len; i++)
-    if (!(y[i] > 0))
-      return ln_seterr(LN_EARG, "eml: y (input 2) must be > 0, got %g at index "
-                       "%zu", y[i], i + 1);
-  return LN_OK;
-}
-
-static void eml_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x, *y = n->in[1]->x;
-  long i, len = (long)ln_numel(n);
-  (void)c;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) n->x[i] = expf(x[i]) - logf(y[i]);
-}
-
-static void eml_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x, *y = n->in[1]->x;
-  float *dx = n->in[0]->g, *dy = n->in[1]->g;
-  long i, len = (long)ln_numel(n);
-  (void)c;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) {
-    if (dx) dx[i] += n->g[i] * expf(x[i]);
-    if (dy) dy[i] -= n->g[i] / y[i];
   }
 }
 
@@ -1103,101 +1133,6 @@ static void series_backward (ln_node *n, ln_ctx *c) {
     if (k < m && da) da[k] += (float)s;
     if (k >= m && db) db[k - m] += (float)s;
   }
-}
-
-/* }====== */
-
-/* {====== kwta ====== */
-
-/*
-** k-winners-take-all: Ahmad & Scheinkman 2019, "How Can We Be So Dense?
-** The Benefits of Using Highly Sparse Representations", arXiv:1903.11257
-** (and the active-dendrites networks of Iyer et al. 2022). Per sample (all
-** dims but the first), keep the k largest values, zero the rest; ties go
-** to the lower index; gradient only through the winners. k = attribute k,
-** or round(frac D) when k = 0.
-*/
-static int kwta_k (const ln_node *n, size_t D) {
-  if (n->attr[0] > 0) return (int)n->attr[0];
-  return (int)floor(n->attr[1] * (double)D + 0.5);
-}
-
-static int kwta_shape (ln_node *n) {
-  const ln_node *x = n->in[0];
-  size_t D;
-  int rc = need_f32(n, 0, "input"), k;
-  if (rc != LN_OK) return rc;
-  if (x->ndim < 2)
-    return ln_seterr(LN_ESHAPE, "kwta: input %s must be [N, ...] with features "
-                     "per sample", ln_node_shape(x));
-  D = ln_numel(x) / (x->dim[0] ? (size_t)x->dim[0] : 1);
-  if (n->attr[0] < 0 || n->attr[1] < 0 || n->attr[1] > 1)
-    return ln_seterr(LN_EARG, "kwta: k %g must be >= 0 and frac %g in [0, 1]",
-                     n->attr[0], n->attr[1]);
-  k = kwta_k(n, D);
-  if (k < 1 || (size_t)k > D)
-    return ln_seterr(LN_EARG, "kwta: k = %d winners out of %zu features per "
-                     "sample of input %s (give k or frac)", k, D,
-                     ln_node_shape(x));
-  return shape_like_x(n);
-}
-
-/* saved: the winner mask; work: one copy of a sample per sample */
-static void kwta_scratch (const ln_node *n, size_t *saved, size_t *work) {
-  *saved = ln_numel(n);
-  *work = ln_numel(n) * sizeof(float);
-}
-
-/* the k-th largest (k >= 1) of a[0..len), by quickselect; reorders a */
-static float kth_largest (float *a, long len, long k) {
-  long lo = 0, hi = len - 1, want = k - 1;
-  while (lo < hi) {
-    float p0 = a[lo], p1 = a[(lo + hi) / 2], p2 = a[hi], piv, t;
-    long i = lo, j = hi;
-    piv = p0 > p1 ? (p1 > p2 ? p1 : (p0 > p2 ? p2 : p0))
-                  : (p0 > p2 ? p0 : (p1 > p2 ? p2 : p1));
-    while (i <= j) {               /* descending: larger to the left */
-      while (a[i] > piv) i++;
-      while (a[j] < piv) j--;
-      if (i <= j) { t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
-    }
-    if (want <= j) hi = j;
-    else if (want >= i) lo = i;
-    else return a[want];
-  }
-  return a[want];
-}
-
-static void kwta_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  unsigned char *mask = n->saved;
-  size_t N = (size_t)n->in[0]->dim[0], D = N ? ln_numel(n) / N : 0, s;
-  long k = kwta_k(n, D);
-  #pragma omp parallel for schedule(static) if (ln_numel(n) > LN_PAR_MIN)
-  for (s = 0; s < N; s++) {
-    const float *xs = x + s * D;
-    float *tmp = c->work + s * D, kth;
-    long j, above = 0, ties;
-    memcpy(tmp, xs, D * sizeof(float));
-    kth = kth_largest(tmp, (long)D, k);
-    for (j = 0; j < (long)D; j++) above += xs[j] > kth;
-    ties = k - above;
-    for (j = 0; j < (long)D; j++) {
-      int win = xs[j] > kth || (xs[j] == kth && ties-- > 0);
-      mask[s * D + j] = (unsigned char)win;
-      n->x[s * D + j] = win ? xs[j] : 0.0f;
-    }
-  }
-}
-
-static void kwta_backward (ln_node *n, ln_ctx *c) {
-  const unsigned char *mask = n->saved;
-  float *dx = n->in[0]->g;
-  long i, len = (long)ln_numel(n);
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) if (mask[i]) dx[i] += n->g[i];
 }
 
 /* }====== */
@@ -1419,7 +1354,19 @@ static void act_l1_backward (ln_node *n, ln_ctx *c) {
 #define SO LN_F_SAVE_OUT
 #define EW LN_F_ELEMWISE
 
+#define CH(op, d, pap) \
+  {.name = #op, .min_in = 2, .max_in = 2, .attrs = "", .shape = chan_shape, \
+   .scratch = chan_scratch, .forward = op##_forward, \
+   .backward = op##_backward, .flags = LN_F_SAVE_IN, .doc = d, .paper = pap}
+
 const ln_opdesc ln_ops_actlearn[] = {
+  CH(prelu, "y = x if x > 0 else w_c x; w [C] (C = dim 2 of x) or one "
+     "element; dw sums over the rest",
+     "He, Zhang, Ren, Sun 2015, Delving Deep into Rectifiers, arXiv:1502.01852"),
+  CH(swish, "y = x sigmoid(beta x); beta [C] (C = dim 2 of x) or one "
+     "element, learnable",
+     "Ramachandran, Zoph, Le 2017, Searching for Activation Functions, "
+     "arXiv:1710.05941"),
   {.name = "poly_relu", .min_in = 3, .max_in = 3, .attrs = "",
    .shape = poly_shape, .scratch = poly_relu_scratch,
    .forward = poly_relu_forward, .backward = poly_relu_backward, .flags = SI,
@@ -1433,12 +1380,6 @@ const ln_opdesc ln_ops_actlearn[] = {
           "+ eps)",
    .paper = "Zhuo et al. 2024, Polynomial Composition Activations: Unleashing "
             "the Dynamics of Large Language Models, arXiv:2411.03884"},
-  {.name = "fatrelu", .min_in = 1, .max_in = 1, .attrs = "threshold=0",
-   .shape = fatrelu_shape, .forward = fatrelu_forward,
-   .backward = fatrelu_backward, .flags = SI | EW,
-   .doc = "y = x if x >= threshold else 0 (threshold >= 0)",
-   .paper = "Song et al. 2024, ProSparse: Introducing and Enhancing Intrinsic "
-            "Activation Sparsity within Large Language Models, arXiv:2402.13516"},
   {.name = "clipped_relu", .min_in = 2, .max_in = 2, .attrs = "",
    .shape = clipped_relu_shape, .scratch = clipped_relu_scratch,
    .forward = clipped_relu_forward, .backward = clipped_relu_backward,
@@ -1462,42 +1403,6 @@ const ln_opdesc ln_ops_actlearn[] = {
           "Phi^-1(1 - k)",
    .paper = "Lee et al. 2022, Stochastic Adaptive Activation Function, "
             "arXiv:2210.11672"},
-  {.name = "biper", .min_in = 1, .max_in = 1, .attrs = "omega=1",
-   .shape = unary_shape, .forward = biper_forward, .backward = biper_backward,
-   .flags = SI | EW,
-   .doc = "y = sign(sin(omega x)); backward omega cos(omega x)",
-   .paper = "Vargas et al. 2024, BiPer: Binary Neural Networks using a "
-            "Periodic Function, arXiv:2404.01278"},
-  {.name = "sign_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
-   .shape = unary_shape, .forward = sign_ste_forward,
-   .backward = sign_ste_backward, .flags = SI | EW,
-   .doc = "y = sign(x); backward identity (clip: times 1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
-  {.name = "round_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
-   .shape = unary_shape, .forward = round_ste_forward,
-   .backward = round_ste_backward, .flags = SI | EW,
-   .doc = "y = round(x) (half to even); backward identity (clip: times "
-          "1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
-  {.name = "step_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
-   .shape = unary_shape, .forward = step_ste_forward,
-   .backward = step_ste_backward, .flags = SI | EW,
-   .doc = "y = 1[x > 0]; backward identity (clip: times 1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
-  {.name = "spike", .min_in = 1, .max_in = 1,
-   .attrs = "theta=1,beta=5,surrogate=fast_sigmoid|sigmoid",
-   .shape = spike_shape, .forward = spike_forward, .backward = spike_backward,
-   .flags = SI | EW,
-   .doc = "y = H(x - theta); backward beta sigma'(beta (x - theta)), sigma the "
-          "fast sigmoid u/(1+|u|) or the logistic",
-   .paper = "Neftci, Mostafa, Zenke 2019, Surrogate Gradient Learning in "
-            "Spiking Neural Networks, arXiv:1901.09948"},
   {.name = "rbf", .min_in = 3, .max_in = 3, .attrs = "",
    .shape = rbf_shape, .scratch = rbf_scratch, .forward = rbf_forward,
    .backward = rbf_backward, .validate = rbf_validate, .flags = SI | SO,
@@ -1509,12 +1414,6 @@ const ln_opdesc ln_ops_actlearn[] = {
    .flags = SI | SO,
    .doc = "y[..., k] = exp(-|x - c_k|^2 / (2 sigma_k^2)); x [..., D], centres "
           "[K, D], widths [K]"},
-  {.name = "eml", .min_in = 2, .max_in = 2, .attrs = "",
-   .shape = eml_shape, .forward = eml_forward, .backward = eml_backward,
-   .validate = eml_validate, .flags = SI,
-   .doc = "y = exp(x) - log(y); y > 0",
-   .paper = "Odrzywolek 2026, All elementary functions from a single binary "
-            "operator, arXiv:2603.21852"},
   {.name = "tau_gate", .min_in = 3, .max_in = 3,
    .attrs = "mode=relu|sigmoid|hard,temperature=0.1",
    .shape = tau_gate_shape, .scratch = tau_gate_scratch,
@@ -1529,13 +1428,6 @@ const ln_opdesc ln_ops_actlearn[] = {
    .doc = "y = sum_i a[i] gelu(x + b[i]) (erf GELU); a, b [n]",
    .paper = "Wang et al. 2023, PanGu-pi: Enhancing Language Model "
             "Architectures via Nonlinearity Compensation, arXiv:2312.17276"},
-  {.name = "kwta", .min_in = 1, .max_in = 1, .attrs = "k=0,frac=0",
-   .shape = kwta_shape, .scratch = kwta_scratch, .forward = kwta_forward,
-   .backward = kwta_backward, .flags = 0,
-   .doc = "per sample keep the k largest (k, or round(frac D)), zero the rest; "
-          "ties to the lower index; gradient through winners",
-   .paper = "Ahmad & Scheinkman 2019, How Can We Be So Dense? The Benefits of "
-            "Using Highly Sparse Representations, arXiv:1903.11257"},
   {.name = "soft_threshold_lif", .min_in = 2, .max_in = 2,
    .attrs = "theta=1,beta=0.9",
    .shape = lif_shape, .scratch = lif_scratch, .forward = lif_forward,

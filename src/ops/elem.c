@@ -1,6 +1,9 @@
 /*
-** elem.c -- elementwise ops: unary float maps (relu, exp, pow, ...) and
-** binary ops with numpy broadcasting (add, sub, mul, div, maximum, minimum).
+** elem.c -- elementwise arithmetic: unary float maps (neg, abs, exp, log,
+** sqrt, square, pow, clamp, the scalar ops), binary ops with numpy
+** broadcasting (add, sub, mul, div, maximum, minimum), eml (exp(x) -
+** log(y)), and the random masks dropout and alpha_dropout. The
+** activation functions are in act.c and actlearn.c.
 */
 #include "ln_vmath.h"
 #include <string.h>
@@ -15,6 +18,36 @@ static int want_f32 (const ln_node *n, int k) {
                    ln_node_desc(n)->name, k + 1);
 }
 
+/* SELU's constants, those of the fixed point mean 0, variance 1
+** (Klambauer et al. 2017, arXiv:1706.02515; OPS.md) */
+#define SELU_LAMBDA 1.0507009873554804934193349852946
+#define SELU_ALPHA  1.6732632423543772848170429916717
+
+static const char *opname (const ln_node *n) { return ln_node_desc(n)->name; }
+
+static int need_f32 (const ln_node *n, int k, const char *what) {
+  if (n->in[k]->dtype == LN_F32) return LN_OK;
+  return ln_seterr(LN_EARG, "%s: %s (input %d) must be float32", opname(n),
+                   what, k + 1);
+}
+
+static int shape_like_x (ln_node *n) {
+  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
+  return LN_OK;
+}
+
+static int need_f32_op (const char *op, const ln_node *n, int k) {
+  if (n->in[k]->dtype != LN_F32)
+    return ln_seterr(LN_EARG, "%s: input %d must be float32", op, k + 1);
+  return LN_OK;
+}
+
+static void add_to (float *dst, const float *src, size_t len) {
+  size_t i;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) dst[i] += src[i];
+}
+
 /* {====== Unary maps ====== */
 
 static int shape_unary (ln_node *n) {
@@ -22,12 +55,6 @@ static int shape_unary (ln_node *n) {
   if (rc != LN_OK) return rc;
   ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
   return LN_OK;
-}
-
-/* sigmoid without overflow: exp of a non-positive number only */
-static inline float sigm (float v) {
-  float e = expf(-fabsf(v)), r = 1.0f / (1.0f + e);
-  return v >= 0.0f ? r : e * r;
 }
 
 /*
@@ -96,12 +123,6 @@ UNARY_FWD(sqrt, sqrtf(v))
 UNARY_BIN(sqrt, 0.5f * g / sqrtf(v))
 UNARY_FWD(square, v * v)
 UNARY_BIN(square, 2.0f * g * v)
-UNARY_FWD(relu, v > 0.0f ? v : 0.0f)
-UNARY_BOUT(relu, o > 0.0f ? g : 0.0f)
-UNARY_FWD(sigmoid, sigm(v))
-UNARY_BOUT(sigmoid, g * (o * (1.0f - o)))
-UNARY_FWD(tanh, tanhf(v))
-UNARY_BOUT(tanh, g * (1.0f - o * o))
 UNARY_FWD(pow, powf(v, a0))
 UNARY_BIN(pow, g * (a0 == 0.0f ? 0.0f : a0 * powf(v, a0 - 1.0f)))
 UNARY_FWD(clamp, ln_fminf(ln_fmaxf(v, a0), a1))
@@ -392,6 +413,166 @@ BINARY(minimum, x0 <= x1 ? x0 : x1, x0 <= x1 ? 1.0f : 0.0f,
 
 /* }====== */
 
+/* {====== eml ====== */
+
+/*
+** Odrzywolek 2026, "All elementary functions from a single binary
+** operator", arXiv:2603.21852: eml(x, y) = exp(x) - ln(y), y > 0 (checked
+** on the values before each forward). dx = exp(x), dy = -1/y.
+*/
+static int eml_shape (ln_node *n) {
+  const ln_node *a = n->in[0], *b = n->in[1];
+  int i, rc;
+  if ((rc = need_f32(n, 0, "x")) || (rc = need_f32(n, 1, "y"))) return rc;
+  for (i = 0; i < a->ndim && a->ndim == b->ndim; i++)
+    if (a->dim[i] != b->dim[i]) break;
+  if (a->ndim != b->ndim || i < a->ndim)
+    return ln_seterr(LN_ESHAPE, "eml: x %s and y %s must have the same shape",
+                     ln_node_shape(a), ln_node_shape(b));
+  return shape_like_x(n);
+}
+
+static int eml_validate (const ln_node *n) {
+  const float *y = n->in[1]->x;
+  size_t i, len = ln_numel(n->in[1]);
+  for (i = 0; i < len; i++)
+    if (!(y[i] > 0))
+      return ln_seterr(LN_EARG, "eml: y (input 2) must be > 0, got %g at index "
+                       "%zu", y[i], i + 1);
+  return LN_OK;
+}
+
+static void eml_forward (ln_node *n, ln_ctx *c) {
+  const float *x = n->in[0]->x, *y = n->in[1]->x;
+  long i, len = (long)ln_numel(n);
+  (void)c;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) n->x[i] = expf(x[i]) - logf(y[i]);
+}
+
+static void eml_backward (ln_node *n, ln_ctx *c) {
+  const float *x = n->in[0]->x, *y = n->in[1]->x;
+  float *dx = n->in[0]->g, *dy = n->in[1]->g;
+  long i, len = (long)ln_numel(n);
+  (void)c;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) {
+    if (dx) dx[i] += n->g[i] * expf(x[i]);
+    if (dy) dy[i] -= n->g[i] / y[i];
+  }
+}
+
+/* }====== */
+
+/* {====== dropout ====== */
+
+static int dropout_shape (ln_node *n) {
+  double p = n->attr[0];
+  int rc;
+  if ((rc = need_f32_op("dropout", n, 0))) return rc;
+  if (!(p >= 0 && p < 1))
+    return ln_seterr(LN_EARG, "dropout: p %g must be in [0, 1)", p);
+  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
+  return LN_OK;
+}
+
+/* saved: the mask (0 or 1/(1-p) per element) */
+static void dropout_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  *saved = ln_numel(n) * sizeof(float);
+  *work = 0;
+}
+
+static void dropout_forward (ln_node *n, ln_ctx *c) {
+  const float *x = n->in[0]->x;
+  float *mask = n->saved, p = (float)n->attr[0], scale = 1.0f / (1.0f - p);
+  size_t i, len = ln_numel(n);
+  if (!c->training) {
+    memcpy(n->x, x, len * sizeof(float));
+    return;
+  }
+  for (i = 0; i < len; i++)   /* one stream, in element order */
+    mask[i] = ln_rand_uniform() >= p ? scale : 0.0f;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) n->x[i] = x[i] * mask[i];
+}
+
+static void dropout_backward (ln_node *n, ln_ctx *c) {
+  float *dx = n->in[0]->g;
+  const float *mask = n->saved;
+  size_t i, len = ln_numel(n);
+  if (dx == NULL) return;
+  if (!c->training) { add_to(dx, n->g, len); return; }
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) dx[i] += n->g[i] * mask[i];
+}
+
+/* }====== */
+
+/* {====== alpha_dropout ====== */
+
+/*
+** Klambauer et al. 2017 (arXiv:1706.02515), sec. "New Dropout Technique":
+** a dropped unit is set to alpha' = -lambda alpha (SELU's negative
+** saturation), then y = a (x d + alpha' (1 - d)) + b with keep
+** probability q = 1 - p, a = (q + alpha'^2 q (1 - q))^(-1/2) and
+** b = -a (1 - q) alpha', so an input of mean 0 and variance 1 keeps them.
+*/
+static void adrop_affine (double p, float *a, float *b, float *dropped) {
+  double q = 1 - p, ap = -SELU_LAMBDA * SELU_ALPHA;
+  double A = 1 / sqrt(q + ap * ap * q * (1 - q)), B = -A * (1 - q) * ap;
+  *a = (float)A;
+  *b = (float)B;
+  *dropped = (float)(A * ap + B);   /* the value a dropped unit takes */
+}
+
+static int alpha_dropout_shape (ln_node *n) {
+  double p = n->attr[0];
+  int rc;
+  if (!(p >= 0 && p < 1))
+    return ln_seterr(LN_EARG, "alpha_dropout: p %g must be in [0, 1)", p);
+  rc = need_f32(n, 0, "input");
+  return rc != LN_OK ? rc : shape_like_x(n);
+}
+
+/* saved: the keep mask (1 or 0 per element) */
+static void alpha_dropout_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  *saved = ln_numel(n) * sizeof(float);
+  *work = 0;
+}
+
+static void alpha_dropout_forward (ln_node *n, ln_ctx *c) {
+  const float *x = n->in[0]->x;
+  float *mask = n->saved, p = (float)n->attr[0], a, b, dropped;
+  size_t i, len = ln_numel(n);
+  if (!c->training) {
+    memcpy(n->x, x, len * sizeof(float));
+    return;
+  }
+  adrop_affine(n->attr[0], &a, &b, &dropped);
+  for (i = 0; i < len; i++)   /* one stream, in element order (as dropout) */
+    mask[i] = ln_rand_uniform() >= p ? 1.0f : 0.0f;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++)
+    n->x[i] = mask[i] != 0.0f ? a * x[i] + b : dropped;
+}
+
+static void alpha_dropout_backward (ln_node *n, ln_ctx *c) {
+  float *dx = n->in[0]->g, a, b, dropped;
+  const float *mask = n->saved;
+  size_t i, len = ln_numel(n);
+  if (dx == NULL) return;
+  if (!c->training) {
+    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+    for (i = 0; i < len; i++) dx[i] += n->g[i];
+    return;
+  }
+  adrop_affine(n->attr[0], &a, &b, &dropped);
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) dx[i] += n->g[i] * a * mask[i];
+}
+
+/* }====== */
+
 #define EW LN_F_ELEMWISE
 #define UN(op, at, fl, d) \
   {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = shape_unary, \
@@ -403,6 +584,9 @@ BINARY(minimum, x0 <= x1 ? x0 : x1, x0 <= x1 ? 1.0f : 0.0f,
    .scratch = scratch_binary, .forward = op##_forward, \
    .backward = op##_backward, .map = op##_map, .flags = (fl), .doc = d}
 
+#define P_SNN "Klambauer, Unterthiner, Mayr, Hochreiter 2017, " \
+  "Self-Normalizing Neural Networks, arXiv:1706.02515"
+
 const ln_opdesc ln_ops_elem[] = {
   UN(neg, "", 0, "y = -x"),
   UN(abs, "", LN_F_SAVE_IN, "y = |x|"),
@@ -410,9 +594,6 @@ const ln_opdesc ln_ops_elem[] = {
   UN(log, "", LN_F_SAVE_IN, "y = log(x)"),
   UN(sqrt, "", LN_F_SAVE_IN, "y = sqrt(x)"),
   UN(square, "", LN_F_SAVE_IN, "y = x^2"),
-  UN(relu, "", LN_F_SAVE_OUT, "y = max(0, x)"),
-  UN(sigmoid, "", LN_F_SAVE_OUT, "y = 1 / (1 + exp(-x))"),
-  UN(tanh, "", LN_F_SAVE_OUT, "y = tanh(x)"),
   UN(pow, "p=2", LN_F_SAVE_IN, "y = x^p"),
   UN(clamp, "min=-3.4e38,max=3.4e38", LN_F_SAVE_IN,
      "y = min(max(x, min), max)"),
@@ -425,5 +606,24 @@ const ln_opdesc ln_ops_elem[] = {
   BIN(div, LN_F_SAVE_IN, "y = a / b (broadcasting)"),
   BIN(maximum, LN_F_SAVE_IN, "y = max(a, b) (broadcasting; ties to a)"),
   BIN(minimum, LN_F_SAVE_IN, "y = min(a, b) (broadcasting; ties to a)"),
+  {.name = "eml", .min_in = 2, .max_in = 2, .attrs = "",
+   .shape = eml_shape, .forward = eml_forward, .backward = eml_backward,
+   .validate = eml_validate, .flags = LN_F_SAVE_IN,
+   .doc = "y = exp(x) - log(y); y > 0",
+   .paper = "Odrzywolek 2026, All elementary functions from a single binary "
+            "operator, arXiv:2603.21852"},
+  {.name = "dropout", .min_in = 1, .max_in = 1, .attrs = "p=0.5",
+   .shape = dropout_shape, .scratch = dropout_scratch,
+   .forward = dropout_forward, .backward = dropout_backward,
+   .flags = LN_F_RANDOM,
+   .doc = "training: y = x * mask / (1 - p), mask ~ Bernoulli(1 - p); else x"},
+  {.name = "alpha_dropout", .min_in = 1, .max_in = 1, .attrs = "p=0.5",
+   .shape = alpha_dropout_shape, .scratch = alpha_dropout_scratch,
+   .forward = alpha_dropout_forward, .backward = alpha_dropout_backward,
+   .flags = LN_F_RANDOM,
+   .doc = "training: y = a (x if kept else -lambda alpha) + b, kept with "
+          "prob 1 - p, a = (q + a'^2 q p)^(-1/2), b = -a p a', q = 1 - p, "
+          "a' = -lambda alpha; keeps mean 0, var 1; else x",
+   .paper = P_SNN},
   {.name = NULL}
 };

@@ -1,12 +1,13 @@
 /*
-** loss.c -- loss ops (cross_entropy and mse live in nn.c): nll,
+** loss.c -- loss ops: cross_entropy, nll, z_loss, l2_svm, multi_margin,
+** focal, stablemax_ce (logits [N, C] and int32 labels [N]); mse,
 ** bce_with_logits, l1, smooth_l1, kl_div, sigmoid_focal (elementwise);
-** z_loss, l2_svm, multi_margin, focal, stablemax_ce (logits [N, C] and
-** int32 labels [N]); soft_infonce (a similarity matrix); router_z_loss and
-** load_balance (mixture-of-experts router logits).
+** soft_infonce (a similarity matrix); router_z_loss and load_balance
+** (mixture-of-experts router logits).
 **
-** Every loss but load_balance has attribute 0 'reduction' = mean | sum |
-** none (none: one loss per row, or per element for the elementwise ones).
+** Every loss but load_balance has a 'reduction' = mean | sum | none
+** (attribute 0; cross_entropy's is attribute 1, after label_smoothing)
+** (none: one loss per row, or per element for the elementwise ones).
 ** Per-row losses go to ctx->work in double and are summed in row order;
 ** elementwise ones in fixed blocks: results do not depend on the thread
 ** count. Exponentials and logs are taken in stable forms (max-shifted
@@ -19,12 +20,18 @@
 
 enum { RED_MEAN = 0, RED_SUM, RED_NONE, RED_BATCHMEAN };
 
-/* elementwise sums over fixed blocks, as mse in nn.c */
+/* elementwise sums over fixed blocks */
 #define SUM_BLOCK 4096
 
 static size_t n_blocks (size_t len) { return (len + SUM_BLOCK - 1) / SUM_BLOCK; }
 
 static const char *opname (const ln_node *n) { return ln_node_desc(n)->name; }
+
+static int need_f32 (const char *op, const ln_node *n, int k) {
+  if (n->in[k]->dtype != LN_F32)
+    return ln_seterr(LN_EARG, "%s: input %d must be float32", op, k + 1);
+  return LN_OK;
+}
 
 /* softplus(z) = log(1 + e^z), stable at any z */
 static double softplus (double z) {
@@ -843,9 +850,163 @@ static void load_balance_backward (ln_node *n, ln_ctx *c) {
 
 /* }====== */
 
+/* {====== cross_entropy ====== */
+
+static int cross_entropy_shape (ln_node *n) {
+  const ln_node *x = n->in[0], *y = n->in[1];
+  int red = (int)n->attr[1];
+  double eps = n->attr[0];
+  if (x->dtype != LN_F32 || x->ndim != 2)
+    return ln_seterr(LN_ESHAPE, "cross_entropy: logits %s must be float [N, C]",
+                     ln_node_shape(x));
+  if (y->dtype != LN_I32)
+    return ln_seterr(LN_EARG, "cross_entropy: labels (input 2) must be int32");
+  if (y->ndim != 1 || y->dim[0] != x->dim[0])
+    return ln_seterr(LN_ESHAPE, "cross_entropy: logits %s and labels %s do not "
+                     "match", ln_node_shape(x), ln_node_shape(y));
+  if (!(eps >= 0 && eps <= 1))
+    return ln_seterr(LN_EARG, "cross_entropy: label_smoothing %g must be in "
+                     "[0, 1]", eps);
+  if (red < RED_MEAN || red > RED_NONE)
+    return ln_seterr(LN_EARG, "cross_entropy: bad reduction %d", red);
+  ln_set_shape(n, LN_F32, red == RED_NONE ? 1 : 0, x->dim);
+  return LN_OK;
+}
+
+static int cross_entropy_validate (const ln_node *n) {
+  const int32_t *y = LN_XI(n->in[1]);
+  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+  for (i = 0; i < N; i++)
+    if (y[i] < 0 || y[i] >= C)
+      return ln_seterr(LN_EARG, "cross_entropy: label %d out of range [0, %d)",
+                       (int)y[i], C);
+  return LN_OK;
+}
+
+/* saved: probabilities [N, C], then the labels [N]; work: N row losses */
+static void cross_entropy_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  size_t N = (size_t)n->in[0]->dim[0], C = (size_t)n->in[0]->dim[1];
+  *saved = (N * C + N) * sizeof(float);
+  *work = N * sizeof(double);
+}
+
+static void cross_entropy_forward (ln_node *n, ln_ctx *c) {
+  const float *x = n->in[0]->x;
+  const int32_t *y = LN_XI(n->in[1]);
+  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1], red = (int)n->attr[1];
+  float *p = n->saved;
+  int32_t *lab = (int32_t *)(void *)(p + (size_t)N * C);
+  double eps = n->attr[0], *loss = (double *)(void *)c->work;
+  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
+  for (i = 0; i < N; i++) {
+    const float *xi = x + (size_t)i * C;
+    float *pi = p + (size_t)i * C, mx = ln_row_max(xi, C);
+    double s = ln_row_exp_sum(xi, mx, pi, C), lse, sum_lp;
+    ln_row_scale(pi, (float)(1.0 / s), C);
+    lse = mx + log(s);
+    sum_lp = ln_row_sum(xi, C) - C * lse;
+    loss[i] = -(1 - eps) * (xi[y[i]] - lse) - (C ? eps / C * sum_lp : 0);
+    lab[i] = y[i];
+    if (red == RED_NONE) n->x[i] = (float)loss[i];
+  }
+  if (red != RED_NONE) {
+    double s = 0;
+    for (i = 0; i < N; i++) s += loss[i];
+    n->x[0] = (float)(red == RED_MEAN ? (N ? s / N : 0) : s);
+  }
+}
+
+/* dx[i, c] += g_i (p[i, c] - (1 - eps) [c == y_i] - eps / C) */
+static void cross_entropy_backward (ln_node *n, ln_ctx *c) {
+  float *dx = n->in[0]->g;
+  const float *p = n->saved;
+  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1], red = (int)n->attr[1];
+  const int32_t *lab = (const int32_t *)(const void *)(p + (size_t)N * C);
+  float eps = (float)n->attr[0], off = C ? eps / C : 0;
+  (void)c;
+  if (dx == NULL) return;
+  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
+  for (i = 0; i < N; i++) {
+    float g = red == RED_NONE ? n->g[i] : red == RED_SUM ? n->g[0] : n->g[0] / N;
+    const float *pi = p + (size_t)i * C;
+    float *di = dx + (size_t)i * C;
+    int k;
+    for (k = 0; k < C; k++) di[k] += g * (pi[k] - off);
+    di[lab[i]] -= g * (1 - eps);
+  }
+}
+
+/* }====== */
+
+/* {====== mse ====== */
+
+static int mse_shape (ln_node *n) {
+  const ln_node *a = n->in[0], *b = n->in[1];
+  int i, rc, red = (int)n->attr[0];
+  if ((rc = need_f32("mse", n, 0)) || (rc = need_f32("mse", n, 1))) return rc;
+  for (i = 0; i < a->ndim; i++) if (a->dim[i] != b->dim[i]) break;
+  if (a->ndim != b->ndim || i < a->ndim)
+    return ln_seterr(LN_ESHAPE, "mse: shapes %s and %s differ",
+                     ln_node_shape(a), ln_node_shape(b));
+  if (red < RED_MEAN || red > RED_NONE)
+    return ln_seterr(LN_EARG, "mse: bad reduction %d", red);
+  if (red == RED_NONE) ln_set_shape(n, LN_F32, a->ndim, a->dim);
+  else ln_set_shape(n, LN_F32, 0, a->dim);
+  return LN_OK;
+}
+
+static void mse_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  *saved = 0;
+  *work = n_blocks(ln_numel(n->in[0])) * sizeof(double);
+}
+
+static void mse_forward (ln_node *n, ln_ctx *c) {
+  const float *a = n->in[0]->x, *b = n->in[1]->x;
+  size_t t, len = ln_numel(n->in[0]), nb = n_blocks(len);
+  double *part = (double *)(void *)c->work, s = 0;
+  int red = (int)n->attr[0];
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (t = 0; t < nb; t++) {
+    size_t i, i1 = (t + 1) * SUM_BLOCK < len ? (t + 1) * SUM_BLOCK : len;
+    double ps = 0;
+    for (i = t * SUM_BLOCK; i < i1; i++) {
+      float d = a[i] - b[i];
+      if (red == RED_NONE) n->x[i] = d * d;
+      else ps += (double)d * d;
+    }
+    part[t] = ps;
+  }
+  if (red == RED_NONE) return;
+  for (t = 0; t < nb; t++) s += part[t];
+  n->x[0] = (float)(red == RED_MEAN ? (len ? s / len : 0) : s);
+}
+
+static void mse_backward (ln_node *n, ln_ctx *c) {
+  const float *a = n->in[0]->x, *b = n->in[1]->x;
+  float *da = n->in[0]->g, *db = n->in[1]->g;
+  size_t i, len = ln_numel(n->in[0]);
+  int red = (int)n->attr[0];
+  float k = red == RED_NONE ? 2.0f : 2.0f * n->g[0] / (red == RED_MEAN ? len : 1);
+  (void)c;
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) {
+    float d = (a[i] - b[i]) * (red == RED_NONE ? k * n->g[i] : k);
+    if (da) da[i] += d;
+    if (db) db[i] -= d;
+  }
+}
+
+/* }====== */
+
 #define RED3 "reduction=mean|sum|none"
 
 const ln_opdesc ln_ops_loss[] = {
+  {.name = "cross_entropy", .min_in = 2, .max_in = 2,
+   .attrs = "label_smoothing=0,reduction=mean|sum|none",
+   .shape = cross_entropy_shape, .scratch = cross_entropy_scratch,
+   .forward = cross_entropy_forward, .backward = cross_entropy_backward,
+   .validate = cross_entropy_validate, .flags = LN_F_NOGRAD_IN1,
+   .doc = "-(1-e) logp[y] - e/C sum(logp); logits [N, C], labels [N] int32"},
   {.name = "nll", .min_in = 2, .max_in = 2, .attrs = RED3 ",ignore_index=-100",
    .shape = logits_labels_shape, .scratch = rows_work, .forward = nll_forward,
    .backward = nll_backward, .validate = nll_validate,
@@ -853,6 +1014,10 @@ const ln_opdesc ln_ops_loss[] = {
    .doc = "-x[i, y_i]; x [N, C] log-probabilities, labels [N] int32; labels "
           "equal to ignore_index are skipped (the mean is over the others; 0 "
           "when none)"},
+  {.name = "mse", .min_in = 2, .max_in = 2, .attrs = "reduction=mean|sum|none",
+   .shape = mse_shape, .scratch = mse_scratch, .forward = mse_forward,
+   .backward = mse_backward, .flags = LN_F_SAVE_IN,
+   .doc = "mean((a - b)^2)"},
   {.name = "bce_with_logits", .min_in = 2, .max_in = 2, .attrs = RED3,
    .shape = elem_shape, .scratch = elem_scratch, .forward = bce_forward,
    .backward = bce_backward, .flags = LN_F_SAVE_IN,
