@@ -694,21 +694,21 @@ const ln_opdesc ln_ops_act[] = {
   MAP(relu, "", LN_F_SAVE_OUT, "y = max(0, x)"),
   MAP(sigmoid, "", LN_F_SAVE_OUT, "y = 1 / (1 + exp(-x))"),
   MAP(tanh, "", LN_F_SAVE_OUT, "y = tanh(x)"),
-  UN(leaky_relu, "a=0.01", shape_unary, "y = x if x > 0 else a x",
+  UN(leaky_relu, "@a=0.01", shape_unary, "y = x if x > 0 else a x",
      "Maas, Hannun, Ng 2013, Rectifier Nonlinearities Improve Neural "
      "Network Acoustic Models (ICML workshop)"),
   UN(relu6, "", shape_unary, "y = min(max(x, 0), 6)", NULL),
-  UN(hardtanh, "lo=-1,hi=1", hardtanh_shape, "y = min(max(x, lo), hi)", NULL),
-  UN(elu, "alpha=1", shape_unary, "y = x if x > 0 else alpha (exp(x) - 1)",
+  UN(hardtanh, "@lo=-1,@hi=1", hardtanh_shape, "y = min(max(x, lo), hi)", NULL),
+  UN(elu, "@alpha=1", shape_unary, "y = x if x > 0 else alpha (exp(x) - 1)",
      "Clevert, Unterthiner, Hochreiter 2015, Fast and Accurate Deep Network "
      "Learning by Exponential Linear Units (ELUs), arXiv:1511.07289"),
-  UN(celu, "alpha=1", celu_shape,
+  UN(celu, "@alpha=1", celu_shape,
      "y = max(0, x) + min(0, alpha (exp(x / alpha) - 1)), alpha > 0",
      "Barron 2017, Continuously Differentiable Exponential Linear Units, "
      "arXiv:1704.07483"),
   UN(selu, "", shape_unary, "y = lambda (x if x > 0 else alpha (exp(x) - 1)), "
      "lambda = 1.0507009873554805, alpha = 1.6732632423543772", P_SNN),
-  UN(gelu, "approximate=none|tanh", shape_unary,
+  UN(gelu, "@approximate=none|tanh", shape_unary,
      "y = x Phi(x) (none); 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) "
      "(tanh)",
      "Hendrycks, Gimpel 2016, Gaussian Error Linear Units (GELUs), "
@@ -720,18 +720,18 @@ const ln_opdesc ln_ops_act[] = {
   UN(mish, "", shape_unary, "y = x tanh(softplus(x))",
      "Misra 2019, Mish: A Self Regularized Non-Monotonic Activation "
      "Function, arXiv:1908.08681"),
-  UN(softplus, "beta=1,threshold=20", softplus_shape,
+  UN(softplus, "@beta=1,@threshold=20", softplus_shape,
      "y = log(1 + exp(beta x)) / beta, x where beta x > threshold", NULL),
   UN(logsigmoid, "", shape_unary, "y = log sigmoid(x) = -softplus(-x)", NULL),
   UN(softsign, "", shape_unary, "y = x / (1 + |x|)", NULL),
   UN(squared_relu, "", shape_unary, "y = max(0, x)^2",
      "So, Manke, Liu, Dai, Shazeer, Le 2021, Primer: Searching for "
      "Efficient Transformers for Language Modeling, arXiv:2109.08668"),
-  {.name = "softmax", .min_in = 1, .max_in = 1, .attrs = "axis=-1",
+  {.name = "softmax", .min_in = 1, .max_in = 1, .attrs = "@#axis=-1",
    .shape = softmax_shape, .forward = softmax_forward,
    .backward = softmax_backward, .flags = LN_F_SAVE_OUT,
    .doc = "y = exp(x - max) / sum(exp(x - max)) along axis"},
-  {.name = "log_softmax", .min_in = 1, .max_in = 1, .attrs = "axis=-1",
+  {.name = "log_softmax", .min_in = 1, .max_in = 1, .attrs = "@#axis=-1",
    .shape = softmax_shape, .forward = log_softmax_forward,
    .backward = log_softmax_backward, .flags = LN_F_SAVE_OUT,
    .doc = "y = x - max - log(sum(exp(x - max))) along axis"},

@@ -373,11 +373,11 @@ static void max_backward (ln_node *n, ln_ctx *c) {
    .flags = (fl), .doc = d}
 
 const ln_opdesc ln_ops_reduce[] = {
-  RED(sum, "axes=[],keepdim=0", NULL, 0, "y = sum of x over axes (all: [])"),
-  RED(mean, "axes=[],keepdim=0", NULL, 0, "y = mean of x over axes"),
-  RED(max, "axes=[],keepdim=0", max_scratch, 0,
+  RED(sum, "@#axes=[],@keepdim=0", NULL, 0, "y = sum of x over axes (all: [])"),
+  RED(mean, "@#axes=[],@keepdim=0", NULL, 0, "y = mean of x over axes"),
+  RED(max, "@#axes=[],@keepdim=0", max_scratch, 0,
       "y = max of x over axes; gradient to the first maximum"),
-  RED(var, "axes=[],keepdim=0,correction=1", var_scratch, LN_F_SAVE_IN,
+  RED(var, "@#axes=[],@keepdim=0,@correction=1", var_scratch, LN_F_SAVE_IN,
       "y = sum((x - mean)^2) / (N - correction) over axes"),
   {.name = NULL}
 };

@@ -334,17 +334,17 @@ static void concat_backward (ln_node *n, ln_ctx *c) {
    .forward = fw, .backward = bw, .flags = 0, .doc = d}
 
 const ln_opdesc ln_ops_shape[] = {
-  SH("reshape", 1, "shape=[]", shape_reshape, copy_forward, copy_backward,
+  SH("reshape", 1, "@shape=[B]", shape_reshape, copy_forward, copy_backward,
      "y = x with the listed shape (one -1 inferred)"),
-  SH("flatten", 1, "start_dim=1,end_dim=-1", shape_flatten, copy_forward,
+  SH("flatten", 1, "@#start_dim=1,@#end_dim=-1", shape_flatten, copy_forward,
      copy_backward, "y = x with dims start_dim..end_dim merged"),
-  SH("transpose", 1, "dim0=0,dim1=1", shape_transpose, perm_forward,
+  SH("transpose", 1, "@#dim0=0,@#dim1=1", shape_transpose, perm_forward,
      perm_backward, "y = x with dims dim0 and dim1 swapped"),
-  SH("permute", 1, "perm=[]", shape_permute, perm_forward, perm_backward,
+  SH("permute", 1, "@#perm=[]", shape_permute, perm_forward, perm_backward,
      "y = x with dims reordered: y dim i = x dim perm[i]"),
-  SH("slice", 1, "axis=0,start=0,stop=2147483647,step=1", shape_slice,
+  SH("slice", 1, "@#axis=0,@^start=0,@$stop=2147483647,@step=1", shape_slice,
      slice_forward, slice_backward, "y = x[start:stop:step] along axis"),
-  SH("concat", LN_MAX_IN, "axis=0", shape_concat, concat_forward,
+  SH("concat", LN_MAX_IN, "@#axis=0", shape_concat, concat_forward,
      concat_backward, "y = inputs joined along axis"),
   {.name = NULL}
 };
