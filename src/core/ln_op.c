@@ -144,7 +144,7 @@ int ln_op_attr_is_list (int op, int k) {
   return specs[op].is_list[k];
 }
 
-/* the markers of attribute k (see the head of this file) */
+/* the parsed spec of op when it has an attribute k, else NULL */
 static const attrspec *attr_spec (int op, int k) {
   if (ln_op_desc(op) == NULL || k < 0 || k >= specs[op].n) return NULL;
   return &specs[op];
