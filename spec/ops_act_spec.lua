@@ -429,7 +429,7 @@ describe("activation ops", function ()
       assert.error_matches(function () return ln.zeros{2}:gelu("exact") end,
         "gelu: attribute 'approximate' cannot be 'exact'", nil, true)
       assert.error_matches(function () return ln.zeros({2}, "int32"):selu() end,
-        "selu: input (input 1) must be float32", nil, true)
+        "selu: input 1 must be float32, got int32", nil, true)
     end)
   end)
 end)

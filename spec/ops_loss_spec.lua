@@ -132,7 +132,7 @@ describe("loss ops", function ()
       err(function () return ln.zeros{2, 5}:nll(labels{1, 7}) end,
           "nll: label 7 out of range [0, 5) (and not ignore_index -100)")
       err(function () return ln.zeros{2, 5}:z_loss(labels{1, 2, 3}) end,
-          "z_loss: input 2x5 and labels 3 do not match (want labels [2])")
+          "z_loss: logits 2x5 and labels 3 do not match (want labels [2])")
       err(function () return ln.zeros{2, 5}:l2_svm(ln.zeros{2}) end,
           "l2_svm: labels (input 2) must be int32")
       err(function () return ln.zeros{5}:focal(labels{1}) end,

@@ -295,7 +295,7 @@ static void test_errors (void) {
   opcheck_shape_err(&d, "alpha_dropout: p 1 must be in [0, 1)", LN_EARG);
   opcheck_shape_err(&cl, "celu: alpha 0 must be positive", LN_EARG);
   opcheck_shape_err(&sp, "softplus: beta -1 must be positive", LN_EARG);
-  opcheck_shape_err(&i32, "mish: input (input 1) must be float32", LN_EARG);
+  opcheck_shape_err(&i32, "mish: input 1 must be float32, got int32", LN_EARG);
 }
 
 /* }====== */

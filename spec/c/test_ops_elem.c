@@ -9,6 +9,8 @@
 #define grad_ok(c, h) opcheck_grad_ok(c, h, NULL)
 #define run_vals opcheck_run_vals
 #define shape_err(c, msg) opcheck_shape_err(c, msg, LN_ESHAPE)
+/* a wrong dtype is a bad argument (LN_EARG), as luanet.h says */
+#define dtype_err(c, msg) opcheck_shape_err(c, msg, LN_EARG)
 
 static void test_unary_grads (void) {
   static const char *const plain[] = {
@@ -285,13 +287,13 @@ static void test_errors (void) {
   shape_err(&c, "maximum: shapes 2x3 and 3x3 do not broadcast");
   c.op = "mul";
   c.in[1].ndim = 1; c.in[1].dim[0] = 3; c.in[1].i32 = 1;
-  shape_err(&c, "mul: input 2 must be float32, got int32");
+  dtype_err(&c, "mul: input 2 must be float32, got int32");
   c.op = "relu";
   c.n_in = 1;
   c.in[0].i32 = 1;
-  shape_err(&c, "relu: input 1 must be float32, got int32");
+  dtype_err(&c, "relu: input 1 must be float32, got int32");
   c.op = "pow";
-  shape_err(&c, "pow: input 1 must be float32, got int32");
+  dtype_err(&c, "pow: input 1 must be float32, got int32");
 }
 
 int main (void) {

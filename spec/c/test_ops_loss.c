@@ -195,7 +195,7 @@ static void test_errors (void) {
   };
   static const char *const msg[] = {
     "nll: log-probabilities 5 must be float32 [N, C]",
-    "z_loss: input 2x5 and labels 3 do not match (want labels [2])",
+    "z_loss: logits 2x5 and labels 3 do not match (want labels [2])",
     "l2_svm: labels (input 2) must be int32",
     "bce_with_logits: input 2x3 and target 3x2 differ",
     "multi_margin: p must be 1 or 2, got 3",

@@ -5,7 +5,7 @@
 */
 #include <math.h>
 #include <string.h>
-#include "ln_internal.h"
+#include "ln_ops.h"
 
 #define ATTR_KEEPDIM 1
 #define ATTR_CORRECTION 2
@@ -39,9 +39,7 @@ static int shape_reduce (ln_node *n) {
   const ln_node *in = n->in[0];
   int mask[LN_MAX_DIMS], dim[LN_MAX_DIMS], i, nd = 0, rc;
   int keep = n->attr[ATTR_KEEPDIM] != 0;
-  if (in->dtype != LN_F32)
-    return ln_seterr(LN_ESHAPE, "%s: input 1 must be float32, got int32",
-                     ln_node_desc(n)->name);
+  if ((rc = ln_need_f32(n, 0, NULL)) != LN_OK) return rc;
   if ((rc = red_mask(n, mask)) != LN_OK) return rc;
   for (i = 0; i < in->ndim; i++) {
     if (!mask[i]) dim[nd++] = in->dim[i];

@@ -5,10 +5,7 @@
 */
 #include <stdio.h>
 #include <string.h>
-#include "ln_internal.h"
-
-/* parallel loop over 'len' elements (a local named 'len' must exist) */
-#define PFOR _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)")
+#include "ln_ops.h"
 
 /* the input's gradient, NULL when none is wanted or it is int32 */
 static float *in_grad (const ln_node *n, int k) {
@@ -29,7 +26,7 @@ static void copy_backward (ln_node *n, ln_ctx *c) {
   long i, len = (long)ln_numel(n);
   (void)c;
   if (gx == NULL) return;
-  PFOR
+  LN_PFOR
   for (i = 0; i < len; i++) gx[i] += gy[i];
 }
 
@@ -165,7 +162,7 @@ static void perm_apply (const float *x, const int *xd, int nd, const int *perm,
   in = yd[nd - 1];
   rows = in ? len / in : 0;
   ls = xs[perm[nd - 1]];
-  PFOR
+  LN_PFOR
   for (r = 0; r < rows; r++) {
     long j, off = 0, q = r;
     float *yr = y + r * in;
@@ -248,7 +245,7 @@ static void around (const ln_node *in, int ax, long *outer, long *inner) {
     slice_range(n, ax_, &start_, &cnt_); \
     around(in_, ax_, &outer_, &inner); \
     d_ = in_->dim[ax_]; \
-    PFOR \
+    LN_PFOR \
     for (q_ = 0; q_ < outer_ * cnt_; q_++) { \
       long o_ = q_ / cnt_, j_ = q_ % cnt_; \
       const long xo = (o_ * d_ + start_ + j_ * step_) * inner, yo = q_ * inner; \
@@ -306,7 +303,7 @@ static int shape_concat (ln_node *n) {
     around(n, ax_, &outer_, &inner_); \
     for (k = 0; k < n->n_in; k++) { \
       const long run = n->in[k]->dim[ax_] * inner_, row_ = n->dim[ax_] * inner_; \
-      PFOR \
+      LN_PFOR \
       for (o_ = 0; o_ < outer_; o_++) { \
         const long xo = o_ * run, yo = o_ * row_ + off_; \
         __VA_ARGS__ \
