@@ -5,6 +5,7 @@
 ** extreme inputs, alpha_dropout's statistics, shape errors.
 */
 #include "opcheck.h"
+#include "opvals.h"
 #include "tap.h"
 
 #define IN(nd, ...) {.ndim = nd, .dim = {__VA_ARGS__}}
@@ -300,6 +301,41 @@ static void test_errors (void) {
 
 /* }====== */
 
+static void test_softmax (void) {
+  opcheck_case c1 = {.op = "softmax", .n_in = 1, .in = {IN(2, 3, 4)}};
+  opcheck_case c2 = {.op = "softmax", .n_in = 1,
+                     .in = {IN(3, 2, 3, 4)},
+                     .attrs = "axis=1"};
+  opcheck_case c3 = {.op = "log_softmax", .n_in = 1, .in = {IN(2, 3, 4)}};
+  opcheck_case c4 = {.op = "log_softmax", .n_in = 1,
+                     .in = {IN(3, 2, 3, 2)},
+                     .attrs = "axis=0"};
+  opcheck_case v1 = {.op = "softmax", .n_in = 1, .in = {IN(1, 2)}};
+  opcheck_case v3 = {.op = "softmax", .n_in = 1,
+                     .in = {IN(2, 2, 2)},
+                     .attrs = "axis=0"};
+  opcheck_case v4 = {.op = "log_softmax", .n_in = 1, .in = {IN(1, 3)}};
+  opcheck_case e1 = {.op = "softmax", .n_in = 1,
+                     .in = {IN(2, 2, 2)},
+                     .attrs = "axis=2"};
+  float x1[] = {0, (float)log(3.0)}, w1[] = {0.25f, 0.75f};
+  float x2[] = {1e4f, -1e4f}, w2[] = {1, 0};
+  float x3[] = {0, 1e4f, (float)log(3.0), -1e4f}, w3[] = {0.25f, 1, 0.75f, 0};
+  float x4[] = {1e4f, -1e4f, 1e4f};
+  float w4[] = {(float)-log(2.0), (float)(-2e4 - log(2.0)), (float)-log(2.0)};
+  const float *p1[] = {x1}, *p2[] = {x2}, *p3[] = {x3}, *p4[] = {x4};
+  opcheck_grad_ok(&c1, 1e-3, "softmax last axis");
+  opcheck_grad_ok(&c2, 1e-3, "softmax middle axis");
+  opcheck_grad_ok(&c3, 1e-3, "log_softmax last axis");
+  opcheck_grad_ok(&c4, 1e-3, "log_softmax axis 0");
+  opvals_ok(&v1, p1, w1, 2, 1e-6, "softmax([0, ln 3]) = [0.25, 0.75]");
+  opvals_ok(&v1, p2, w2, 2, 0, "softmax([1e4, -1e4]) = [1, 0]");
+  opvals_ok(&v3, p3, w3, 4, 1e-6, "softmax along axis 0");
+  opvals_ok(&v4, p4, w4, 3, 1e-6, "log_softmax at +-1e4 exact and finite");
+  opcheck_shape_err(&e1, "axis 2 out of range", 0);
+}
+
+
 int main (void) {
   test_by_hand();
   test_torch();
@@ -307,6 +343,7 @@ int main (void) {
   test_extremes();
   test_alpha_dropout_stats();
   test_errors();
+  test_softmax();
   printf("1..%d\n", tap_count);
   return tap_done();
 }

@@ -3,9 +3,11 @@
 ** central-difference gradients, shape errors.
 */
 #include "opcheck.h"
+#include "opvals.h"
 #include "tap.h"
 
 #define TOL 1e-2
+#define IN(nd, ...) {.ndim = nd, .dim = {__VA_ARGS__}}
 #define grad_ok(c, h) opcheck_grad_ok(c, h, NULL)
 #define run_vals opcheck_run_vals
 #define shape_err(c, msg) opcheck_shape_err(c, msg, LN_ESHAPE)
@@ -296,6 +298,48 @@ static void test_errors (void) {
   dtype_err(&c, "pow: input 1 must be float32, got int32");
 }
 
+static void test_dropout (void) {
+  opcheck_case g1 = {.op = "dropout", .n_in = 1,
+                     .in = {IN(2, 4, 5)},
+                     .attrs = "p=0.3", .lo = 0, .hi = 0, .training = 1};
+  opcheck_case g2 = {.op = "dropout", .n_in = 1,
+                     .in = {IN(2, 4, 5)},
+                     .attrs = "p=0.3", .lo = 0, .hi = 0, .training = 0};
+  opcheck_case big = {.op = "dropout", .n_in = 1,
+                      .in = {IN(1, 20000)},
+                      .attrs = "p=0.25", .lo = 1, .hi = 2, .training = 1};
+  opcheck_case e1 = {.op = "dropout", .n_in = 1,
+                     .in = {IN(1, 4)},
+                     .attrs = "p=1"};
+  opcheck_run r;
+  size_t i, zeros = 0, bad = 0;
+  float *first;
+  int ok;
+  opcheck_grad_ok(&g1, 1e-2, "dropout training");
+  opcheck_grad_ok(&g2, 1e-2, "dropout eval");
+  ok = opvals_run(&g2, &r, NULL, 0) == 0;
+  for (i = 0; ok && i < 20; i++) ok = r.out.x[i] == r.in[0].x[i];
+  tap_ok(ok, "dropout at eval is the identity");
+  opcheck_free(&r);
+  ln_seed(5);
+  ok = opvals_run(&big, &r, NULL, 1) == 0;
+  first = malloc(20000 * sizeof(float));
+  for (i = 0; ok && i < 20000; i++) {
+    first[i] = r.out.x[i];
+    if (r.out.x[i] == 0) zeros++;
+    else if (fabsf(r.out.x[i] - r.in[0].x[i] / 0.75f) > 1e-6f) bad++;
+  }
+  tap_ok(ok && bad == 0 && zeros > 4600 && zeros < 5400,
+         "dropout p=0.25 drops %zu of 20000, scales the rest by 1/(1-p)", zeros);
+  ln_seed(5);
+  opcheck_forward(&r, 1);
+  tap_ok(memcmp(first, r.out.x, 20000 * sizeof(float)) == 0,
+         "dropout repeats with the same seed");
+  free(first);
+  opcheck_free(&r);
+  opcheck_shape_err(&e1, "dropout: p 1 must be in [0, 1)", 0);
+}
+
 int main (void) {
   test_unary_assign();
   test_unary_grads();
@@ -305,5 +349,6 @@ int main (void) {
   test_same_node();
   test_large();
   test_errors();
+  test_dropout();
   return tap_done();
 }

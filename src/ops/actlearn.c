@@ -253,7 +253,7 @@ static void chan_col_sums (const double *pe, long N, int C, float *gw) {
 CHAN(prelu, v > 0.0f ? v : w * v, v > 0.0f ? 1.0f : w, v > 0.0f ? 0.0f : v)
 /* Ramachandran et al. 2017 (arXiv:1710.05941): y = x sigmoid(beta x);
 ** dy/dx = s + beta x s (1 - s), dy/dbeta = x^2 s (1 - s), with s (1 - s)
-** from sigm_d so that both are 0, not NaN, far out */
+** from ln_sigmoidf_d so that both are 0, not NaN, far out */
 CHAN(swish, v * ln_sigmoidf(w * v), ln_sigmoidf(w * v) + (w * v) * ln_sigmoidf_d(w * v),
      v * (v * ln_sigmoidf_d(w * v)))
 

@@ -166,7 +166,7 @@ static void z_loss_forward (ln_node *n, ln_ctx *c) {
   finish_rows(n, loss, (size_t)N, N);
 }
 
-/* dL/dz_y = -ln_sigmoid(a (b - z_y)); dz_y/do_k = (d_ky - 1/C - z_y z_k / C) / sigma */
+/* dL/dz_y = -sigmoid(a (b - z_y)); dz_y/do_k = (d_ky - 1/C - z_y z_k / C) / sigma */
 static void z_loss_backward (ln_node *n, ln_ctx *c) {
   const float *x = n->in[0]->x;
   const int32_t *y = LN_XI(n->in[1]);
@@ -450,8 +450,8 @@ static void elem_scratch (const ln_node *n, size_t *saved, size_t *work) {
 
 /*
 ** Sigmoid focal loss as torchvision's sigmoid_focal_loss (Lin et al.
-** 2017, binary form): p = ln_sigmoid(x), ce = bce_with_logits(x, t),
-** m = 1 - p_t = t ln_sigmoid(-x) + (1 - t) ln_sigmoid(x),
+** 2017, binary form): p = sigmoid(x), ce = bce_with_logits(x, t),
+** m = 1 - p_t = t sigmoid(-x) + (1 - t) sigmoid(x),
 ** alpha_t = alpha t + (1 - alpha)(1 - t) (alpha < 0: 1), L = alpha_t ce m^g.
 */
 static double sfocal (double x, double t, double al, double ga, double *gx,
