@@ -1,6 +1,7 @@
 /*
-** test_ops_elem.c -- elementwise ops: values by hand, broadcasting,
-** central-difference gradients, shape errors.
+** test_ops_elem.c -- the elementwise ops of src/ops/elem.c: values by
+** hand, broadcasting, central-difference gradients, shape errors; eml,
+** dropout, and alpha_dropout (gradients and its mean/variance statistics).
 */
 #include "opcheck.h"
 #include "opvals.h"
@@ -340,6 +341,67 @@ static void test_dropout (void) {
   opcheck_shape_err(&e1, "dropout: p 1 must be in [0, 1)", 0);
 }
 
+static void test_eml (void) {
+  opcheck_case g3 = {.op = "eml", .n_in = 2, .lo = 0.3, .hi = 1.5,
+                     .in = {IN(2, 2, 3), IN(2, 2, 3)}};
+  opcheck_case v2 = {.op = "eml", .n_in = 2, .in = {IN(1, 3), IN(1, 3)}};
+  opcheck_case e2 = {.op = "eml", .n_in = 2, .in = {IN(1, 3), IN(1, 2)}};
+  float ex[] = {0, 1, 2}, ey[] = {1, 2.718281828f, 4}, ewant[3], eg[] = {1, 1, 1};
+  float egx[3], egy[3];
+  const float *ev[] = {ex, ey}, *egw[] = {egx, egy};
+  float bad_y[] = {1, 0, 2};
+  const float *bad1[] = {ex, bad_y};
+  int i;
+  for (i = 0; i < 3; i++) {
+    ewant[i] = expf(ex[i]) - logf(ey[i]);
+    egx[i] = expf(ex[i]);
+    egy[i] = -1 / ey[i];
+  }
+  opcheck_grad_ok(&g3, 1e-3, "eml");
+  tap_ok(opcheck_run_vals(&v2, ev, ewant, 3, eg, egw), "eml values, dx = e^x, dy = -1/y");
+  opcheck_shape_err(&e2, "eml: x 3 and y 2 must have the same shape", 0);
+  opvals_validate_err(&v2, bad1, "eml: y (input 2) must be > 0, got 0 at index 2");
+}
+
+/* mean 0 and variance 1 kept for standard normal inputs */
+static void test_alpha_dropout_stats (void) {
+  enum { N = 200000 };
+  opcheck_case c = {.op = "alpha_dropout", .n_in = 1, .in = {IN(1, N)}, .attrs = "p=0.2"};
+  opcheck_run r;
+  int ok = opcheck_setup(&c, &r, 1u) == 0;
+  double m0 = 0, v0 = 0, m = 0, v = 0;
+  size_t i;
+  if (ok) {
+    ln_seed(3);
+    for (i = 0; i < N; i++) r.in[0].x[i] = (float)ln_rand_normal();
+    opcheck_forward(&r, 1);
+    for (i = 0; i < N; i++) { m0 += r.in[0].x[i]; m += r.out.x[i]; }
+    m0 /= N; m /= N;
+    for (i = 0; i < N; i++) {
+      v0 += (r.in[0].x[i] - m0) * (r.in[0].x[i] - m0);
+      v += (r.out.x[i] - m) * (r.out.x[i] - m);
+    }
+    v0 /= N; v /= N;
+  }
+  tap_ok(ok && fabs(m - m0) < 0.01 && fabs(v - v0) < 0.025,
+         "alpha_dropout p=0.2 keeps mean and variance: %.4f %.4f (input %.4f %.4f)",
+         m, v, m0, v0);
+  opcheck_free(&r);
+}
+
+static void test_alpha_dropout (void) {
+  opcheck_case d = {.op = "alpha_dropout", .n_in = 1, .in = {IN(1, 2)}, .attrs = "p=1"};
+  {
+    opcheck_case c = {.op = "alpha_dropout", .n_in = 1, .in = {IN(2, 6, 5)},
+                      .attrs = "p=0.3", .training = 1};
+    opcheck_grad_ok(&c, 1e-3, "alpha_dropout training (fixed mask)");
+    c.training = 0;
+    opcheck_grad_ok(&c, 1e-3, "alpha_dropout eval");
+  }
+  opcheck_shape_err(&d, "alpha_dropout: p 1 must be in [0, 1)", LN_EARG);
+  test_alpha_dropout_stats();
+}
+
 int main (void) {
   test_unary_assign();
   test_unary_grads();
@@ -350,5 +412,7 @@ int main (void) {
   test_large();
   test_errors();
   test_dropout();
+  test_eml();
+  test_alpha_dropout();
   return tap_done();
 }

@@ -328,6 +328,24 @@ static void test_mse (void) {
 }
 
 
+static void test_activation_l1 (void) {
+  opcheck_case g3 = {.op = "activation_l1", .n_in = 2, .lo = 0.05, .hi = 1,
+                     .in = {IN(2, 3, 4), IN(1, 1)}};
+  opcheck_case g4 = {.op = "activation_l1", .n_in = 1, .lo = 0.05, .hi = 1,
+                     .attrs = "reduction=none,lambda=3", .in = {IN(2, 3, 4)}};
+  opcheck_case v2 = {.op = "activation_l1", .n_in = 1, .attrs = "lambda=0.5",
+                     .in = {IN(1, 4)}};
+  opcheck_case e3 = {.op = "activation_l1", .n_in = 2, .in = {IN(1, 4), IN(1, 2)}};
+  float a[] = {-1, 2, 0, -3}, aw[] = {0.75f}, ag[] = {1}, agx[] = {-0.125f, 0.125f, 0, -0.125f};
+  const float *av[] = {a}, *agw[] = {agx};
+  opcheck_grad_ok(&g3, 1e-3, "activation_l1 with a scale input");
+  opcheck_grad_ok(&g4, 1e-3, "activation_l1 reduction none");
+  tap_ok(opcheck_run_vals(&v2, av, aw, 1, ag, agw), "activation_l1: 0.5 mean|a|, da = 0.5 sign(a) / 4");
+  opcheck_shape_err(&e3, "activation_l1: scale 2 must have one element", 0);
+  opcheck_case t = {.op = "activation_l1", .n_in = 2, .in = {IN(2, 64, 1024), IN(1, 1)}};
+  opvals_same_threads(&t);
+}
+
 int main (void) {
   test_values();
   test_z_invariance();
@@ -336,6 +354,7 @@ int main (void) {
   test_validate();
   test_cross_entropy();
   test_mse();
+  test_activation_l1();
   printf("1..%d\n", tap_count);
   return tap_done();
 }
