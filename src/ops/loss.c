@@ -1011,7 +1011,7 @@ const ln_opdesc ln_ops_loss[] = {
    .shape = elem_shape, .scratch = elem_scratch, .forward = sfocal_forward,
    .backward = sfocal_backward, .flags = LN_F_SAVE_IN,
    .doc = "binary form (torchvision): alpha_t bce_with_logits(x, t) (1 - "
-          "p_t)^gamma, p = ln_sigmoid(x), p_t = p t + (1 - p)(1 - t), alpha_t = "
+          "p_t)^gamma, p = sigmoid(x), p_t = p t + (1 - p)(1 - t), alpha_t = "
           "alpha t + (1 - alpha)(1 - t) (alpha < 0: 1)",
    .paper = "Lin, Goyal, Girshick, He, Dollar 2017, Focal Loss for Dense "
             "Object Detection, arXiv:1708.02002"},
