@@ -135,19 +135,16 @@ static int softplus_shape (ln_node *n) {
 
 /* }====== */
 
-/* {====== relu, sigmoid, tanh: maps that may be the first writer of dL/dx ====== */
+/* {====== Unary maps ====== */
 
-
+/* relu, sigmoid and tanh take their gradient from the saved output and may
+** be the first writer of dL/dx (LN_F_ASSIGN, see ln_ops.h) */
 LN_UNARY_FWD(relu, v > 0.0f ? v : 0.0f)
 LN_UNARY_BOUT(relu, o > 0.0f ? g : 0.0f)
 LN_UNARY_FWD(sigmoid, ln_sigmoidf(v))
 LN_UNARY_BOUT(sigmoid, g * (o * (1.0f - o)))
 LN_UNARY_FWD(tanh, tanhf(v))
 LN_UNARY_BOUT(tanh, g * (1.0f - o * o))
-
-/* }====== */
-
-/* {====== Unary maps ====== */
 
 /*
 ** ACT(op, F, D): y = F with v = x[i], as a map (the plan may run it inside
