@@ -135,19 +135,16 @@ static int softplus_shape (ln_node *n) {
 
 /* }====== */
 
-/* {====== relu, sigmoid, tanh: maps that may be the first writer of dL/dx ====== */
+/* {====== Unary maps ====== */
 
-
+/* relu, sigmoid and tanh take their gradient from the saved output and may
+** be the first writer of dL/dx (LN_F_ASSIGN, see ln_ops.h) */
 LN_UNARY_FWD(relu, v > 0.0f ? v : 0.0f)
 LN_UNARY_BOUT(relu, o > 0.0f ? g : 0.0f)
 LN_UNARY_FWD(sigmoid, ln_sigmoidf(v))
 LN_UNARY_BOUT(sigmoid, g * (o * (1.0f - o)))
 LN_UNARY_FWD(tanh, tanhf(v))
 LN_UNARY_BOUT(tanh, g * (1.0f - o * o))
-
-/* }====== */
-
-/* {====== Unary maps ====== */
 
 /*
 ** ACT(op, F, D): y = F with v = x[i], as a map (the plan may run it inside
@@ -286,25 +283,10 @@ static void softmax_grad (ln_node *n, int logsm) {
   }
 }
 
-static void softmax_forward (ln_node *n, ln_ctx *c) {
-  (void)c;
-  softmax_run(n, 0);
-}
-
-static void softmax_backward (ln_node *n, ln_ctx *c) {
-  (void)c;
-  softmax_grad(n, 0);
-}
-
-static void log_softmax_forward (ln_node *n, ln_ctx *c) {
-  (void)c;
-  softmax_run(n, 1);
-}
-
-static void log_softmax_backward (ln_node *n, ln_ctx *c) {
-  (void)c;
-  softmax_grad(n, 1);
-}
+static void softmax_forward (ln_node *n, ln_ctx *c) { (void)c; softmax_run(n, 0); }
+static void softmax_backward (ln_node *n, ln_ctx *c) { (void)c; softmax_grad(n, 0); }
+static void log_softmax_forward (ln_node *n, ln_ctx *c) { (void)c; softmax_run(n, 1); }
+static void log_softmax_backward (ln_node *n, ln_ctx *c) { (void)c; softmax_grad(n, 1); }
 
 /* }====== */
 
@@ -527,8 +509,9 @@ static void kwta_backward (ln_node *n, ln_ctx *c) {
    .forward = op##_forward, .backward = op##_backward, .map = op##_map, \
    .flags = LN_F_SAVE_IN | LN_F_ELEMWISE, .doc = d, .paper = pap}
 
-#define P_SNN "Klambauer, Unterthiner, Mayr, Hochreiter 2017, " \
-  "Self-Normalizing Neural Networks, arXiv:1706.02515"
+#define P_STE "Bengio, Leonard, Courville 2013, Estimating or Propagating " \
+  "Gradients Through Stochastic Neurons for Conditional Computation, " \
+  "arXiv:1308.3432"
 
 const ln_opdesc ln_ops_act[] = {
   MAP(relu, "", LN_F_SAVE_OUT, "y = max(0, x)"),
@@ -547,7 +530,7 @@ const ln_opdesc ln_ops_act[] = {
      "Barron 2017, Continuously Differentiable Exponential Linear Units, "
      "arXiv:1704.07483"),
   UN(selu, "", ln_shape_unary, "y = lambda (x if x > 0 else alpha (exp(x) - 1)), "
-     "lambda = 1.0507009873554805, alpha = 1.6732632423543772", P_SNN),
+     "lambda = 1.0507009873554805, alpha = 1.6732632423543772", LN_P_SNN),
   UN(gelu, "@approximate=none|tanh", ln_shape_unary,
      "y = x Phi(x) (none); 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) "
      "(tanh)",
@@ -591,24 +574,18 @@ const ln_opdesc ln_ops_act[] = {
    .shape = ln_shape_unary, .forward = sign_ste_forward,
    .backward = sign_ste_backward, .flags = SI | EW,
    .doc = "y = sign(x); backward identity (clip: times 1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
+   .paper = P_STE},
   {.name = "round_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
    .shape = ln_shape_unary, .forward = round_ste_forward,
    .backward = round_ste_backward, .flags = SI | EW,
    .doc = "y = round(x) (half to even); backward identity (clip: times "
           "1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
+   .paper = P_STE},
   {.name = "step_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
    .shape = ln_shape_unary, .forward = step_ste_forward,
    .backward = step_ste_backward, .flags = SI | EW,
    .doc = "y = 1[x > 0]; backward identity (clip: times 1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
+   .paper = P_STE},
   {.name = "spike", .min_in = 1, .max_in = 1,
    .attrs = "theta=1,beta=5,surrogate=fast_sigmoid|sigmoid",
    .shape = spike_shape, .forward = spike_forward, .backward = spike_backward,

@@ -481,9 +481,6 @@ static void alpha_dropout_backward (ln_node *n, ln_ctx *c) {
    .scratch = scratch_binary, .forward = op##_forward, \
    .backward = op##_backward, .map = op##_map, .flags = (fl), .doc = d}
 
-#define P_SNN "Klambauer, Unterthiner, Mayr, Hochreiter 2017, " \
-  "Self-Normalizing Neural Networks, arXiv:1706.02515"
-
 const ln_opdesc ln_ops_elem[] = {
   UN(neg, "", 0, "y = -x"),
   UN(abs, "", LN_F_SAVE_IN, "y = |x|"),
@@ -521,6 +518,6 @@ const ln_opdesc ln_ops_elem[] = {
    .doc = "training: y = a (x if kept else -lambda alpha) + b, kept with "
           "prob 1 - p, a = (q + a'^2 q p)^(-1/2), b = -a p a', q = 1 - p, "
           "a' = -lambda alpha; keeps mean 0, var 1; else x",
-   .paper = P_SNN},
+   .paper = LN_P_SNN},
   {.name = NULL}
 };

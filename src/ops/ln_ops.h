@@ -119,6 +119,8 @@ static inline float ln_signf (float v) {
 ** (Klambauer et al. 2017, arXiv:1706.02515; OPS.md) */
 #define LN_SELU_LAMBDA 1.0507009873554804934193349852946
 #define LN_SELU_ALPHA  1.6732632423543772848170429916717
+#define LN_P_SNN "Klambauer, Unterthiner, Mayr, Hochreiter 2017, " \
+  "Self-Normalizing Neural Networks, arXiv:1706.02515"
 
 /* }====== */
 

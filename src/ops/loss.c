@@ -119,6 +119,44 @@ static void nll_backward (ln_node *n, ln_ctx *c) {
 
 /* }====== */
 
+/*
+** Losses of one row each: ROW_LOSS(op) makes op_forward and op_backward
+** from op_row (the loss of row xi [C] with label y) and op_row_grad (di +=
+** g times the gradient of that loss, g = dL/d(the row's loss)). Rows run in
+** parallel; finish_rows adds their losses in row order.
+*/
+typedef double (*row_fn) (const ln_node *n, const float *xi, int y, int C);
+typedef void (*row_grad_fn) (const ln_node *n, const float *xi, int y, int C,
+                             float g, float *di);
+
+static void rows_forward (ln_node *n, ln_ctx *c, row_fn f) {
+  const float *x = n->in[0]->x;
+  const int32_t *y = LN_XI(n->in[1]);
+  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+  double *loss = (double *)(void *)c->work;
+  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
+  for (i = 0; i < N; i++) loss[i] = f(n, x + (size_t)i * C, y[i], C);
+  finish_rows(n, loss, (size_t)N, N);
+}
+
+static void rows_backward (ln_node *n, row_grad_fn f) {
+  const float *x = n->in[0]->x;
+  const int32_t *y = LN_XI(n->in[1]);
+  float *dx = n->in[0]->g;
+  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+  if (dx == NULL) return;
+  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
+  for (i = 0; i < N; i++)
+    f(n, x + (size_t)i * C, y[i], C, gscale(n, (size_t)i, N), dx + (size_t)i * C);
+}
+
+#define ROW_LOSS(op) \
+  static void op##_forward (ln_node *n, ln_ctx *c) { rows_forward(n, c, op##_row); } \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    (void)c; \
+    rows_backward(n, op##_row_grad); \
+  }
+
 /* {====== z_loss ====== */
 
 /*
@@ -150,45 +188,27 @@ static void row_moments (const float *x, int C, double *mu, double *sd) {
   *sd = C ? sqrt(ss / C) : 0;
 }
 
-static void z_loss_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double a = n->attr[1], b = n->attr[2], *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double mu, sd, z;
-    row_moments(xi, C, &mu, &sd);
-    z = sd > 0 ? (xi[y[i]] - mu) / sd : 0;
-    loss[i] = softplus(a * (b - z)) / a;
-  }
-  finish_rows(n, loss, (size_t)N, N);
+static double z_loss_row (const ln_node *n, const float *xi, int y, int C) {
+  double a = n->attr[1], b = n->attr[2], mu, sd, z;
+  row_moments(xi, C, &mu, &sd);
+  z = sd > 0 ? (xi[y] - mu) / sd : 0;
+  return softplus(a * (b - z)) / a;
 }
 
 /* dL/dz_y = -sigmoid(a (b - z_y)); dz_y/do_k = (d_ky - 1/C - z_y z_k / C) / sigma */
-static void z_loss_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double a = n->attr[1], b = n->attr[2];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    float *di = dx + (size_t)i * C;
-    double mu, sd, zy, gz;
-    int k;
-    row_moments(xi, C, &mu, &sd);
-    if (!(sd > 0)) continue;
-    zy = (xi[y[i]] - mu) / sd;
-    gz = -ln_sigmoid(a * (b - zy)) * gscale(n, (size_t)i, N) / sd;
-    for (k = 0; k < C; k++)
-      di[k] += (float)(gz * ((k == y[i]) - 1.0 / C - zy * (xi[k] - mu) / sd / C));
-  }
+static void z_loss_row_grad (const ln_node *n, const float *xi, int y, int C,
+                             float g, float *di) {
+  double a = n->attr[1], b = n->attr[2], mu, sd, zy, gz;
+  int k;
+  row_moments(xi, C, &mu, &sd);
+  if (!(sd > 0)) return;
+  zy = (xi[y] - mu) / sd;
+  gz = -ln_sigmoid(a * (b - zy)) * g / sd;
+  for (k = 0; k < C; k++)
+    di[k] += (float)(gz * ((k == y) - 1.0 / C - zy * (xi[k] - mu) / sd / C));
 }
+
+ROW_LOSS(z_loss)
 
 /* }====== */
 
@@ -200,43 +220,27 @@ static void z_loss_backward (ln_node *n, ln_ctx *c) {
 **   L_i = sum_k max(0, margin - t_k o_k)^2, t_k = +1 for k = y_i, else -1;
 ** the paper's weight decay is the optimizer's.
 */
-static void l2_svm_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double m = n->attr[1], *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double s = 0;
-    int k;
-    for (k = 0; k < C; k++) {
-      double h = m - (k == y[i] ? 1.0 : -1.0) * xi[k];
-      if (h > 0) s += h * h;
-    }
-    loss[i] = s;
+static double l2_svm_row (const ln_node *n, const float *xi, int y, int C) {
+  double m = n->attr[1], s = 0;
+  int k;
+  for (k = 0; k < C; k++) {
+    double h = m - (k == y ? 1.0 : -1.0) * xi[k];
+    if (h > 0) s += h * h;
   }
-  finish_rows(n, loss, (size_t)N, N);
+  return s;
 }
 
-static void l2_svm_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+static void l2_svm_row_grad (const ln_node *n, const float *xi, int y, int C,
+                             float g, float *di) {
   double m = n->attr[1];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    float g = gscale(n, (size_t)i, N);
-    int k;
-    for (k = 0; k < C; k++) {
-      double t = k == y[i] ? 1.0 : -1.0, h = m - t * x[(size_t)i * C + k];
-      if (h > 0) dx[(size_t)i * C + k] += (float)(-2 * t * h * g);
-    }
+  int k;
+  for (k = 0; k < C; k++) {
+    double t = k == y ? 1.0 : -1.0, h = m - t * xi[k];
+    if (h > 0) di[k] += (float)(-2 * t * h * g);
   }
 }
+
+ROW_LOSS(l2_svm)
 
 /* }====== */
 
@@ -253,49 +257,31 @@ static int multi_margin_shape (ln_node *n) {
   return LN_OK;
 }
 
-static void multi_margin_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1], p = (int)n->attr[1];
-  double m = n->attr[2], *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double s = 0;
-    int k;
-    for (k = 0; k < C; k++) {
-      double h = m - xi[y[i]] + xi[k];
-      if (k != y[i] && h > 0) s += p == 2 ? h * h : h;
-    }
-    loss[i] = C ? s / C : 0;
+static double multi_margin_row (const ln_node *n, const float *xi, int y, int C) {
+  int k, p = (int)n->attr[1];
+  double m = n->attr[2], s = 0;
+  for (k = 0; k < C; k++) {
+    double h = m - xi[y] + xi[k];
+    if (k != y && h > 0) s += p == 2 ? h * h : h;
   }
-  finish_rows(n, loss, (size_t)N, N);
+  return C ? s / C : 0;
 }
 
-static void multi_margin_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1], p = (int)n->attr[1];
-  double m = n->attr[2];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    float *di = dx + (size_t)i * C;
-    double g = (double)gscale(n, (size_t)i, N) / C, sy = 0;
-    int k;
-    for (k = 0; k < C; k++) {
-      double h = m - xi[y[i]] + xi[k], d;
-      if (k == y[i] || h <= 0) continue;
-      d = (p == 2 ? 2 * h : 1) * g;
-      di[k] += (float)d;
-      sy += d;
-    }
-    di[y[i]] -= (float)sy;
+static void multi_margin_row_grad (const ln_node *n, const float *xi, int y,
+                                   int C, float g, float *di) {
+  int k, p = (int)n->attr[1];
+  double m = n->attr[2], gc = (double)g / C, sy = 0;
+  for (k = 0; k < C; k++) {
+    double h = m - xi[y] + xi[k], d;
+    if (k == y || h <= 0) continue;
+    d = (p == 2 ? 2 * h : 1) * gc;
+    di[k] += (float)d;
+    sy += d;
   }
+  di[y] -= (float)sy;
 }
+
+ROW_LOSS(multi_margin)
 
 /* }====== */
 
@@ -325,41 +311,25 @@ static double row_lse (const float *x, int C) {
   return mx + log(s);
 }
 
-static void focal_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double al = n->attr[1], ga = n->attr[2], *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double lp = xi[y[i]] - row_lse(xi, C), q = -expm1(lp);
-    loss[i] = -al * pow(q, ga) * lp;
-  }
-  finish_rows(n, loss, (size_t)N, N);
+static double focal_row (const ln_node *n, const float *xi, int y, int C) {
+  double al = n->attr[1], ga = n->attr[2];
+  double lp = xi[y] - row_lse(xi, C), q = -expm1(lp);
+  return -al * pow(q, ga) * lp;
 }
 
 /* dL/dlogp = -alpha (q^g - g p q^(g-1) log p), dlogp/do_k = [k = y] - p_k */
-static void focal_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+static void focal_row_grad (const ln_node *n, const float *xi, int y, int C,
+                            float g, float *di) {
   double al = n->attr[1], ga = n->attr[2];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    float *di = dx + (size_t)i * C;
-    double lse = row_lse(xi, C), lp = xi[y[i]] - lse, q = -expm1(lp);
-    double p = exp(lp), t2 = (ga > 0 && q > 0) ? ga * p * pow(q, ga - 1) * lp : 0;
-    double d = -al * (pow(q, ga) - t2) * gscale(n, (size_t)i, N);
-    int k;
-    for (k = 0; k < C; k++)
-      di[k] += (float)(d * ((k == y[i]) - exp(xi[k] - lse)));
-  }
+  double lse = row_lse(xi, C), lp = xi[y] - lse, q = -expm1(lp);
+  double p = exp(lp), t2 = (ga > 0 && q > 0) ? ga * p * pow(q, ga - 1) * lp : 0;
+  double d = -al * (pow(q, ga) - t2) * g;
+  int k;
+  for (k = 0; k < C; k++)
+    di[k] += (float)(d * ((k == y) - exp(xi[k] - lse)));
 }
+
+ROW_LOSS(focal)
 
 /* }====== */
 
@@ -375,41 +345,26 @@ static void focal_backward (ln_node *n, ln_ctx *c) {
 static double smax_s (double v) { return v >= 0 ? v + 1 : 1 / (1 - v); }
 static double smax_ds (double v) { return v >= 0 ? 1 : 1 / ((1 - v) * (1 - v)); }
 
-static void stablemax_ce_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double s = 0;
-    int k;
-    for (k = 0; k < C; k++) s += smax_s(xi[k]);
-    loss[i] = log(s) - log(smax_s(xi[y[i]]));
-  }
-  finish_rows(n, loss, (size_t)N, N);
+static double stablemax_ce_row (const ln_node *n, const float *xi, int y, int C) {
+  double s = 0;
+  int k;
+  (void)n;
+  for (k = 0; k < C; k++) s += smax_s(xi[k]);
+  return log(s) - log(smax_s(xi[y]));
 }
 
 /* dL/do_k = s'(o_k) / S - [k = y] s'(o_y) / s(o_y) */
-static void stablemax_ce_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    float *di = dx + (size_t)i * C;
-    double s = 0, g = gscale(n, (size_t)i, N);
-    int k;
-    for (k = 0; k < C; k++) s += smax_s(xi[k]);
-    for (k = 0; k < C; k++) di[k] += (float)(g * smax_ds(xi[k]) / s);
-    di[y[i]] -= (float)(g * smax_ds(xi[y[i]]) / smax_s(xi[y[i]]));
-  }
+static void stablemax_ce_row_grad (const ln_node *n, const float *xi, int y,
+                                   int C, float g, float *di) {
+  double s = 0;
+  int k;
+  (void)n;
+  for (k = 0; k < C; k++) s += smax_s(xi[k]);
+  for (k = 0; k < C; k++) di[k] += (float)(g * smax_ds(xi[k]) / s);
+  di[y] -= (float)(g * smax_ds(xi[y]) / smax_s(xi[y]));
 }
+
+ROW_LOSS(stablemax_ce)
 
 /* }====== */
 
@@ -1056,7 +1011,7 @@ const ln_opdesc ln_ops_loss[] = {
    .shape = elem_shape, .scratch = elem_scratch, .forward = sfocal_forward,
    .backward = sfocal_backward, .flags = LN_F_SAVE_IN,
    .doc = "binary form (torchvision): alpha_t bce_with_logits(x, t) (1 - "
-          "p_t)^gamma, p = ln_sigmoid(x), p_t = p t + (1 - p)(1 - t), alpha_t = "
+          "p_t)^gamma, p = sigmoid(x), p_t = p t + (1 - p)(1 - t), alpha_t = "
           "alpha t + (1 - alpha)(1 - t) (alpha < 0: 1)",
    .paper = "Lin, Goyal, Girshick, He, Dollar 2017, Focal Loss for Dense "
             "Object Detection, arXiv:1708.02002"},

@@ -171,36 +171,27 @@ static void col_reduce (const float *x, long rows, long cols, const double *m,
 
 /* {====== Kernels ====== */
 
-static void sum_forward (ln_node *n, ln_ctx *c) {
+/* sum, or mean when 'mean' is set, of the reduced elements of each output */
+static void sum_mean (ln_node *n, int mean) {
   const float *x = n->in[0]->x;
   rview v;
   long o;
-  (void)c;
   rview_init(&v, n);
   if (col_case(&v)) {
-    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, 1.0, n->x, NULL);
+    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, mean ? 1.0 / (double)v.nred : 1.0,
+               n->x, NULL);
     return;
   }
   #pragma omp parallel for schedule(static) \
     if (!split_inner(&v) && v.nout * v.nred > LN_PAR_MIN)
-  for (o = 0; o < v.nout; o++) n->x[o] = (float)sum_at(&v, x, o, 0, 1);
+  for (o = 0; o < v.nout; o++) {
+    double s = sum_at(&v, x, o, 0, 1);
+    n->x[o] = (float)(mean ? s / (double)v.nred : s);
+  }
 }
 
-static void mean_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  rview v;
-  long o;
-  (void)c;
-  rview_init(&v, n);
-  if (col_case(&v)) {
-    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, 1.0 / (double)v.nred, n->x, NULL);
-    return;
-  }
-  #pragma omp parallel for schedule(static) \
-    if (!split_inner(&v) && v.nout * v.nred > LN_PAR_MIN)
-  for (o = 0; o < v.nout; o++)
-    n->x[o] = (float)(sum_at(&v, x, o, 0, 1) / (double)v.nred);
-}
+static void sum_forward (ln_node *n, ln_ctx *c) { (void)c; sum_mean(n, 0); }
+static void mean_forward (ln_node *n, ln_ctx *c) { (void)c; sum_mean(n, 1); }
 
 /* saved: the mean of each output's elements (double) */
 static void var_scratch (const ln_node *n, size_t *saved, size_t *work) {
