@@ -1,8 +1,9 @@
--- The activation family (src/ops/act.c): values and gradients against
+-- The fixed activations (src/ops/act.c): values and gradients against
 -- PyTorch (fixtures from spec/support/make_act_ref.py, computed in float64)
--- and against closed forms derived by hand, extreme inputs, alpha_dropout's
--- statistics, SELU's self-normalization at initialisation, the layers of
--- luanet.nn, and error messages.
+-- and against closed forms derived by hand, extreme inputs, SELU's
+-- self-normalization at initialisation, fatrelu, the surrogate-gradient
+-- ops and kwta, the layers of luanet.nn, and error messages. Gradient
+-- checks by central differences live in spec/cases/act.lua.
 local ln = require "luanet"
 local nn = ln.nn
 
@@ -13,35 +14,10 @@ local LAMBDA, ALPHA = 1.0507009873554804934193349852946, 1.673263242354377284817
 local D = require "spec.support.dmath"
 local expm1, sig, softplus = D.expm1, D.sig, D.softplus
 
--- |got - want| <= rtol |want| + atol, elementwise over tensors or numbers
-local function close (got, want, rtol, atol, what)
-  local n = type(want) == "number" and 1 or want:numel()
-  for k = 1, n do
-    local a = type(got) == "number" and got or got:flat(k)
-    local b = type(want) == "number" and want or want:flat(k)
-    if not (math.abs(a - b) <= rtol * math.abs(b) + (atol or 0)) then
-      error(string.format("%s: element %d is %.9g, want %.9g", what or "value", k, a, b), 2)
-    end
-  end
-end
-
--- run 'op' on x (and parameter w) through a compiled graph: y and the
--- gradients of L = sum(gy * y) for x and w
-local function through_graph (op, x, w, gy, attrs, training)
-  local g = ln.graph()
-  local xn = g:param("x", x:shape(), "zeros")
-  local args = {xn}
-  if w then args[2] = g:param("w", w:shape(), "zeros") end
-  args[#args + 1] = attrs or {}
-  local y = g:op(op, table.unpack(args))
-  local loss = (y * g:const(gy)):sum()
-  local m = g:compile{loss = loss, outputs = {y = y}, batch = x:shape()[1]}
-  m:param("x"):copy(x)
-  if w then m:param("w"):copy(w) end
-  local out = m:forward({}, training or false)
-  m:backward()
-  return out.y:clone(), m:grad("x"):clone(), w and m:grad("w"):clone()
-end
+local R = require "spec.support.oprun"
+local close, through_graph, run = R.close, R.through_graph, R.run
+local near, all_finite = require("spec.support.near")()
+local function sigmoid (v) return 1 / (1 + math.exp(-v)) end
 
 -- }======
 
@@ -122,26 +98,7 @@ describe("activation ops", function ()
       end)
     end
 
-    it("prelu: per-channel slopes along dim 2, dw sums x over the rest", function ()
-      local x = ln.tensor{{{-1, 2}, {3, -4}}, {{-0.5, 1}, {-2, -2}}}     -- 2 x 2 x 2
-      local w = ln.tensor{0.5, 0.25}
-      local y, gx, gw = through_graph("prelu", x, w, ln.ones{2, 2, 2})
-      close(y, ln.tensor{{{-0.5, 2}, {3, -1}}, {{-0.25, 1}, {-0.5, -0.5}}}, 0, 0, "prelu")
-      close(gx, ln.tensor{{{0.5, 1}, {1, 0.25}}, {{0.5, 1}, {0.25, 0.25}}}, 0, 0, "prelu dx")
-      close(gw, ln.tensor{-1.5, -8}, 0, 0, "prelu dw")    -- channel 1: -1 - 0.5; channel 2: -4 - 2 - 2
-    end)
 
-    it("swish: x sigmoid(beta x) with beta per channel; dbeta = x^2 s (1 - s)", function ()
-      local x = ln.tensor{{2, -1}, {0.5, 3}}
-      local y, gx, gb = through_graph("swish", x, ln.tensor{0.5, -2}, ln.ones{2, 2})
-      local function s (z) return sig(z) end
-      close(y, ln.tensor{{2 * s(1), -s(2)}, {0.5 * s(0.25), 3 * s(-6)}}, 1e-6, 0, "swish")
-      close(gx, ln.tensor{{s(1) + 1 * s(1) * (1 - s(1)), s(2) + 2 * s(2) * (1 - s(2))},
-                          {s(0.25) + 0.25 * s(0.25) * (1 - s(0.25)), s(-6) - 6 * s(-6) * (1 - s(-6))}},
-            1e-5, 0, "swish dx")
-      close(gb, ln.tensor{4 * s(1) * (1 - s(1)) + 0.25 * s(0.25) * (1 - s(0.25)),
-                          s(2) * (1 - s(2)) + 9 * s(-6) * (1 - s(-6))}, 1e-5, 0, "swish dbeta")
-    end)
 
     it("silu is swish with beta = 1; logsigmoid is -softplus(-x)", function ()
       local x = ln.tensor{-3, -0.5, 0.7, 4}
@@ -203,69 +160,6 @@ describe("activation ops", function ()
     end)
   end)
 
-  describe("alpha_dropout", function ()
-    local function moments (t)
-      return t:mean():item(), t:var():item()
-    end
-
-    it("is the identity at eval", function ()
-      local x = ln.tensor{-2, 0.5, 3}
-      close(x:alpha_dropout(0.3), x, 0, 0, "eval")
-    end)
-
-    for _, p in ipairs{0.05, 0.2, 0.5} do
-      it(string.format("p = %g keeps mean 0 and variance 1 over 400000 samples", p), function ()
-        ln.seed(11)
-        local x = ln.randn(400000)
-        local m0, v0 = moments(x)
-        local y = x:alpha_dropout(p, {training = true})
-        local m, v = moments(y)
-        -- the input's own sampling error plus ~4 standard errors
-        assert.is_true(math.abs(m - m0) < 0.01, string.format("mean %.4f (input %.4f)", m, m0))
-        assert.is_true(math.abs(v - v0) < 0.02, string.format("variance %.4f (input %.4f)", v, v0))
-        -- dropped units take a alpha' + b, kept ones a x + b, a fraction p dropped
-        local q, ap = 1 - p, -LAMBDA * ALPHA
-        local a = (q + ap * ap * q * (1 - q)) ^ -0.5
-        local b = -a * (1 - q) * ap
-        local dropped = 0
-        for k = 1, 2000 do
-          local xv, yv = x:flat(k), y:flat(k)
-          if math.abs(yv - (a * ap + b)) < 1e-6 and math.abs(yv - (a * xv + b)) > 1e-4 then
-            dropped = dropped + 1
-          else
-            close(yv, a * xv + b, 1e-5, 1e-6, "kept unit")
-          end
-        end
-        assert.is_true(math.abs(dropped / 2000 - p) < 4 * math.sqrt(p * q / 2000) + 0.002,
-          string.format("dropped %d of 2000 at p = %g", dropped, p))
-        -- plain dropout does not: its variance grows to 1 / (1 - p)
-        local _, vd = moments(x:dropout(p, {training = true}))
-        assert.is_true(math.abs(vd - v0 / q) < 0.03 and (p < 0.1 or math.abs(vd - 1) > 0.1))
-      end)
-    end
-
-    it("keeps SELU's fixed point: selu(N(0, 1)) has mean 0, var 1 before and after", function ()
-      ln.seed(12)
-      local h = ln.randn(400000):selu()
-      local m, v = moments(h)
-      assert.is_true(math.abs(m) < 0.01 and math.abs(v - 1) < 0.02, string.format("selu: %.4f %.4f", m, v))
-      m, v = moments(h:alpha_dropout(0.1, {training = true}))
-      assert.is_true(math.abs(m) < 0.01 and math.abs(v - 1) < 0.03, string.format("dropout: %.4f %.4f", m, v))
-    end)
-
-    it("backward in training is a times the keep mask", function ()
-      ln.seed(5)
-      local x = ln.randn(200)
-      ln.seed(9)
-      local y, gx = through_graph("alpha_dropout", x, nil, ln.ones{200}, {p = 0.25}, true)
-      local a = (0.75 + (LAMBDA * ALPHA) ^ 2 * 0.75 * 0.25) ^ -0.5
-      local dropped_value = a * (-LAMBDA * ALPHA) + (-a * 0.25 * (-LAMBDA * ALPHA))
-      for k = 1, 200 do
-        local kept = math.abs(y:flat(k) - dropped_value) > 1e-6
-        close(gx:flat(k), kept and a or 0, 1e-6, 0, "dx")
-      end
-    end)
-  end)
 
   describe("SELU self-normalization at initialisation (32 layers, width 128)", function ()
     -- per-layer mean and variance of the activations for a batch of 512
@@ -309,23 +203,6 @@ describe("activation ops", function ()
     end)
   end)
 
-  describe("reductions of the parameter gradients", function ()
-    it("prelu and swish weight gradients do not depend on the thread count", function ()
-      ln.seed(4)
-      local x, gy = ln.randn(64, 8, 96), ln.randn(64, 8, 96)   -- above LN_PAR_MIN
-      local w = ln.rand(8)
-      local saved = ln.threads()
-      local r = {}
-      for _, n in ipairs{1, 2} do
-        ln.threads(n)
-        local _, gx1, gw1 = through_graph("prelu", x, w, gy)
-        local _, gx2, gw2 = through_graph("swish", x, w, gy)
-        r[n] = {gx1, gw1, gx2, gw2}
-      end
-      ln.threads(saved)
-      for k = 1, 4 do close(r[2][k], r[1][k], 0, 0, "thread-independent") end
-    end)
-  end)
 
   describe("layers (luanet.nn)", function ()
     it("PReLU(channels, init) creates its slopes (0.25) and learns them", function ()
@@ -406,17 +283,69 @@ describe("activation ops", function ()
     end)
   end)
 
-  describe("errors", function ()
-    it("prelu and swish name the weight and input shapes", function ()
-      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros{5}) end,
-        "prelu: weight 5 does not fit input 2x3", nil, true)
-      assert.error_matches(function () return ln.zeros{4}:swish(ln.zeros{4}) end,
-        "swish: weight 4 does not fit input 4", nil, true)
-      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros{3, 1}) end,
-        "prelu: weight 3x1 does not fit input 2x3", nil, true)
-      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros({3}, "int32")) end,
-        "prelu: weight (input 2) must be float32", nil, true)
+  describe("fatrelu", function ()
+    it("keeps x >= T, zeroes the rest, gradient 1 where kept", function ()
+      local y, g = run("fatrelu", {ln.tensor{-1, 0.2, 0.5, 3}}, {threshold = 0.5})
+      near(y, {0, 0, 0.5, 3})
+      near(g[1], {0, 0, 1, 1})
     end)
+    it("is relu at T = 0 and rejects a negative threshold", function ()
+      near(ln.tensor{-2, 0, 1e4}:fatrelu(), {0, 0, 1e4})
+      assert.error_matches(function () return ln.zeros{2}:fatrelu{threshold = -1} end,
+        "fatrelu: threshold -1 must be >= 0", nil, true)
+    end)
+  end)
+
+  describe("straight-through and surrogate ops", function ()
+    it("biper: sign(sin(omega x)) forward, omega cos(omega x) backward", function ()
+      local y, g = run("biper", {ln.tensor{0.5, 4, -0.5, 0}}, {omega = 1})
+      near(y, {1, -1, -1, 0})
+      near(g[1], {math.cos(0.5), math.cos(4), math.cos(0.5), 1})
+      local y2, g2 = run("biper", {ln.tensor{0.5}}, {omega = 3})
+      near(y2, {1}); near(g2[1], {3 * math.cos(1.5)})
+      assert.is_true(all_finite(ln.tensor{1e4, -1e4}:biper{omega = 2}))
+    end)
+    it("sign_ste: sign forward, identity backward, cut at |x| > 1 with clip", function ()
+      local x = ln.tensor{-2, -0.5, 0, 0.3}
+      local y, g = run("sign_ste", {x})
+      near(y, {-1, -1, 0, 1}); near(g[1], {1, 1, 1, 1})
+      local _, gc = run("sign_ste", {x}, {clip = true})
+      near(gc[1], {0, 1, 1, 1})
+    end)
+    it("round_ste rounds half to even; step_ste is 1[x > 0]", function ()
+      local y, g = run("round_ste", {ln.tensor{0.5, 1.5, 2.4, -0.6, 1e4}})
+      near(y, {0, 2, 2, -1, 1e4}); near(g[1], {1, 1, 1, 1, 1})
+      local y2, g2 = run("step_ste", {ln.tensor{-1, 0, 0.1, 3}}, {clip = true})
+      near(y2, {0, 0, 1, 1}); near(g2[1], {1, 1, 1, 0})
+    end)
+    it("spike: H(x - 1) forward; fast sigmoid 5 / (1 + 5|x - 1|)^2 or sigmoid backward", function ()
+      local y, g = run("spike", {ln.tensor{0.5, 1, 1.5, -1e4, 1e4}})
+      near(y, {0, 0, 1, 0, 1})
+      near(g[1], {5 / 12.25, 5, 5 / 12.25, 5 / (1 + 5 * 10001) ^ 2, 5 / (1 + 5 * 9999) ^ 2})
+      local _, gs = run("spike", {ln.tensor{1, 2}}, {surrogate = "sigmoid", beta = 2})
+      near(gs[1], {0.5, 2 * sigmoid(2) * (1 - sigmoid(2))})
+    end)
+  end)
+
+  describe("kwta", function ()
+    it("keeps the k largest per sample, gradient only through them", function ()
+      local y, g = run("kwta", {ln.tensor{{3, 1, 3, 2}, {-1, 5, 0, 4}}}, {k = 3})
+      near(y, {{3, 0, 3, 2}, {0, 5, 0, 4}})
+      near(y:clone{2, 4}, {{3, 0, 3, 2}, {0, 5, 0, 4}})
+      near(g[1], {{1, 0, 1, 1}, {0, 1, 1, 1}})
+    end)
+    it("breaks ties by lower index and takes k = round(frac D)", function ()
+      near(ln.tensor{{1, 1, 1, 1}}:kwta{k = 2}, {{1, 1, 0, 0}})
+      near(ln.tensor{{0.5, 2, 2, 1}}:kwta{frac = 0.5}, {{0, 2, 2, 0}})
+      near(ln.tensor{{-1e4, 1e4, 0}}:kwta{k = 1}, {{0, 1e4, 0}})
+    end)
+    it("refuses k larger than the features", function ()
+      assert.error_matches(function () return ln.zeros{2, 3}:kwta{k = 4} end,
+        "kwta: k = 4 winners out of 3 features per sample of input 2x3", nil, true)
+    end)
+  end)
+
+  describe("errors", function ()
     it("attributes out of range", function ()
       assert.error_matches(function () return ln.zeros{2}:hardtanh(1, -1) end,
         "hardtanh: lo 1 must not exceed hi -1", nil, true)
@@ -429,7 +358,7 @@ describe("activation ops", function ()
       assert.error_matches(function () return ln.zeros{2}:gelu("exact") end,
         "gelu: attribute 'approximate' cannot be 'exact'", nil, true)
       assert.error_matches(function () return ln.zeros({2}, "int32"):selu() end,
-        "selu: input (input 1) must be float32", nil, true)
+        "selu: input 1 must be float32, got int32", nil, true)
     end)
   end)
 end)

@@ -1,34 +1,13 @@
--- The actlearn family (src/ops/actlearn.c): values and gradients derived
--- by hand (or from the formula in plain Lua), extreme inputs, train/eval
--- behaviour and error messages. Gradient checks by central differences
--- live in spec/cases/actlearn.lua.
+-- The activations with learnable parameters (src/ops/actlearn.c): values
+-- and gradients derived by hand (or from the formula in plain Lua), extreme
+-- inputs, train/eval behaviour and error messages. Gradient checks by
+-- central differences live in spec/cases/actlearn.lua.
 local ln = require "luanet"
 
 local near, all_finite = require("spec.support.near")()
-
-
--- run 'op' on tensors 'ins' (each a graph parameter) with L = sum(y * wt)
--- (wt = ones by default); returns y and the gradient of every input
-local function run (op, ins, attrs, opt)
-  opt = opt or {}
-  local g = ln.graph()
-  local nodes = {}
-  for i, t in ipairs(ins) do nodes[i] = g:param("p" .. i, t:shape(), "zeros") end
-  local args = {table.unpack(nodes)}
-  args[#args + 1] = attrs or {}
-  local y = g:op(op, table.unpack(args))
-  local w = opt.w or ln.ones(#y.shape > 0 and y.shape or {1})
-  if #y.shape == 0 then w = w:clone({}) end
-  local loss = (y * g:const(w)):sum()
-  local m = g:compile{loss = loss, outputs = {y = y}, batch = 1}
-  for i, t in ipairs(ins) do m:param("p" .. i):copy(t) end
-  m.core:forward(opt.training or false)
-  local out = m:output("y"):clone()
-  m.core:backward()
-  local grads = {}
-  for i = 1, #ins do grads[i] = m:grad("p" .. i):clone() end
-  return out, grads, m
-end
+local R = require "spec.support.oprun"
+local close, through_graph, run = R.close, R.through_graph, R.run
+local sig = require("spec.support.dmath").sig
 
 local function sigmoid (v) return 1 / (1 + math.exp(-v)) end
 -- erf by its Maclaurin series (enough for the |x| < 3 used here)
@@ -44,6 +23,58 @@ end
 local function gelu (v) return 0.5 * v * (1 + erf(v / math.sqrt(2))) end
 
 describe("actlearn ops", function ()
+  describe("prelu and swish", function ()
+    it("prelu: per-channel slopes along dim 2, dw sums x over the rest", function ()
+      local x = ln.tensor{{{-1, 2}, {3, -4}}, {{-0.5, 1}, {-2, -2}}}     -- 2 x 2 x 2
+      local w = ln.tensor{0.5, 0.25}
+      local y, gx, gw = through_graph("prelu", x, w, ln.ones{2, 2, 2})
+      close(y, ln.tensor{{{-0.5, 2}, {3, -1}}, {{-0.25, 1}, {-0.5, -0.5}}}, 0, 0, "prelu")
+      close(gx, ln.tensor{{{0.5, 1}, {1, 0.25}}, {{0.5, 1}, {0.25, 0.25}}}, 0, 0, "prelu dx")
+      close(gw, ln.tensor{-1.5, -8}, 0, 0, "prelu dw")    -- channel 1: -1 - 0.5; channel 2: -4 - 2 - 2
+    end)
+
+    it("swish: x sigmoid(beta x) with beta per channel; dbeta = x^2 s (1 - s)", function ()
+      local x = ln.tensor{{2, -1}, {0.5, 3}}
+      local y, gx, gb = through_graph("swish", x, ln.tensor{0.5, -2}, ln.ones{2, 2})
+      local function s (z) return sig(z) end
+      close(y, ln.tensor{{2 * s(1), -s(2)}, {0.5 * s(0.25), 3 * s(-6)}}, 1e-6, 0, "swish")
+      close(gx, ln.tensor{{s(1) + 1 * s(1) * (1 - s(1)), s(2) + 2 * s(2) * (1 - s(2))},
+                          {s(0.25) + 0.25 * s(0.25) * (1 - s(0.25)), s(-6) - 6 * s(-6) * (1 - s(-6))}},
+            1e-5, 0, "swish dx")
+      close(gb, ln.tensor{4 * s(1) * (1 - s(1)) + 0.25 * s(0.25) * (1 - s(0.25)),
+                          s(2) * (1 - s(2)) + 9 * s(-6) * (1 - s(-6))}, 1e-5, 0, "swish dbeta")
+    end)
+
+    it("prelu and swish name the weight and input shapes", function ()
+      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros{5}) end,
+        "prelu: weight 5 does not fit input 2x3", nil, true)
+      assert.error_matches(function () return ln.zeros{4}:swish(ln.zeros{4}) end,
+        "swish: weight 4 does not fit input 4", nil, true)
+      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros{3, 1}) end,
+        "prelu: weight 3x1 does not fit input 2x3", nil, true)
+      assert.error_matches(function () return ln.zeros{2, 3}:prelu(ln.zeros({3}, "int32")) end,
+        "prelu: weight (input 2) must be float32", nil, true)
+    end)
+  end)
+
+  describe("reductions of the parameter gradients", function ()
+    it("prelu and swish weight gradients do not depend on the thread count", function ()
+      ln.seed(4)
+      local x, gy = ln.randn(64, 8, 96), ln.randn(64, 8, 96)   -- above LN_PAR_MIN
+      local w = ln.rand(8)
+      local saved = ln.threads()
+      local r = {}
+      for _, n in ipairs{1, 2} do
+        ln.threads(n)
+        local _, gx1, gw1 = through_graph("prelu", x, w, gy)
+        local _, gx2, gw2 = through_graph("swish", x, w, gy)
+        r[n] = {gx1, gw1, gx2, gw2}
+      end
+      ln.threads(saved)
+      for k = 1, 4 do close(r[2][k], r[1][k], 0, 0, "thread-independent") end
+    end)
+  end)
+
   describe("poly_relu", function ()
     it("is sum_i w_i relu(x)^i + b, with the PolyCom init 1/3", function ()
       local third = ln.full({3}, 1 / 3)
@@ -97,19 +128,6 @@ describe("actlearn ops", function ()
       local k1, k2 = 1 / math.sqrt(12.5 + 1e-6), 1 / math.sqrt((81 + 256) / 2 + 1e-6)
       near(g[2], {7 * k1, 25 * k2})
       near(g[3], {2})
-    end)
-  end)
-
-  describe("fatrelu", function ()
-    it("keeps x >= T, zeroes the rest, gradient 1 where kept", function ()
-      local y, g = run("fatrelu", {ln.tensor{-1, 0.2, 0.5, 3}}, {threshold = 0.5})
-      near(y, {0, 0, 0.5, 3})
-      near(g[1], {0, 0, 1, 1})
-    end)
-    it("is relu at T = 0 and rejects a negative threshold", function ()
-      near(ln.tensor{-2, 0, 1e4}:fatrelu(), {0, 0, 1e4})
-      assert.error_matches(function () return ln.zeros{2}:fatrelu{threshold = -1} end,
-        "fatrelu: threshold -1 must be >= 0", nil, true)
     end)
   end)
 
@@ -214,37 +232,6 @@ describe("actlearn ops", function ()
     end)
   end)
 
-  describe("straight-through and surrogate ops", function ()
-    it("biper: sign(sin(omega x)) forward, omega cos(omega x) backward", function ()
-      local y, g = run("biper", {ln.tensor{0.5, 4, -0.5, 0}}, {omega = 1})
-      near(y, {1, -1, -1, 0})
-      near(g[1], {math.cos(0.5), math.cos(4), math.cos(0.5), 1})
-      local y2, g2 = run("biper", {ln.tensor{0.5}}, {omega = 3})
-      near(y2, {1}); near(g2[1], {3 * math.cos(1.5)})
-      assert.is_true(all_finite(ln.tensor{1e4, -1e4}:biper{omega = 2}))
-    end)
-    it("sign_ste: sign forward, identity backward, cut at |x| > 1 with clip", function ()
-      local x = ln.tensor{-2, -0.5, 0, 0.3}
-      local y, g = run("sign_ste", {x})
-      near(y, {-1, -1, 0, 1}); near(g[1], {1, 1, 1, 1})
-      local _, gc = run("sign_ste", {x}, {clip = true})
-      near(gc[1], {0, 1, 1, 1})
-    end)
-    it("round_ste rounds half to even; step_ste is 1[x > 0]", function ()
-      local y, g = run("round_ste", {ln.tensor{0.5, 1.5, 2.4, -0.6, 1e4}})
-      near(y, {0, 2, 2, -1, 1e4}); near(g[1], {1, 1, 1, 1, 1})
-      local y2, g2 = run("step_ste", {ln.tensor{-1, 0, 0.1, 3}}, {clip = true})
-      near(y2, {0, 0, 1, 1}); near(g2[1], {1, 1, 1, 0})
-    end)
-    it("spike: H(x - 1) forward; fast sigmoid 5 / (1 + 5|x - 1|)^2 or sigmoid backward", function ()
-      local y, g = run("spike", {ln.tensor{0.5, 1, 1.5, -1e4, 1e4}})
-      near(y, {0, 0, 1, 0, 1})
-      near(g[1], {5 / 12.25, 5, 5 / 12.25, 5 / (1 + 5 * 10001) ^ 2, 5 / (1 + 5 * 9999) ^ 2})
-      local _, gs = run("spike", {ln.tensor{1, 2}}, {surrogate = "sigmoid", beta = 2})
-      near(gs[1], {0.5, 2 * sigmoid(2) * (1 - sigmoid(2))})
-    end)
-  end)
-
   describe("rbf and rbf_kernel", function ()
     it("rbf is exp(-(x - c)^2 / (2 sigma^2)) with dc = y (x - c) / sigma^2", function ()
       local y, g = run("rbf", {ln.tensor{0, 1, 2}, ln.tensor{1}, ln.tensor{1}})
@@ -269,24 +256,6 @@ describe("actlearn ops", function ()
       assert.error_matches(function ()
         return ln.zeros{2, 3}:rbf_kernel(ln.zeros{4, 2}, ln.ones{4})
       end, "rbf_kernel: input 2x3 and centres 4x2 do not fit", nil, true)
-    end)
-  end)
-
-  describe("eml", function ()
-    it("is exp(x) - ln(y): eml(0, 1) = 1, eml(1, e) = e - 1, dx = e^x, dy = -1/y", function ()
-      local y, g = run("eml", {ln.tensor{0, 1, 2}, ln.tensor{1, math.exp(1), 4}})
-      near(y, {1, math.exp(1) - 1, math.exp(2) - math.log(4)})
-      near(g[1], {1, math.exp(1), math.exp(2)})
-      near(g[2], {-1, -1 / math.exp(1), -0.25})
-    end)
-    it("stays finite at x = 80 and at x = -1e4, y = 1e-30", function ()
-      near(ln.tensor{80, -1e4}:eml(ln.tensor{1, 1e-30}), {math.exp(80), 30 * math.log(10)}, 1e-5)
-    end)
-    it("refuses y <= 0 before running, with the index", function ()
-      assert.error_matches(function () return ln.tensor{1, 2}:eml(ln.tensor{1, 0}) end,
-        "eml: y (input 2) must be > 0, got 0 at index 2", nil, true)
-      assert.error_matches(function () return ln.zeros{2}:eml(ln.ones{3}) end,
-        "eml: x 2 and y 3 must have the same shape", nil, true)
     end)
   end)
 
@@ -322,24 +291,6 @@ describe("actlearn ops", function ()
     it("needs a and b of the same length", function ()
       assert.error_matches(function () return ln.zeros{3}:series_informed(ln.zeros{4}, ln.zeros{3}) end,
         "series_informed: a 4 and b 3 must have the same length", nil, true)
-    end)
-  end)
-
-  describe("kwta", function ()
-    it("keeps the k largest per sample, gradient only through them", function ()
-      local y, g = run("kwta", {ln.tensor{{3, 1, 3, 2}, {-1, 5, 0, 4}}}, {k = 3})
-      near(y, {{3, 0, 3, 2}, {0, 5, 0, 4}})
-      near(y:clone{2, 4}, {{3, 0, 3, 2}, {0, 5, 0, 4}})
-      near(g[1], {{1, 0, 1, 1}, {0, 1, 1, 1}})
-    end)
-    it("breaks ties by lower index and takes k = round(frac D)", function ()
-      near(ln.tensor{{1, 1, 1, 1}}:kwta{k = 2}, {{1, 1, 0, 0}})
-      near(ln.tensor{{0.5, 2, 2, 1}}:kwta{frac = 0.5}, {{0, 2, 2, 0}})
-      near(ln.tensor{{-1e4, 1e4, 0}}:kwta{k = 1}, {{0, 1e4, 0}})
-    end)
-    it("refuses k larger than the features", function ()
-      assert.error_matches(function () return ln.zeros{2, 3}:kwta{k = 4} end,
-        "kwta: k = 4 winners out of 3 features per sample of input 2x3", nil, true)
     end)
   end)
 
@@ -381,25 +332,6 @@ describe("actlearn ops", function ()
     end)
   end)
 
-  describe("activation_l1", function ()
-    local a = ln.tensor{-1, 2, 0, -3}
-    it("is lambda mean|a| (sum, none), times an optional scale input", function ()
-      near(a:activation_l1{lambda = 0.5}, 0.75)
-      near(a:activation_l1{lambda = 0.5, reduction = "sum"}, 3)
-      near(a:activation_l1{lambda = 0.5, reduction = "none"}, {0.5, 1, 0, 1.5})
-      near(a:activation_l1(ln.tensor{2}, {lambda = 0.5}), 1.5)
-    end)
-    it("has da = lambda scale sign(a) / n and dscale = lambda mean|a|", function ()
-      local _, g = run("activation_l1", {a, ln.tensor{2}}, {lambda = 0.5})
-      near(g[1], {-0.25, 0.25, 0, -0.25})
-      near(g[2], {0.75})
-    end)
-    it("stays exact at +-1e4 and checks the scale's shape", function ()
-      near(ln.tensor{1e4, -1e4}:activation_l1(), 1e4)
-      assert.error_matches(function () return a:activation_l1(ln.ones{2}) end,
-        "activation_l1: scale 2 must have one element", nil, true)
-    end)
-  end)
 end)
 
 describe("luanet.nn paper layers", function ()

@@ -6,6 +6,7 @@ local ln = require "luanet"
 local ref = require "spec.support.normloss_ref"
 
 local near = require("spec.support.near")()
+local run = require("spec.support.oprun").run
 
 local function labels (t) return ln.tensor(t, "int32") end
 local function softplus (z) return math.max(z, 0) + math.log(1 + math.exp(-math.abs(z))) end
@@ -132,7 +133,7 @@ describe("loss ops", function ()
       err(function () return ln.zeros{2, 5}:nll(labels{1, 7}) end,
           "nll: label 7 out of range [0, 5) (and not ignore_index -100)")
       err(function () return ln.zeros{2, 5}:z_loss(labels{1, 2, 3}) end,
-          "z_loss: input 2x5 and labels 3 do not match (want labels [2])")
+          "z_loss: logits 2x5 and labels 3 do not match (want labels [2])")
       err(function () return ln.zeros{2, 5}:l2_svm(ln.zeros{2}) end,
           "l2_svm: labels (input 2) must be int32")
       err(function () return ln.zeros{5}:focal(labels{1}) end,
@@ -153,6 +154,26 @@ describe("loss ops", function ()
           "load_balance: k 4 out of range [1, 3] for router logits 4x3")
       err(function () return ln.zeros{2, 3}:kl_div(ln.zeros{2, 3}, {reduction = "avg"}) end,
           "kl_div")
+    end)
+  end)
+
+  describe("activation_l1", function ()
+    local a = ln.tensor{-1, 2, 0, -3}
+    it("is lambda mean|a| (sum, none), times an optional scale input", function ()
+      near(a:activation_l1{lambda = 0.5}, 0.75)
+      near(a:activation_l1{lambda = 0.5, reduction = "sum"}, 3)
+      near(a:activation_l1{lambda = 0.5, reduction = "none"}, {0.5, 1, 0, 1.5})
+      near(a:activation_l1(ln.tensor{2}, {lambda = 0.5}), 1.5)
+    end)
+    it("has da = lambda scale sign(a) / n and dscale = lambda mean|a|", function ()
+      local _, g = run("activation_l1", {a, ln.tensor{2}}, {lambda = 0.5})
+      near(g[1], {-0.25, 0.25, 0, -0.25})
+      near(g[2], {0.75})
+    end)
+    it("stays exact at +-1e4 and checks the scale's shape", function ()
+      near(ln.tensor{1e4, -1e4}:activation_l1(), 1e4)
+      assert.error_matches(function () return a:activation_l1(ln.ones{2}) end,
+        "activation_l1: scale 2 must have one element", nil, true)
     end)
   end)
 end)

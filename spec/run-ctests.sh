@@ -15,7 +15,7 @@ done
 # inputs and computes in float32, the engine's conversions take their
 # portable path (ln_bf16.c honours ONEDNN_MAX_CPU_ISA too)
 for kern in onednn auto; do
-  for t in test_kernels test_ops_nn test_ops_conv; do
+  for t in test_kernels test_ops_products test_ops_conv; do
     [ -x "$build/ctest/$t" ] || continue
     echo "# $t with ONEDNN_MAX_CPU_ISA=AVX2 LUANET_KERNELS=$kern"
     ONEDNN_MAX_CPU_ISA=AVX2 LUANET_KERNELS=$kern "$build/ctest/$t" > "$build/ctest/$t.avx2.out" 2>&1

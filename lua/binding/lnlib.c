@@ -503,13 +503,53 @@ static int l_ops (lua_State *L) {
   return 1;
 }
 
+static void setbool (lua_State *L, const char *field, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, field);
+}
+
+/* attribute k of op: {name, default, list, enum = {...}, positional = i,
+** axis, start, stop, batch} (see ln_op.c for the markers) */
+static void push_attr_info (lua_State *L, int op, int k, const char *name,
+                            double def) {
+  const char *e;
+  lua_Integer iv;
+  int i;
+  lua_createtable(L, 0, 9);
+  lua_pushstring(L, name); lua_setfield(L, -2, "name");
+  if (ln_op_attr_enum_name(op, k, 0)) {
+    lua_newtable(L);
+    for (i = 0; (e = ln_op_attr_enum_name(op, k, i)) != NULL; i++) {
+      lua_pushstring(L, e);
+      lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "enum");
+    lua_pushstring(L, ln_op_attr_enum_name(op, k, (int)def));
+  } else if (ln_op_attr_is_list(op, k)) lua_newtable(L);
+  else if (lua_numbertointeger(def, &iv) && (double)iv == def) lua_pushinteger(L, iv);
+  else lua_pushnumber(L, def);
+  lua_setfield(L, -2, "default");
+  if (ln_op_attr_positional(op, k)) {
+    lua_pushinteger(L, ln_op_attr_positional(op, k));
+    lua_setfield(L, -2, "positional");
+  }
+  setbool(L, "list", ln_op_attr_is_list(op, k));
+  setbool(L, "axis", ln_op_attr_is_axis(op, k));
+  setbool(L, "start", ln_op_attr_is_start(op, k));
+  setbool(L, "stop", ln_op_attr_is_stop(op, k));
+  setbool(L, "batch", ln_op_attr_takes_batch(op, k));
+}
+
+/* core.op_info(name): the op's table entry; 'attrs' the spec as written,
+** 'attr_info' each attribute parsed, 'positional' the names of the
+** positional arguments in order */
 static int l_op_info (lua_State *L) {
   int op = checkop(L, 1), i, n;
   ln_opinfo info, *d = &info;
   const char *names[LN_MAX_ATTRS];
   double def[LN_MAX_ATTRS];
   ln_op_info(op, &info);
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 10);
   lua_pushstring(L, d->name); lua_setfield(L, -2, "name");
   lua_pushinteger(L, d->min_in); lua_setfield(L, -2, "min_in");
   lua_pushinteger(L, d->max_in); lua_setfield(L, -2, "max_in");
@@ -522,7 +562,19 @@ static int l_op_info (lua_State *L) {
   lua_createtable(L, n, 0);
   for (i = 0; i < n; i++) { lua_pushstring(L, names[i]); lua_rawseti(L, -2, i + 1); }
   lua_setfield(L, -2, "attr_names");
-  (void)def;
+  lua_createtable(L, n, 0);
+  for (i = 0; i < n; i++) {
+    push_attr_info(L, op, i, names[i], def[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "attr_info");
+  lua_createtable(L, n, 0);
+  for (i = 0; i < n; i++)
+    if (ln_op_attr_positional(op, i)) {
+      lua_pushstring(L, names[i]);
+      lua_rawseti(L, -2, ln_op_attr_positional(op, i));
+    }
+  lua_setfield(L, -2, "positional");
   return 1;
 }
 

@@ -13,64 +13,67 @@ local TensorMT = core.Tensor
 
 -- {====== Op calling convention ======
 
--- attributes that hold dimensions: 1-based in Lua, 0-based in the engine
-local dim_attrs = {axis = true, axes = true, dim0 = true, dim1 = true,
-                   start_dim = true, end_dim = true, perm = true}
+-- How each op takes its arguments from Lua comes from the op table: the
+-- markers of its attribute spec (src/core/ln_op.c), as core.op_info
+-- returns them: positional arguments, axes (1-based here, 0-based in the
+-- engine), start/stop indices (1-based, inclusive), lists that take "B".
+local op_meta = setmetatable({}, {__index = function (t, op)
+  local ok, info = pcall(core.op_info, op)
+  local m = {positional = {}, attr = {}}
+  if ok then
+    m.positional = info.positional
+    for _, a in ipairs(info.attr_info) do m.attr[a.name] = a end
+  end
+  t[op] = m
+  return m
+end})
 
--- positional (non-tensor) arguments of ops, by attribute name
-local positional = {
-  sum = {"axes", "keepdim"}, mean = {"axes", "keepdim"},
-  max = {"axes", "keepdim"}, var = {"axes", "keepdim", "correction"},
-  reshape = {"shape"}, transpose = {"dim0", "dim1"}, permute = {"perm"},
-  flatten = {"start_dim", "end_dim"}, concat = {"axis"},
-  softmax = {"axis"}, log_softmax = {"axis"}, pow = {"p"},
-  clamp = {"min", "max"}, dropout = {"p"}, add_scalar = {"c"},
-  mul_scalar = {"c"}, rdiv_scalar = {"c"},
-  max_pool2d = {"kernel", "stride", "padding"},
-  avg_pool2d = {"kernel", "stride", "padding"},
-  slice = {"axis", "start", "stop", "step"},
-  -- activations (src/ops/act.c)
-  leaky_relu = {"a"}, hardtanh = {"lo", "hi"}, elu = {"alpha"}, celu = {"alpha"},
-  alpha_dropout = {"p"}, gelu = {"approximate"}, softplus = {"beta", "threshold"},
-}
+local END = 2147483647   -- an engine stop index past any dimension
 
+-- a 1-based position (axis, start index) as a 0-based one; 0 and
+-- negatives (from the end) stay as they are
 local function to0 (v)
   if math.type(v) == "integer" and v > 0 then return v - 1 end
   return v
 end
 
--- turn Lua-side attributes into engine attributes
-local function engine_attrs (op, attrs)
-  local out = {}
-  for k, v in pairs(attrs) do
-    if dim_attrs[k] then
-      if type(v) == "table" then
-        local l = {}
-        for i, d in ipairs(v) do l[i] = to0(d) end
-        v = l
-      else v = to0(v) end
-    elseif op == "slice" and k == "start" then
-      v = to0(v)                      -- 1-based inclusive start
-    elseif op == "slice" and k == "stop" and math.type(v) == "integer" and v < 0 then
-      v = (v == -1) and 2147483647 or v + 1   -- inclusive stop from the end
+-- a 1-based inclusive stop as the engine's exclusive one: positives stay,
+-- -1 (the last) is the end, -k ends before the k-1 last
+local function stop0 (v)
+  if math.type(v) == "integer" and v < 0 then return v == -1 and END or v + 1 end
+  return v
+end
+
+-- one Lua-side value of attribute 'a' (an op_info attr_info entry) as
+-- the engine takes it
+local function engine_value (a, v)
+  if a.list and math.type(v) == "integer" then v = {v} end
+  if a.list and type(v) == "table" then
+    local l = {}
+    for i, d in ipairs(v) do
+      if a.batch and d == "B" then d = -1 elseif a.axis then d = to0(d) end
+      l[i] = d
     end
-    out[k] = v
+    return l
   end
-  if (op == "sum" or op == "mean" or op == "max" or op == "var")
-     and math.type(out.axes) == "integer" then
-    out.axes = {out.axes}
-  end
-  if op == "reshape" and out.shape then
-    local s = {}
-    for i, d in ipairs(out.shape) do s[i] = (d == "B") and -1 or d end
-    out.shape = s
+  if a.axis or a.start then return to0(v) end
+  if a.stop then return stop0(v) end
+  return v
+end
+
+-- turn Lua-side attributes into engine attributes (unknown names pass,
+-- for the engine to refuse)
+local function engine_attrs (op, attrs)
+  local spec, out = op_meta[op].attr, {}
+  for k, v in pairs(attrs) do
+    out[k] = spec[k] and engine_value(spec[k], v) or v
   end
   return out
 end
 
 -- split '...' into inputs (for which 'is_input' holds) and attributes
 local function split_args (op, is_input, ...)
-  local args, inputs, attrs, pos = table.pack(...), {}, {}, positional[op] or {}
+  local args, inputs, attrs, pos = table.pack(...), {}, {}, op_meta[op].positional
   local np = 0
   for i = 1, args.n do
     local a = args[i]
@@ -466,32 +469,34 @@ end
 
 -- loss value of the last run
 function Model:loss () return self.core:scalar(self.loss_id) end
+
+-- the id of 'name' in 'ids' (outputs or parameters by name); else an
+-- error at the caller of method 'fn'
+local function id_of (ids, name, fn, what)
+  local id = ids[name]
+  if not id then error(fn .. ": the model has no " .. what .. " '" .. tostring(name) .. "'", 3) end
+  return id
+end
 function Model:output (name)
-  local id = self.outputs[name]
-  if not id then error("output: the model has no output '" .. tostring(name) .. "'", 2) end
-  return self.core:value(id)
+  return self.core:value(id_of(self.outputs, name, "output", "output"))
 end
 
--- parameters by name (tensors viewing the model's memory)
-function Model:params ()
+-- {name = get(core, id)} over the parameters
+local function per_param (m, get)
   local p = {}
-  for name, id in pairs(self.params_by_name) do p[name] = self.core:value(id) end
-  return setmetatable(p, {__model = self})
-end
-function Model:param (name)
-  local id = self.params_by_name[name]
-  if not id then error("param: the model has no parameter '" .. tostring(name) .. "'", 2) end
-  return self.core:value(id)
-end
-function Model:grads ()
-  local p = {}
-  for name, id in pairs(self.params_by_name) do p[name] = self.core:grad(id) end
+  for name, id in pairs(m.params_by_name) do p[name] = get(m.core, id) end
   return p
 end
+-- parameters by name (tensors viewing the model's memory)
+function Model:params ()
+  return setmetatable(per_param(self, self.core.value), {__model = self})
+end
+function Model:param (name)
+  return self.core:value(id_of(self.params_by_name, name, "param", "parameter"))
+end
+function Model:grads () return per_param(self, self.core.grad) end
 function Model:grad (name)
-  local id = self.params_by_name[name]
-  if not id then error("grad: the model has no parameter '" .. tostring(name) .. "'", 2) end
-  return self.core:grad(id)
+  return self.core:grad(id_of(self.params_by_name, name, "grad", "parameter"))
 end
 -- model:batch(): the batch size of the last feed (the run-time size);
 -- model:max_batch(): the compiled maximum (g:compile{batch = ...})

@@ -2,9 +2,13 @@
 ** test_ops_act.c -- the activation family (src/ops/act.c): values by hand,
 ** values and gradients against the PyTorch fixtures (spec/fixtures/act,
 ** made by spec/support/make_act_ref.py), central-difference gradients,
-** extreme inputs, alpha_dropout's statistics, shape errors.
+** extreme inputs, shape errors; softmax and log_softmax, fatrelu, the
+** surrogate-gradient ops (biper, the STEs, spike) and kwta. The fixtures
+** hold prelu and swish too (PyTorch's activations); their other checks are
+** in test_ops_actlearn.c.
 */
 #include "opcheck.h"
+#include "opvals.h"
 #include "tap.h"
 
 #define IN(nd, ...) {.ndim = nd, .dim = {__VA_ARGS__}}
@@ -90,18 +94,6 @@ static void test_by_hand (void) {
     by_hand("softsign", NULL, 2, x, y, d, "softsign: x / (1 + |x|)");
     by_hand("squared_relu", NULL, 2, x, ys, ds, "squared_relu: relu(x)^2");
   }
-  {
-    /* prelu over 2 x 2 x 2: channel slopes 0.5 and 0.25 */
-    opcheck_case c = {.op = "prelu", .n_in = 2, .in = {IN(3, 2, 2, 2), IN(1, 2)}};
-    const float x[8] = {-1, 2, 3, -4, -0.5f, 1, -2, -2}, w[2] = {0.5f, 0.25f};
-    const float y[8] = {-0.5f, 2, 3, -1, -0.25f, 1, -0.5f, -0.5f};
-    const float ones[8] = {1, 1, 1, 1, 1, 1, 1, 1};
-    const float gx[8] = {0.5f, 1, 1, 0.25f, 0.5f, 1, 0.25f, 0.25f};
-    const float gw[2] = {-1.5f, -8};
-    const float *xs[2] = {x, w}, *gs[2] = {gx, gw};
-    tap_ok(opcheck_run_vals(&c, xs, y, 8, ones, gs),
-           "prelu: slopes per channel (dim 2), dw sums x <= 0 over the rest");
-  }
 }
 
 /* }====== */
@@ -183,7 +175,7 @@ static void test_torch (void) {
 
 /* }====== */
 
-/* {====== gradients, extremes, alpha_dropout, errors ====== */
+/* {====== gradients, extremes, errors ====== */
 
 static void test_grads (void) {
   static const struct { const char *op, *attrs; double lo, hi; } un[] = {
@@ -200,28 +192,6 @@ static void test_grads (void) {
     opcheck_case c = {.op = un[i].op, .n_in = 1, .in = {IN(3, 2, 3, 4)},
                       .attrs = un[i].attrs, .lo = un[i].lo, .hi = un[i].hi};
     opcheck_grad_ok(&c, 1e-3, NULL);
-  }
-  {
-    opcheck_case c = {.op = "alpha_dropout", .n_in = 1, .in = {IN(2, 6, 5)},
-                      .attrs = "p=0.3", .training = 1};
-    opcheck_grad_ok(&c, 1e-3, "alpha_dropout training (fixed mask)");
-    c.training = 0;
-    opcheck_grad_ok(&c, 1e-3, "alpha_dropout eval");
-  }
-  {
-    opcheck_case c = {.op = "prelu", .n_in = 2, .in = {IN(3, 3, 4, 5), IN(1, 4)},
-                      .lo = -2, .hi = 2};
-    opcheck_grad_ok(&c, 1e-3, "prelu [3, 4, 5] with 4 slopes");
-    c.in[1].dim[0] = 1;
-    opcheck_grad_ok(&c, 1e-3, "prelu with one shared slope");
-    c.op = "swish";
-    opcheck_grad_ok(&c, 1e-3, "swish with one shared beta");
-    c.in[1].dim[0] = 4;
-    opcheck_grad_ok(&c, 1e-3, "swish [3, 4, 5] with 4 betas");
-  }
-  {
-    opcheck_case c = {.op = "swish", .n_in = 2, .in = {IN(1, 7), IN(1, 1)}};
-    opcheck_grad_ok(&c, 1e-3, "swish on a 1-D input (no channel dim)");
   }
 }
 
@@ -255,58 +225,130 @@ static void test_extremes (void) {
   }
 }
 
-/* mean 0 and variance 1 kept for standard normal inputs */
-static void test_alpha_dropout_stats (void) {
-  enum { N = 200000 };
-  opcheck_case c = {.op = "alpha_dropout", .n_in = 1, .in = {IN(1, N)}, .attrs = "p=0.2"};
-  opcheck_run r;
-  int ok = opcheck_setup(&c, &r, 1u) == 0;
-  double m0 = 0, v0 = 0, m = 0, v = 0;
-  size_t i;
-  if (ok) {
-    ln_seed(3);
-    for (i = 0; i < N; i++) r.in[0].x[i] = (float)ln_rand_normal();
-    opcheck_forward(&r, 1);
-    for (i = 0; i < N; i++) { m0 += r.in[0].x[i]; m += r.out.x[i]; }
-    m0 /= N; m /= N;
-    for (i = 0; i < N; i++) {
-      v0 += (r.in[0].x[i] - m0) * (r.in[0].x[i] - m0);
-      v += (r.out.x[i] - m) * (r.out.x[i] - m);
-    }
-    v0 /= N; v /= N;
-  }
-  tap_ok(ok && fabs(m - m0) < 0.01 && fabs(v - v0) < 0.025,
-         "alpha_dropout p=0.2 keeps mean and variance: %.4f %.4f (input %.4f %.4f)",
-         m, v, m0, v0);
-  opcheck_free(&r);
-}
-
 static void test_errors (void) {
-  opcheck_case p1 = {.op = "prelu", .n_in = 2, .in = {IN(2, 2, 3), IN(1, 5)}};
-  opcheck_case p2 = {.op = "swish", .n_in = 2, .in = {IN(1, 4), IN(1, 4)}};
   opcheck_case h = {.op = "hardtanh", .n_in = 1, .in = {IN(1, 2)}, .attrs = "lo=1,hi=-1"};
-  opcheck_case d = {.op = "alpha_dropout", .n_in = 1, .in = {IN(1, 2)}, .attrs = "p=1"};
   opcheck_case cl = {.op = "celu", .n_in = 1, .in = {IN(1, 2)}, .attrs = "alpha=0"};
   opcheck_case sp = {.op = "softplus", .n_in = 1, .in = {IN(1, 2)}, .attrs = "beta=-1"};
   opcheck_case i32 = {.op = "mish", .n_in = 1, .in = {{.ndim = 1, .dim = {2}, .i32 = 1}}};
-  opcheck_shape_err(&p1, "prelu: weight 5 does not fit input 2x3", LN_ESHAPE);
-  opcheck_shape_err(&p2, "swish: weight 4 does not fit input 4", LN_ESHAPE);
   opcheck_shape_err(&h, "hardtanh: lo 1 must not exceed hi -1", LN_EARG);
-  opcheck_shape_err(&d, "alpha_dropout: p 1 must be in [0, 1)", LN_EARG);
   opcheck_shape_err(&cl, "celu: alpha 0 must be positive", LN_EARG);
   opcheck_shape_err(&sp, "softplus: beta -1 must be positive", LN_EARG);
-  opcheck_shape_err(&i32, "mish: input (input 1) must be float32", LN_EARG);
+  opcheck_shape_err(&i32, "mish: input 1 must be float32, got int32", LN_EARG);
 }
 
 /* }====== */
+
+static void test_softmax (void) {
+  opcheck_case c1 = {.op = "softmax", .n_in = 1, .in = {IN(2, 3, 4)}};
+  opcheck_case c2 = {.op = "softmax", .n_in = 1,
+                     .in = {IN(3, 2, 3, 4)},
+                     .attrs = "axis=1"};
+  opcheck_case c3 = {.op = "log_softmax", .n_in = 1, .in = {IN(2, 3, 4)}};
+  opcheck_case c4 = {.op = "log_softmax", .n_in = 1,
+                     .in = {IN(3, 2, 3, 2)},
+                     .attrs = "axis=0"};
+  opcheck_case v1 = {.op = "softmax", .n_in = 1, .in = {IN(1, 2)}};
+  opcheck_case v3 = {.op = "softmax", .n_in = 1,
+                     .in = {IN(2, 2, 2)},
+                     .attrs = "axis=0"};
+  opcheck_case v4 = {.op = "log_softmax", .n_in = 1, .in = {IN(1, 3)}};
+  opcheck_case e1 = {.op = "softmax", .n_in = 1,
+                     .in = {IN(2, 2, 2)},
+                     .attrs = "axis=2"};
+  float x1[] = {0, (float)log(3.0)}, w1[] = {0.25f, 0.75f};
+  float x2[] = {1e4f, -1e4f}, w2[] = {1, 0};
+  float x3[] = {0, 1e4f, (float)log(3.0), -1e4f}, w3[] = {0.25f, 1, 0.75f, 0};
+  float x4[] = {1e4f, -1e4f, 1e4f};
+  float w4[] = {(float)-log(2.0), (float)(-2e4 - log(2.0)), (float)-log(2.0)};
+  const float *p1[] = {x1}, *p2[] = {x2}, *p3[] = {x3}, *p4[] = {x4};
+  opcheck_grad_ok(&c1, 1e-3, "softmax last axis");
+  opcheck_grad_ok(&c2, 1e-3, "softmax middle axis");
+  opcheck_grad_ok(&c3, 1e-3, "log_softmax last axis");
+  opcheck_grad_ok(&c4, 1e-3, "log_softmax axis 0");
+  opvals_ok(&v1, p1, w1, 2, 1e-6, "softmax([0, ln 3]) = [0.25, 0.75]");
+  opvals_ok(&v1, p2, w2, 2, 0, "softmax([1e4, -1e4]) = [1, 0]");
+  opvals_ok(&v3, p3, w3, 4, 1e-6, "softmax along axis 0");
+  opvals_ok(&v4, p4, w4, 3, 1e-6, "log_softmax at +-1e4 exact and finite");
+  opcheck_shape_err(&e1, "axis 2 out of range", 0);
+}
+
+
+static void test_fatrelu (void) {
+  opcheck_case v2 = {.op = "fatrelu", .n_in = 1, .attrs = "threshold=0.5",
+                     .in = {IN(1, 4)}};
+  opcheck_case e2 = {.op = "fatrelu", .n_in = 1, .attrs = "threshold=-1", .in = {IN(1, 2)}};
+  float fx[] = {-1, 0.2f, 0.5f, 3}, fwant[] = {0, 0, 0.5f, 3}, fg[] = {1, 1, 1, 1};
+  float fgx[] = {0, 0, 1, 1};
+  const float *fv[] = {fx}, *fgw[] = {fgx};
+  tap_ok(opcheck_run_vals(&v2, fv, fwant, 4, fg, fgw), "fatrelu keeps x >= 0.5, gradient 1 where kept");
+  opcheck_shape_err(&e2, "fatrelu: threshold -1 must be >= 0", 0);
+}
+
+/* the maps whose backward is a surrogate: values and surrogate gradients
+** by hand */
+static float sg (float v) { return 1.0f / (1.0f + expf(-v)); }
+
+static void test_surrogates (void) {
+  opcheck_case b1 = {.op = "biper", .n_in = 1, .attrs = "omega=2", .in = {IN(1, 4)}};
+  opcheck_case s1 = {.op = "sign_ste", .n_in = 1, .attrs = "clip=1", .in = {IN(1, 4)}};
+  opcheck_case r1 = {.op = "round_ste", .n_in = 1, .in = {IN(1, 4)}};
+  opcheck_case t1 = {.op = "step_ste", .n_in = 1, .in = {IN(1, 4)}};
+  opcheck_case p1 = {.op = "spike", .n_in = 1, .in = {IN(1, 4)}};
+  opcheck_case p2 = {.op = "spike", .n_in = 1, .attrs = "surrogate=sigmoid,beta=2",
+                     .in = {IN(1, 4)}};
+  opcheck_case e1 = {.op = "spike", .n_in = 1, .attrs = "beta=0", .in = {IN(1, 4)}};
+  float x[] = {-2, -0.5f, 0.25f, 1.5f}, g[] = {1, 1, 1, 1};
+  float bw[] = {1, -1, 1, 1}, bg[4];
+  float sw[] = {-1, -1, 1, 1}, sgx[] = {0, 1, 1, 0};
+  float rw[] = {-2, -0, 0, 2}, ones[] = {1, 1, 1, 1};
+  float tw[] = {0, 0, 1, 1};
+  float px[] = {0.5f, 1, 1.5f, 3}, pw[] = {0, 0, 1, 1};
+  float pg[] = {5 / 12.25f, 5, 5 / 12.25f, 5 / 121.0f}, pg2[4];
+  const float *v[] = {x}, *pv[] = {px};
+  const float *bgw[] = {bg}, *sgw[] = {sgx}, *ogw[] = {ones}, *pgw[] = {pg}, *pgw2[] = {pg2};
+  int i;
+  for (i = 0; i < 4; i++) {
+    float s = sg(2 * (px[i] - 1));
+    bg[i] = 2 * cosf(2 * x[i]);
+    pg2[i] = 2 * s * (1 - s);
+  }
+  bw[0] = sinf(-4) > 0 ? 1 : -1;      /* sign(sin(2 x)) */
+  bw[1] = sinf(-1) > 0 ? 1 : -1;
+  bw[2] = sinf(0.5f) > 0 ? 1 : -1;
+  bw[3] = sinf(3) > 0 ? 1 : -1;
+  tap_ok(opcheck_run_vals(&b1, v, bw, 4, g, bgw), "biper: sign(sin(2x)), backward 2 cos(2x)");
+  tap_ok(opcheck_run_vals(&s1, v, sw, 4, g, sgw), "sign_ste with clip: gradient 1[|x| <= 1]");
+  tap_ok(opcheck_run_vals(&r1, v, rw, 4, g, ogw), "round_ste: half to even, identity backward");
+  tap_ok(opcheck_run_vals(&t1, v, tw, 4, g, ogw), "step_ste: 1[x > 0], identity backward");
+  tap_ok(opcheck_run_vals(&p1, pv, pw, 4, g, pgw), "spike: H(x - 1), fast sigmoid surrogate (beta 5)");
+  tap_ok(opcheck_run_vals(&p2, pv, pw, 4, g, pgw2), "spike: sigmoid surrogate (beta 2)");
+  opcheck_shape_err(&e1, "spike: beta 0 must be positive", 0);
+}
+
+static void test_kwta (void) {
+  opcheck_case g2 = {.op = "kwta", .n_in = 1, .attrs = "k=3", .in = {IN(2, 3, 6)}};
+  opcheck_case v1 = {.op = "kwta", .n_in = 1, .attrs = "frac=0.5", .in = {IN(2, 2, 4)}};
+  opcheck_case e1 = {.op = "kwta", .n_in = 1, .attrs = "k=5", .in = {IN(2, 2, 4)}};
+  float x[] = {1, 1, 1, 1, 0.5f, 2, 2, 1}, want[] = {1, 1, 0, 0, 0, 2, 2, 0};
+  float g[] = {1, 1, 1, 1, 1, 1, 1, 1}, gx[] = {1, 1, 0, 0, 0, 1, 1, 0};
+  const float *v[] = {x}, *gw[] = {gx};
+  opcheck_grad_ok(&g2, 1e-3, "kwta k = 3 of 6");
+  tap_ok(opcheck_run_vals(&v1, v, want, 8, g, gw), "kwta ties to the lower index, gradient through winners");
+  opcheck_shape_err(&e1, "kwta: k = 5 winners out of 4 features per sample of input 2x4", 0);
+  opcheck_case t = {.op = "kwta", .n_in = 1, .attrs = "frac=0.1", .in = {IN(2, 64, 1024)}};
+  opvals_same_threads(&t);
+}
 
 int main (void) {
   test_by_hand();
   test_torch();
   test_grads();
   test_extremes();
-  test_alpha_dropout_stats();
   test_errors();
+  test_softmax();
+  test_fatrelu();
+  test_surrogates();
+  test_kwta();
   printf("1..%d\n", tap_count);
   return tap_done();
 }

@@ -1,14 +1,19 @@
 /*
-** test_ops_elem.c -- elementwise ops: values by hand, broadcasting,
-** central-difference gradients, shape errors.
+** test_ops_elem.c -- the elementwise ops of src/ops/elem.c: values by
+** hand, broadcasting, central-difference gradients, shape errors; eml,
+** dropout, and alpha_dropout (gradients and its mean/variance statistics).
 */
 #include "opcheck.h"
+#include "opvals.h"
 #include "tap.h"
 
 #define TOL 1e-2
+#define IN(nd, ...) {.ndim = nd, .dim = {__VA_ARGS__}}
 #define grad_ok(c, h) opcheck_grad_ok(c, h, NULL)
 #define run_vals opcheck_run_vals
 #define shape_err(c, msg) opcheck_shape_err(c, msg, LN_ESHAPE)
+/* a wrong dtype is a bad argument (LN_EARG), as luanet.h says */
+#define dtype_err(c, msg) opcheck_shape_err(c, msg, LN_EARG)
 
 static void test_unary_grads (void) {
   static const char *const plain[] = {
@@ -285,13 +290,116 @@ static void test_errors (void) {
   shape_err(&c, "maximum: shapes 2x3 and 3x3 do not broadcast");
   c.op = "mul";
   c.in[1].ndim = 1; c.in[1].dim[0] = 3; c.in[1].i32 = 1;
-  shape_err(&c, "mul: input 2 must be float32, got int32");
+  dtype_err(&c, "mul: input 2 must be float32, got int32");
   c.op = "relu";
   c.n_in = 1;
   c.in[0].i32 = 1;
-  shape_err(&c, "relu: input 1 must be float32, got int32");
+  dtype_err(&c, "relu: input 1 must be float32, got int32");
   c.op = "pow";
-  shape_err(&c, "pow: input 1 must be float32, got int32");
+  dtype_err(&c, "pow: input 1 must be float32, got int32");
+}
+
+static void test_dropout (void) {
+  opcheck_case g1 = {.op = "dropout", .n_in = 1,
+                     .in = {IN(2, 4, 5)},
+                     .attrs = "p=0.3", .lo = 0, .hi = 0, .training = 1};
+  opcheck_case g2 = {.op = "dropout", .n_in = 1,
+                     .in = {IN(2, 4, 5)},
+                     .attrs = "p=0.3", .lo = 0, .hi = 0, .training = 0};
+  opcheck_case big = {.op = "dropout", .n_in = 1,
+                      .in = {IN(1, 20000)},
+                      .attrs = "p=0.25", .lo = 1, .hi = 2, .training = 1};
+  opcheck_case e1 = {.op = "dropout", .n_in = 1,
+                     .in = {IN(1, 4)},
+                     .attrs = "p=1"};
+  opcheck_run r;
+  size_t i, zeros = 0, bad = 0;
+  float *first;
+  int ok;
+  opcheck_grad_ok(&g1, 1e-2, "dropout training");
+  opcheck_grad_ok(&g2, 1e-2, "dropout eval");
+  ok = opvals_run(&g2, &r, NULL, 0) == 0;
+  for (i = 0; ok && i < 20; i++) ok = r.out.x[i] == r.in[0].x[i];
+  tap_ok(ok, "dropout at eval is the identity");
+  opcheck_free(&r);
+  ln_seed(5);
+  ok = opvals_run(&big, &r, NULL, 1) == 0;
+  first = malloc(20000 * sizeof(float));
+  for (i = 0; ok && i < 20000; i++) {
+    first[i] = r.out.x[i];
+    if (r.out.x[i] == 0) zeros++;
+    else if (fabsf(r.out.x[i] - r.in[0].x[i] / 0.75f) > 1e-6f) bad++;
+  }
+  tap_ok(ok && bad == 0 && zeros > 4600 && zeros < 5400,
+         "dropout p=0.25 drops %zu of 20000, scales the rest by 1/(1-p)", zeros);
+  ln_seed(5);
+  opcheck_forward(&r, 1);
+  tap_ok(memcmp(first, r.out.x, 20000 * sizeof(float)) == 0,
+         "dropout repeats with the same seed");
+  free(first);
+  opcheck_free(&r);
+  opcheck_shape_err(&e1, "dropout: p 1 must be in [0, 1)", 0);
+}
+
+static void test_eml (void) {
+  opcheck_case g3 = {.op = "eml", .n_in = 2, .lo = 0.3, .hi = 1.5,
+                     .in = {IN(2, 2, 3), IN(2, 2, 3)}};
+  opcheck_case v2 = {.op = "eml", .n_in = 2, .in = {IN(1, 3), IN(1, 3)}};
+  opcheck_case e2 = {.op = "eml", .n_in = 2, .in = {IN(1, 3), IN(1, 2)}};
+  float ex[] = {0, 1, 2}, ey[] = {1, 2.718281828f, 4}, ewant[3], eg[] = {1, 1, 1};
+  float egx[3], egy[3];
+  const float *ev[] = {ex, ey}, *egw[] = {egx, egy};
+  float bad_y[] = {1, 0, 2};
+  const float *bad1[] = {ex, bad_y};
+  int i;
+  for (i = 0; i < 3; i++) {
+    ewant[i] = expf(ex[i]) - logf(ey[i]);
+    egx[i] = expf(ex[i]);
+    egy[i] = -1 / ey[i];
+  }
+  opcheck_grad_ok(&g3, 1e-3, "eml");
+  tap_ok(opcheck_run_vals(&v2, ev, ewant, 3, eg, egw), "eml values, dx = e^x, dy = -1/y");
+  opcheck_shape_err(&e2, "eml: x 3 and y 2 must have the same shape", 0);
+  opvals_validate_err(&v2, bad1, "eml: y (input 2) must be > 0, got 0 at index 2");
+}
+
+/* mean 0 and variance 1 kept for standard normal inputs */
+static void test_alpha_dropout_stats (void) {
+  enum { N = 200000 };
+  opcheck_case c = {.op = "alpha_dropout", .n_in = 1, .in = {IN(1, N)}, .attrs = "p=0.2"};
+  opcheck_run r;
+  int ok = opcheck_setup(&c, &r, 1u) == 0;
+  double m0 = 0, v0 = 0, m = 0, v = 0;
+  size_t i;
+  if (ok) {
+    ln_seed(3);
+    for (i = 0; i < N; i++) r.in[0].x[i] = (float)ln_rand_normal();
+    opcheck_forward(&r, 1);
+    for (i = 0; i < N; i++) { m0 += r.in[0].x[i]; m += r.out.x[i]; }
+    m0 /= N; m /= N;
+    for (i = 0; i < N; i++) {
+      v0 += (r.in[0].x[i] - m0) * (r.in[0].x[i] - m0);
+      v += (r.out.x[i] - m) * (r.out.x[i] - m);
+    }
+    v0 /= N; v /= N;
+  }
+  tap_ok(ok && fabs(m - m0) < 0.01 && fabs(v - v0) < 0.025,
+         "alpha_dropout p=0.2 keeps mean and variance: %.4f %.4f (input %.4f %.4f)",
+         m, v, m0, v0);
+  opcheck_free(&r);
+}
+
+static void test_alpha_dropout (void) {
+  opcheck_case d = {.op = "alpha_dropout", .n_in = 1, .in = {IN(1, 2)}, .attrs = "p=1"};
+  {
+    opcheck_case c = {.op = "alpha_dropout", .n_in = 1, .in = {IN(2, 6, 5)},
+                      .attrs = "p=0.3", .training = 1};
+    opcheck_grad_ok(&c, 1e-3, "alpha_dropout training (fixed mask)");
+    c.training = 0;
+    opcheck_grad_ok(&c, 1e-3, "alpha_dropout eval");
+  }
+  opcheck_shape_err(&d, "alpha_dropout: p 1 must be in [0, 1)", LN_EARG);
+  test_alpha_dropout_stats();
 }
 
 int main (void) {
@@ -303,5 +411,8 @@ int main (void) {
   test_same_node();
   test_large();
   test_errors();
+  test_dropout();
+  test_eml();
+  test_alpha_dropout();
   return tap_done();
 }

@@ -4,6 +4,7 @@
 ** the loss has kinks), errors.
 */
 #include "opcheck.h"
+#include "opvals.h"
 #include "fdcheck.h"
 #include "tap.h"
 
@@ -195,7 +196,7 @@ static void test_errors (void) {
   };
   static const char *const msg[] = {
     "nll: log-probabilities 5 must be float32 [N, C]",
-    "z_loss: input 2x5 and labels 3 do not match (want labels [2])",
+    "z_loss: logits 2x5 and labels 3 do not match (want labels [2])",
     "l2_svm: labels (input 2) must be int32",
     "bce_with_logits: input 2x3 and target 3x2 differ",
     "multi_margin: p must be 1 or 2, got 3",
@@ -236,12 +237,124 @@ static void test_validate (void) {
   opcheck_free(&r);
 }
 
+static void test_cross_entropy (void) {
+  static const int y4[] = {0, 3, 4, 1}, y0[] = {0}, y1[] = {1}, y01[] = {0, 1};
+  static const int y10[] = {1, 10, 2, 0, 0};   /* 5: also the mismatch case */
+  opcheck_case g1 = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 4, 5), IIN(1, y4, 4)}};
+  opcheck_case g2 = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 4, 5), IIN(1, y4, 4)},
+                     .attrs = "label_smoothing=0.1"};
+  opcheck_case g3 = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 4, 5), IIN(1, y4, 4)},
+                     .attrs = "label_smoothing=0.1,reduction=sum"};
+  opcheck_case g4 = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 4, 5), IIN(1, y4, 4)},
+                     .attrs = "label_smoothing=0.1,reduction=none"};
+  opcheck_case v0 = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 1, 2), IIN(1, y0, 1)}};
+  opcheck_case v1 = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 1, 2), IIN(1, y1, 1)}};
+  opcheck_case vn = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 2, 2), IIN(1, y01, 2)},
+                     .attrs = "reduction=none"};
+  opcheck_case vm = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 2, 2), IIN(1, y01, 2)}};
+  opcheck_case vs = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 2, 2), IIN(1, y01, 2)},
+                     .attrs = "reduction=sum"};
+  opcheck_case vls = {.op = "cross_entropy", .n_in = 2,
+                      .in = {IN(2, 1, 2), IIN(1, y1, 1)},
+                      .attrs = "label_smoothing=0.2"};
+  opcheck_case bad = {.op = "cross_entropy", .n_in = 2,
+                      .in = {IN(2, 4, 10), IIN(1, y10, 4)}};
+  opcheck_case e1 = {.op = "cross_entropy", .n_in = 2,
+                     .in = {IN(2, 4, 10), IIN(1, y10, 5)}};
+  float big[] = {1e4f, -1e4f}, big2[] = {1e4f, -1e4f, 1e4f, -1e4f};
+  float x3[] = {0, (float)log(3.0)}, zero[] = {0}, two[] = {0, 2e4f};
+  float mean[] = {1e4f}, sum[] = {2e4f};
+  float ls[] = {(float)(-0.8 * log(0.75) - 0.1 * (log(0.25) + log(0.75)))};
+  const float *pb[] = {big, NULL}, *pb2[] = {big2, NULL};
+  const float *p3[] = {x3, NULL};
+  opcheck_run r;
+  int ok;
+  opcheck_grad_ok(&g1, 1e-3, "cross_entropy mean");
+  opcheck_grad_ok(&g2, 1e-3, "cross_entropy mean, label smoothing 0.1");
+  opcheck_grad_ok(&g3, 1e-3, "cross_entropy sum, label smoothing 0.1");
+  opcheck_grad_ok(&g4, 1e-3, "cross_entropy none, label smoothing 0.1");
+  opvals_ok(&v0, pb, zero, 1, 0, "cross_entropy([1e4, -1e4], 0) = 0");
+  opvals_ok(&v1, pb, sum, 1, 0, "cross_entropy([1e4, -1e4], 1) = 2e4, finite");
+  opvals_ok(&vn, pb2, two, 2, 0, "cross_entropy none: [0, 2e4]");
+  opvals_ok(&vm, pb2, mean, 1, 0, "cross_entropy mean: 1e4");
+  opvals_ok(&vs, pb2, sum, 1, 0, "cross_entropy sum: 2e4");
+  opvals_ok(&vls, p3, ls, 1, 1e-6, "cross_entropy label smoothing 0.2 by hand");
+  ok = opvals_run(&v0, &r, NULL, 0) == 0 && r.out.ndim == 0;
+  tap_ok(ok, "cross_entropy mean is a scalar");
+  opcheck_free(&r);
+  ok = opcheck_setup(&bad, &r, 1u) == 0 &&
+       ln_node_desc(&r.out)->validate(&r.out) == LN_EARG;
+  tap_ok(ok && strstr(ln_errmsg(), "cross_entropy: label 10 out of range [0, 10)"),
+         "cross_entropy validate: '%s'", ln_errmsg());
+  opcheck_free(&r);
+  opcheck_shape_err(&e1, "cross_entropy: logits 4x10 and labels 5 do not match", 0);
+}
+
+
+static void test_mse (void) {
+  opcheck_case g1 = {.op = "mse", .n_in = 2, .in = {IN(2, 3, 4), IN(2, 3, 4)}};
+  opcheck_case g2 = {.op = "mse", .n_in = 2,
+                     .in = {IN(2, 3, 4), IN(2, 3, 4)},
+                     .attrs = "reduction=sum"};
+  opcheck_case g3 = {.op = "mse", .n_in = 2,
+                     .in = {IN(2, 3, 4), IN(2, 3, 4)},
+                     .attrs = "reduction=none"};
+  opcheck_case v1 = {.op = "mse", .n_in = 2, .in = {IN(1, 2), IN(1, 2)}};
+  opcheck_case v2 = {.op = "mse", .n_in = 2,
+                     .in = {IN(1, 2), IN(1, 2)},
+                     .attrs = "reduction=sum"};
+  opcheck_case v3 = {.op = "mse", .n_in = 2,
+                     .in = {IN(1, 2), IN(1, 2)},
+                     .attrs = "reduction=none"};
+  opcheck_case e1 = {.op = "mse", .n_in = 2, .in = {IN(2, 3, 4), IN(2, 4, 3)}};
+  float a[] = {1, 2}, b[] = {0, 0}, w1[] = {2.5f}, w2[] = {5}, w3[] = {1, 4};
+  const float *v[] = {a, b};
+  opcheck_grad_ok(&g1, 1e-2, "mse mean");
+  opcheck_grad_ok(&g2, 1e-2, "mse sum");
+  opcheck_grad_ok(&g3, 1e-2, "mse none");
+  opvals_ok(&v1, v, w1, 1, 1e-6, "mse mean by hand");
+  opvals_ok(&v2, v, w2, 1, 1e-6, "mse sum by hand");
+  opvals_ok(&v3, v, w3, 2, 1e-6, "mse none by hand");
+  opcheck_shape_err(&e1, "mse: shapes 3x4 and 4x3 differ", 0);
+}
+
+
+static void test_activation_l1 (void) {
+  opcheck_case g3 = {.op = "activation_l1", .n_in = 2, .lo = 0.05, .hi = 1,
+                     .in = {IN(2, 3, 4), IN(1, 1)}};
+  opcheck_case g4 = {.op = "activation_l1", .n_in = 1, .lo = 0.05, .hi = 1,
+                     .attrs = "reduction=none,lambda=3", .in = {IN(2, 3, 4)}};
+  opcheck_case v2 = {.op = "activation_l1", .n_in = 1, .attrs = "lambda=0.5",
+                     .in = {IN(1, 4)}};
+  opcheck_case e3 = {.op = "activation_l1", .n_in = 2, .in = {IN(1, 4), IN(1, 2)}};
+  float a[] = {-1, 2, 0, -3}, aw[] = {0.75f}, ag[] = {1}, agx[] = {-0.125f, 0.125f, 0, -0.125f};
+  const float *av[] = {a}, *agw[] = {agx};
+  opcheck_grad_ok(&g3, 1e-3, "activation_l1 with a scale input");
+  opcheck_grad_ok(&g4, 1e-3, "activation_l1 reduction none");
+  tap_ok(opcheck_run_vals(&v2, av, aw, 1, ag, agw), "activation_l1: 0.5 mean|a|, da = 0.5 sign(a) / 4");
+  opcheck_shape_err(&e3, "activation_l1: scale 2 must have one element", 0);
+  opcheck_case t = {.op = "activation_l1", .n_in = 2, .in = {IN(2, 64, 1024), IN(1, 1)}};
+  opvals_same_threads(&t);
+}
+
 int main (void) {
   test_values();
   test_z_invariance();
   test_grads();
   test_errors();
   test_validate();
+  test_cross_entropy();
+  test_mse();
+  test_activation_l1();
   printf("1..%d\n", tap_count);
   return tap_done();
 }

@@ -8,6 +8,8 @@
 #define grad_ok(c, h) opcheck_grad_ok(c, h, NULL)
 #define run_vals opcheck_run_vals
 #define shape_err(c, msg) opcheck_shape_err(c, msg, LN_ESHAPE)
+/* a wrong dtype is a bad argument (LN_EARG), as luanet.h says */
+#define dtype_err(c, msg) opcheck_shape_err(c, msg, LN_EARG)
 
 static const float m23[6] = {1, 2, 3, 4, 5, 6};
 
@@ -190,7 +192,7 @@ static void test_errors (void) {
   c.op = "max";
   c.attrs = NULL;
   c.in[0].i32 = 1;
-  shape_err(&c, "max: input 1 must be float32, got int32");
+  dtype_err(&c, "max: input 1 must be float32, got int32");
 }
 
 int main (void) {

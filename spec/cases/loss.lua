@@ -11,7 +11,11 @@ local probs = ramp(12, 0.05, 0.95)
 local away = {}                    -- |x| >= 0.1: stablemax is smooth there
 for k, v in ipairs(ramp(20, -2, 2)) do away[k] = v + (v >= 0 and 0.1 or -0.1) end
 
+local away_l1 = {-0.9, -0.55, -0.3, -0.12, 0.15, 0.33, 0.52, 0.71, 0.88, -0.77, 0.44, 0.97}    -- activation_l1: away from 0
 return {
+  {op = "cross_entropy", inputs = {{shape = {4, 5}}, {shape = {4}, int = {0, 4, 2, 2}}},
+   attrs = {label_smoothing = 0.1}},
+  {op = "mse", inputs = {{shape = {3, 4}}, {shape = {3, 4}}}},
   {op = "nll", inputs = {{shape = {4, 5}}, {shape = {4}, int = labels}}},
   {op = "nll", inputs = {{shape = {4, 5}}, {shape = {4}, int = {1, -100, 3, 0}}},
    attrs = {reduction = "sum"}},
@@ -46,4 +50,8 @@ return {
   {op = "router_z_loss", inputs = {{shape = {4, 6}}}},
   {op = "load_balance", inputs = {{shape = {6, 4}, values = ramp(24, -1, 1)}}},
   {op = "load_balance", inputs = {{shape = {6, 4}, values = ramp(24, -1, 1)}}, attrs = {k = 2}},
+  {op = "activation_l1", inputs = {{shape = {3, 4}, values = away_l1}}, attrs = {lambda = 0.5}},
+  {op = "activation_l1", inputs = {{shape = {3, 4}, values = away_l1}, {shape = {1}, values = {0.7}}},
+   attrs = {lambda = 2, reduction = "sum"}},
+  {op = "activation_l1", inputs = {{shape = {2, 3}, values = away_l1}}, attrs = {reduction = "none"}},
 }

@@ -10,6 +10,11 @@ local b0_x = {0.9, 0.85, -0.2, 0.7, 0.6, -0.8, -0.7, -0.65, 0.85, 0.95, -0.55, 0
               0.65, -0.8, 0.7, -0.65, -0.2, -0.5, 0.55, -0.15, 0.5, 0.5, 0.25, 0.75}
 
 return {
+  {op = "batch_norm", inputs = {{shape = {4, 3, 2, 2}}, {shape = {3}}, {shape = {3}},
+   {shape = {3}, nograd = true}, {shape = {3}, nograd = true, values = {1, 1, 1}}}, training = true},
+  {op = "batch_norm", inputs = {{shape = {5, 2, 3, 1}}, {shape = {2}}, {shape = {2}},
+   {shape = {2}, nograd = true}, {shape = {2}, nograd = true, values = {1, 1}}}, training = true,
+   attrs = {ghost = 2}},
   {op = "layer_norm", inputs = {{shape = {3, 4}}, {shape = {4}}, {shape = {4}}}},
   {op = "layer_norm", inputs = {{shape = {2, 3, 4}}, {shape = {3, 4}}}, attrs = {dims = 2}},
   {op = "layer_norm", inputs = {{shape = {4, 5}}}},

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Reference values from PyTorch (Debian's python3-torch 1.13) for the
-activation ops of src/ops/act.c, checked by spec/ops_act_spec.lua.
+activation ops of src/ops/act.c and of prelu and swish (src/ops/actlearn.c),
+checked by spec/ops_act_spec.lua and spec/c/test_ops_act.c.
 
 One input x (4 x 3 x 5, float32: a grid over [-8, 8] with 0 and the kinks
 -2, 2, 6 on it, plus 21 and 25 beyond softplus' threshold), one upstream

@@ -78,7 +78,12 @@ typedef struct ln_opdesc {
   const char *name;          /* as seen from Lua */
   int min_in, max_in;        /* arity range */
   /* attributes "name=default,...": a number, "a|b|c" (enum, first is the
-  ** default, stored as its index) or "[]" (the list attribute) */
+  ** default, stored as its index), "[]" (the list attribute) or "[B]" (a
+  ** list that may hold "B", the batch dim, from Lua); a number then ":2"
+  ** is a pair (height, width). Markers before a name say how Lua passes
+  ** it: '@' positional argument (in spec order), '#' axis (1-based from
+  ** Lua, 0-based here, negatives from the end), '^' / '$' 1-based
+  ** inclusive start / stop index (see ln_op.c) */
   const char *attrs;
   /* set n->dtype, n->ndim, n->dim from inputs and attributes; on a bad
   ** fit return ln_seterr(LN_ESHAPE, "<op>: ...shapes...") */

@@ -2,6 +2,26 @@
 ** ln_op.c -- the op table: the families of src/ops/ joined into one index,
 ** then the ops an application registers (ln_op_register), and parsing of
 ** each op's attribute spec ("stride=1,pad=0,shape=[]").
+**
+** The spec is the single source of op metadata (the Lua front end and
+** docs/ops.md derive from it): comma-separated items
+**     [markers]name[=default]
+** default: a number; "a|b|c" an enum (first is the default, stored as its
+** index); "[]" the list attribute (n->list); "[B]" a list in which "B"
+** from Lua stands for the batch dimension (-1 to the engine: inferred).
+** A number followed by ":2" makes a pair (height, width; see pair_slots):
+** from Lua a number (both) or {h, w}.
+** Markers, before the name, in any order:
+**   @  a positional argument: from Lua it may follow the tensor inputs,
+**      the @ attributes in the order they appear in the spec
+**   #  an axis (dimension): 1-based from Lua, 0-based in the engine;
+**      negatives count from the end (-1 the last); on a list, each entry
+**   ^  a start index: 1-based and inclusive from Lua (0-based here)
+**   $  a stop index: 1-based and inclusive from Lua (0-based exclusive
+**      here); negatives count from the end, -1 the last element
+** From Lua, every list attribute also takes a single integer (a list of
+** one). Defaults are engine values. E.g. the reductions'
+** "@#axes=[],@keepdim=0": x:sum(2, true) sums over axis 1 (0-based).
 */
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,6 +55,9 @@ typedef struct attrspec {
   char enums[LN_MAX_ATTRS][64];        /* "a|b|c" or "" */
   int second[LN_MAX_ATTRS];            /* pair: slot of its second value
                                        ** (minus the first), else -1 */
+  int pos[LN_MAX_ATTRS];               /* '@': 1-based position, else 0 */
+  char mark[LN_MAX_ATTRS];             /* '#', '^', '$' or 0 */
+  int batch[LN_MAX_ATTRS];             /* "[B]": the list may hold "B" */
 } attrspec;
 
 /* entries [0, n_table) are complete and never change: readers take
@@ -62,27 +85,40 @@ static void pair_slots (attrspec *sp) {
     else sp->second[k] = -1;            /* no room: one value */
 }
 
+/* the markers in front of item 'tok' of a spec: fills attribute k's
+** position and mark; returns the name after them */
+static char *parse_marks (char *tok, attrspec *sp, int k, int *n_pos) {
+  for (;; tok++) {
+    if (*tok == '@') sp->pos[k] = ++*n_pos;
+    else if (*tok == '#' || *tok == '^' || *tok == '$') sp->mark[k] = *tok;
+    else return tok;
+  }
+}
+
 static void parse_spec (const char *s, attrspec *sp) {
   char buf[512], *tok, *save = NULL;
+  int n_pos = 0;
   memset(sp, 0, sizeof(*sp));
   if (s == NULL || *s == '\0') return;
   snprintf(buf, sizeof(buf), "%s", s);
   for (tok = strtok_r(buf, ",", &save); tok && sp->n < LN_MAX_ATTRS;
        tok = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(tok, '='), *pair;
     int k = sp->n++;
+    char *name = parse_marks(tok, sp, k, &n_pos), *eq = strchr(name, '=');
+    char *pair;
     if (eq) *eq = '\0';
-    while (*tok == '@' || *tok == '#') tok++;   /* markers (positional, axis) */
-    snprintf(sp->name[k], sizeof(sp->name[k]), "%s", tok);
+    snprintf(sp->name[k], sizeof(sp->name[k]), "%s", name);
     if (eq == NULL) continue;
     eq++;
     if ((pair = strstr(eq, ":2")) != NULL && pair[2] == '\0') {
       *pair = '\0';
       sp->second[k] = 1;                 /* a slot for it in pair_slots */
     }
-    if (strcmp(eq, "[]") == 0) sp->is_list[k] = 1;
-    else if (strchr(eq, '|') || ((*eq < '0' || *eq > '9') && *eq != '-'
-                                 && *eq != '.'))
+    if (strcmp(eq, "[]") == 0 || strcmp(eq, "[B]") == 0) {
+      sp->is_list[k] = 1;
+      sp->batch[k] = eq[1] == 'B';
+    } else if (strchr(eq, '|') || ((*eq < '0' || *eq > '9') && *eq != '-'
+                                   && *eq != '.'))
       snprintf(sp->enums[k], sizeof(sp->enums[k]), "%s", eq);
     else sp->def[k] = strtod(eq, NULL);
   }
@@ -244,6 +280,37 @@ int ln_op_attr_index (int op, const char *name) {
 int ln_op_attr_is_list (int op, int k) {
   if (ln_op_desc(op) == NULL || k < 0 || k >= specs[op].n) return 0;
   return specs[op].is_list[k];
+}
+
+/* the parsed spec of op when it has an attribute k, else NULL */
+static const attrspec *attr_spec (int op, int k) {
+  if (ln_op_desc(op) == NULL || k < 0 || k >= specs[op].n) return NULL;
+  return &specs[op];
+}
+
+int ln_op_attr_positional (int op, int k) {
+  const attrspec *sp = attr_spec(op, k);
+  return sp ? sp->pos[k] : 0;
+}
+
+int ln_op_attr_is_axis (int op, int k) {
+  const attrspec *sp = attr_spec(op, k);
+  return sp ? sp->mark[k] == '#' : 0;
+}
+
+int ln_op_attr_is_start (int op, int k) {
+  const attrspec *sp = attr_spec(op, k);
+  return sp ? sp->mark[k] == '^' : 0;
+}
+
+int ln_op_attr_is_stop (int op, int k) {
+  const attrspec *sp = attr_spec(op, k);
+  return sp ? sp->mark[k] == '$' : 0;
+}
+
+int ln_op_attr_takes_batch (int op, int k) {
+  const attrspec *sp = attr_spec(op, k);
+  return sp ? sp->batch[k] : 0;
 }
 
 /* index of 'val' in "a|b|c", or -1 */

@@ -17,29 +17,10 @@
 ** formed without cancellation, so +-1e4 give finite, right values and
 ** gradients.
 */
-#include "ln_vmath.h"
 #include <string.h>
-#include "ln_internal.h"
-
-/* SELU's constants, those of the fixed point mean 0, variance 1
-** (Klambauer et al. 2017, arXiv:1706.02515; OPS.md) */
-#define SELU_LAMBDA 1.0507009873554804934193349852946
-#define SELU_ALPHA  1.6732632423543772848170429916717
+#include "ln_ops.h"
 
 /* {====== Stable scalar helpers ====== */
-
-/* sigmoid, exp of a non-positive number only */
-static inline float sigm (float z) {
-  float e = expf(-fabsf(z)), r = 1.0f / (1.0f + e);
-  return z >= 0.0f ? r : e * r;
-}
-
-/* sigmoid'(z) = s (1 - s) = e / (1 + e)^2 with e = exp(-|z|): no
-** cancellation in 1 - s, 0 (not NaN) at +-inf */
-static inline float sigm_d (float z) {
-  float e = expf(-fabsf(z)), r = 1.0f / (1.0f + e);
-  return e * r * r;
-}
 
 /* log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)) */
 static inline float softplus1 (float z) {
@@ -86,15 +67,15 @@ static inline float gelu_erf_d (float v) {
 #define GELU_K 0.7978845608028654f     /* sqrt(2 / pi) */
 #define GELU_C 0.044715f
 static inline float gelu_tanh (float v) {
-  return v * sigm(2.0f * GELU_K * (v + GELU_C * v * v * v));
+  return v * ln_sigmoidf(2.0f * GELU_K * (v + GELU_C * v * v * v));
 }
 
 /* sigmoid(2u) + x 2 sigmoid'(2u) u'(x); the second term is 0 once
 ** sigmoid' underflows (u' may then be inf for |x| > 1e19) */
 static inline float gelu_tanh_d (float v) {
-  float z = 2.0f * GELU_K * (v + GELU_C * v * v * v), sd = sigm_d(z);
+  float z = 2.0f * GELU_K * (v + GELU_C * v * v * v), sd = ln_sigmoidf_d(z);
   float t = sd > 0.0f ? v * 2.0f * sd * GELU_K * (1.0f + 3.0f * GELU_C * v * v) : 0.0f;
-  return sigm(z) + t;
+  return ln_sigmoidf(z) + t;
 }
 
 /*
@@ -126,193 +107,54 @@ static inline float mish (float v) {
 static inline float mish_d (float v) {
   float t, omt;
   mish_t(v, &t, &omt);
-  return t + v * (omt * (1.0f + t)) * sigm(v);
+  return t + v * (omt * (1.0f + t)) * ln_sigmoidf(v);
 }
 
 /* }====== */
 
-static const char *opname (const ln_node *n) { return ln_node_desc(n)->name; }
-
-static int need_f32 (const ln_node *n, int k, const char *what) {
-  if (n->in[k]->dtype == LN_F32) return LN_OK;
-  return ln_seterr(LN_EARG, "%s: %s (input %d) must be float32", opname(n),
-                   what, k + 1);
-}
-
-static int shape_like_x (ln_node *n) {
-  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
-  return LN_OK;
-}
-
-/* product of dims [0, upto) of a node */
-static size_t lead (const ln_node *n, int upto) {
-  size_t s = 1;
-  int i;
-  for (i = 0; i < upto; i++) s *= (size_t)n->dim[i];
-  return s;
-}
-
-static int need_f32_op (const char *op, const ln_node *n, int k) {
-  if (n->in[k]->dtype != LN_F32)
-    return ln_seterr(LN_EARG, "%s: input %d must be float32", op, k + 1);
-  return LN_OK;
-}
-
-static int want_f32_map (const ln_node *n, int k) {
-  if (n->in[k]->dtype == LN_F32) return LN_OK;
-  return ln_seterr(LN_ESHAPE, "%s: input %d must be float32, got int32",
-                   ln_node_desc(n)->name, k + 1);
-}
-
 /* {====== Shapes ====== */
-
-static int want_f32 (const ln_node *n, int k, const char *what) {
-  if (n->in[k]->dtype == LN_F32) return LN_OK;
-  return ln_seterr(LN_EARG, "%s: %s (input %d) must be float32, got int32",
-                   ln_node_desc(n)->name, what, k + 1);
-}
-
-static int shape_unary (ln_node *n) {
-  int rc = want_f32(n, 0, "input");
-  if (rc != LN_OK) return rc;
-  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
-  return LN_OK;
-}
 
 static int hardtanh_shape (ln_node *n) {
   if (!(n->attr[0] <= n->attr[1]))
     return ln_seterr(LN_EARG, "hardtanh: lo %g must not exceed hi %g",
                      n->attr[0], n->attr[1]);
-  return shape_unary(n);
+  return ln_shape_unary(n);
 }
 
 static int celu_shape (ln_node *n) {
   if (!(n->attr[0] > 0))
     return ln_seterr(LN_EARG, "celu: alpha %g must be positive", n->attr[0]);
-  return shape_unary(n);
+  return ln_shape_unary(n);
 }
 
 static int softplus_shape (ln_node *n) {
   if (!(n->attr[0] > 0))
     return ln_seterr(LN_EARG, "softplus: beta %g must be positive", n->attr[0]);
-  return shape_unary(n);
+  return ln_shape_unary(n);
 }
-
-
-/* }====== */
-
-static int shape_map (ln_node *n) {
-  int rc = want_f32_map(n, 0);
-  if (rc != LN_OK) return rc;
-  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
-  return LN_OK;
-}
-
-/* {====== relu, sigmoid, tanh: maps that may be the first writer of dL/dx ====== */
-
-/*
-** UNARY_FWD(op, F): y = F(v) with v = x[i], as a map (the plan may run it
-** inside a chain of maps); a0, a1 are the first two attributes. The
-** backward variants compute g * dy/dx (g = dL/dy) from
-** v = x[i] (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE);
-** selects rather than products where dy/dx is 0 or +-1 (they vectorise).
-** Where the plan makes this node the first writer of dL/dx (n->assign),
-** it is overwritten: no zeroing pass before it (LN_F_ASSIGN).
-*/
-#define UNARY_FWD(op, F) \
-  LN_VEC static void op##_map (const ln_node *n, const float *const *in, float *y, \
-                        long len) { \
-    const float *x = in[0]; \
-    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i; \
-    (void)a0; (void)a1; \
-    _Pragma("omp simd") \
-    for (i = 0; i < len; i++) { const float v = x[i]; y[i] = (F); } \
-  } \
-  static void op##_forward (ln_node *n, ln_ctx *c) { (void)c; ln_map_forward(n); }
-
-#define UNARY_BWD(op, DECL, D) \
-  LN_VEC static void op##_bwd_range (ln_node *n, long i0, long i1) { \
-    const float *gy = n->g; \
-    float *gx = n->in[0]->g; \
-    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i; \
-    DECL \
-    (void)a0; (void)a1; \
-    if (n->assign & 1u) { \
-      _Pragma("omp simd") \
-      for (i = i0; i < i1; i++) { \
-        UNARY_VAL_##DECL const float g = gy[i]; gx[i] = (D); } \
-    } else { \
-      _Pragma("omp simd") \
-      for (i = i0; i < i1; i++) { \
-        UNARY_VAL_##DECL const float g = gy[i]; gx[i] += (D); } } \
-  } \
-  static void op##_backward (ln_node *n, ln_ctx *c) { \
-    (void)c; \
-    if (n->in[0]->g != NULL) ln_par_range(n, (long)ln_numel(n), op##_bwd_range); \
-  }
-
-#define XV const float *x = n->in[0]->x;
-#define YV const float *y = n->x;
-#define NV
-#define UNARY_VAL_XV const float v = x[i];
-#define UNARY_VAL_YV const float o = y[i];
-#define UNARY_VAL_NV
-
-#define UNARY_BIN(op, D) UNARY_BWD(op, XV, D)
-#define UNARY_BOUT(op, D) UNARY_BWD(op, YV, D)
-#define UNARY_BNONE(op, D) UNARY_BWD(op, NV, D)
-
-UNARY_FWD(relu, v > 0.0f ? v : 0.0f)
-UNARY_BOUT(relu, o > 0.0f ? g : 0.0f)
-UNARY_FWD(sigmoid, sigm(v))
-UNARY_BOUT(sigmoid, g * (o * (1.0f - o)))
-UNARY_FWD(tanh, tanhf(v))
-UNARY_BOUT(tanh, g * (1.0f - o * o))
 
 /* }====== */
 
 /* {====== Unary maps ====== */
 
+/* relu, sigmoid and tanh take their gradient from the saved output and may
+** be the first writer of dL/dx (LN_F_ASSIGN, see ln_ops.h) */
+LN_UNARY_FWD(relu, v > 0.0f ? v : 0.0f)
+LN_UNARY_BOUT(relu, o > 0.0f ? g : 0.0f)
+LN_UNARY_FWD(sigmoid, ln_sigmoidf(v))
+LN_UNARY_BOUT(sigmoid, g * (o * (1.0f - o)))
+LN_UNARY_FWD(tanh, tanhf(v))
+LN_UNARY_BOUT(tanh, g * (1.0f - o * o))
+
 /*
 ** ACT(op, F, D): y = F with v = x[i], as a map (the plan may run it inside
-** a chain of maps); in backward, dL/dx += g * D with
-** g = dL/dy[i]. a0, a1 are the first two attributes.
+** a chain of maps); in backward, dL/dx += g * D with g = dL/dy[i]. a0, a1
+** are the first two attributes. The kernels are ln_ops.h's.
 */
-#define ACT_KERNELS(op, F, D) \
-  LN_VEC static void op##_map (const ln_node *n, const float *const *in, float *y, \
-                        long len) { \
-    const float *x = in[0]; \
-    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i; \
-    (void)a0; (void)a1; \
-    _Pragma("omp simd") \
-    for (i = 0; i < len; i++) { const float v = x[i]; y[i] = (F); } \
-  } \
-  LN_VEC static void op##_bwd_range (ln_node *n, long i0, long i1) { \
-    const float *x = n->in[0]->x, *gy = n->g; \
-    float *gx = n->in[0]->g; \
-    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i; \
-    (void)a0; (void)a1; \
-    _Pragma("omp simd") \
-    for (i = i0; i < i1; i++) { \
-      const float v = x[i], g = gy[i]; \
-      gx[i] += g * (D); \
-    } \
-  }
+#define ACT(op, F, D) LN_UNARY_FWD(op, F) LN_UNARY_BIN(op, g * (D))
 
-#define ACT(op, F, D) \
-  ACT_KERNELS(op, F, D) \
-  static void op##_forward (ln_node *n, ln_ctx *c) { (void)c; ln_map_forward(n); } \
-  static void op##_backward (ln_node *n, ln_ctx *c) { \
-    (void)c; \
-    if (n->in[0]->g != NULL) ln_par_range(n, (long)ln_numel(n), op##_bwd_range); \
-  }
-
-#define LAM ((float)SELU_LAMBDA)
-#define LAM_ALPHA ((float)(SELU_LAMBDA * SELU_ALPHA))
+#define LAM ((float)LN_SELU_LAMBDA)
+#define LAM_ALPHA ((float)(LN_SELU_LAMBDA * LN_SELU_ALPHA))
 
 /* gradients at the kinks follow PyTorch: leaky_relu, prelu and elu take
 ** the left slope at 0, relu6 and hardtanh are flat at their bounds */
@@ -328,8 +170,10 @@ ACT(celu, v > 0.0f ? v : a0 * expm1f(v / a0), v > 0.0f ? 1.0f : expf(v / a0))
 ACT(selu, v > 0.0f ? LAM * v : LAM_ALPHA * expm1f(v),
     v > 0.0f ? LAM : LAM_ALPHA * expf(v))
 /* gelu's two forms as two kernels: one loop with both would compute both */
-ACT_KERNELS(gelu_e, gelu_erf(v), gelu_erf_d(v))
-ACT_KERNELS(gelu_t, gelu_tanh(v), gelu_tanh_d(v))
+LN_UNARY_MAP(gelu_e, gelu_erf(v))
+LN_UNARY_RANGE(gelu_e, XV, g * gelu_erf_d(v))
+LN_UNARY_MAP(gelu_t, gelu_tanh(v))
+LN_UNARY_RANGE(gelu_t, XV, g * gelu_tanh_d(v))
 static void gelu_map (const ln_node *n, const float *const *in, float *y, long len) {
   if (n->attr[0] == 0) gelu_e_map(n, in, y, len);
   else gelu_t_map(n, in, y, len);
@@ -341,13 +185,13 @@ static void gelu_backward (ln_node *n, ln_ctx *c) {
     ln_par_range(n, (long)ln_numel(n), n->attr[0] == 0 ? gelu_e_bwd_range : gelu_t_bwd_range);
 }
 /* silu' = s + x s (1 - s) = s (1 + x sigmoid(-x)) */
-ACT(silu, v * sigm(v), sigm(v) * (1.0f + v * sigm(-v)))
+ACT(silu, v * ln_sigmoidf(v), ln_sigmoidf(v) * (1.0f + v * ln_sigmoidf(-v)))
 ACT(mish, mish(v), mish_d(v))
 /* PyTorch's softplus: linear where beta x > threshold */
 ACT(softplus, a0 * v > a1 ? v : softplus1(a0 * v) / a0,
-    a0 * v > a1 ? 1.0f : sigm(a0 * v))
+    a0 * v > a1 ? 1.0f : ln_sigmoidf(a0 * v))
 /* log sigmoid(x) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|)) */
-ACT(logsigmoid, ln_fminf(v, 0.0f) - log1pf(expf(-fabsf(v))), sigm(-v))
+ACT(logsigmoid, ln_fminf(v, 0.0f) - log1pf(expf(-fabsf(v))), ln_sigmoidf(-v))
 ACT(softsign, v / (1.0f + fabsf(v)), 1.0f / ((1.0f + fabsf(v)) * (1.0f + fabsf(v))))
 /* Primer (So et al. 2021, arXiv:2109.08668): relu(x)^2 */
 ACT(squared_relu, v > 0.0f ? v * v : 0.0f, v > 0.0f ? 2.0f * v : 0.0f)
@@ -362,7 +206,7 @@ typedef struct geom { size_t outer, inner; int len; } geom;
 static geom axis_geom (const ln_node *n, int axis) {
   geom g;
   int i;
-  g.outer = lead(n, axis);
+  g.outer = ln_lead(n, axis);
   g.len = n->dim[axis];
   g.inner = 1;
   for (i = axis + 1; i < n->ndim; i++) g.inner *= (size_t)n->dim[i];
@@ -373,7 +217,7 @@ static int softmax_shape (ln_node *n) {
   const ln_node *x = n->in[0];
   const char *op = ln_node_desc(n)->name;
   int rc;
-  if ((rc = need_f32_op(op, n, 0))) return rc;
+  if ((rc = ln_need_f32(n, 0, NULL))) return rc;
   if (ln_axis((int)n->attr[0], x->ndim) < 0)
     return ln_seterr(LN_ESHAPE, "%s: axis %d out of range for %s", op,
                      (int)n->attr[0], ln_node_shape(x));
@@ -439,25 +283,10 @@ static void softmax_grad (ln_node *n, int logsm) {
   }
 }
 
-static void softmax_forward (ln_node *n, ln_ctx *c) {
-  (void)c;
-  softmax_run(n, 0);
-}
-
-static void softmax_backward (ln_node *n, ln_ctx *c) {
-  (void)c;
-  softmax_grad(n, 0);
-}
-
-static void log_softmax_forward (ln_node *n, ln_ctx *c) {
-  (void)c;
-  softmax_run(n, 1);
-}
-
-static void log_softmax_backward (ln_node *n, ln_ctx *c) {
-  (void)c;
-  softmax_grad(n, 1);
-}
+static void softmax_forward (ln_node *n, ln_ctx *c) { (void)c; softmax_run(n, 0); }
+static void softmax_backward (ln_node *n, ln_ctx *c) { (void)c; softmax_grad(n, 0); }
+static void log_softmax_forward (ln_node *n, ln_ctx *c) { (void)c; softmax_run(n, 1); }
+static void log_softmax_backward (ln_node *n, ln_ctx *c) { (void)c; softmax_grad(n, 1); }
 
 /* }====== */
 
@@ -469,11 +298,9 @@ static void log_softmax_backward (ln_node *n, ln_ctx *c) {
 ** arXiv:2402.13516: y = x if x >= T else 0 (T >= 0); gradient 1 where kept.
 */
 static int fatrelu_shape (ln_node *n) {
-  int rc = need_f32(n, 0, "input");
-  if (rc != LN_OK) return rc;
   if (!(n->attr[0] >= 0))
     return ln_seterr(LN_EARG, "fatrelu: threshold %g must be >= 0", n->attr[0]);
-  return shape_like_x(n);
+  return ln_shape_unary(n);
 }
 
 static void fatrelu_forward (ln_node *n, ln_ctx *c) {
@@ -543,7 +370,7 @@ static inline float ste (float v, float clip) {
 static inline float spike_grad (float v, float th, float beta, int mode) {
   float u = beta * (v - th);
   if (mode == 0) { float d = 1.0f + fabsf(u); return beta / (d * d); }
-  { float s = sigm(u); return beta * s * (1.0f - s); }
+  { float s = ln_sigmoidf(u); return beta * s * (1.0f - s); }
 }
 
 /*
@@ -566,15 +393,10 @@ SURR(step_ste, v > 0.0f ? 1.0f : 0.0f, g * ste(v, a0))
 ** of sigma(beta (x - theta)) */
 SURR(spike, v > a0 ? 1.0f : 0.0f, g * spike_grad(v, a0, a1, a2))
 
-static int unary_shape (ln_node *n) {
-  int rc = need_f32(n, 0, "input");
-  return rc != LN_OK ? rc : shape_like_x(n);
-}
-
 static int spike_shape (ln_node *n) {
   if (!(n->attr[1] > 0))
     return ln_seterr(LN_EARG, "spike: beta %g must be positive", n->attr[1]);
-  return unary_shape(n);
+  return ln_shape_unary(n);
 }
 
 /* }====== */
@@ -597,7 +419,7 @@ static int kwta_k (const ln_node *n, size_t D) {
 static int kwta_shape (ln_node *n) {
   const ln_node *x = n->in[0];
   size_t D;
-  int rc = need_f32(n, 0, "input"), k;
+  int rc = ln_need_f32(n, 0, NULL), k;
   if (rc != LN_OK) return rc;
   if (x->ndim < 2)
     return ln_seterr(LN_ESHAPE, "kwta: input %s must be [N, ...] with features "
@@ -611,7 +433,7 @@ static int kwta_shape (ln_node *n) {
     return ln_seterr(LN_EARG, "kwta: k = %d winners out of %zu features per "
                      "sample of input %s (give k or frac)", k, D,
                      ln_node_shape(x));
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 /* saved: the winner mask; work: one copy of a sample per sample */
@@ -678,7 +500,7 @@ static void kwta_backward (ln_node *n, ln_ctx *c) {
 #define SO LN_F_SAVE_OUT
 #define EW LN_F_ELEMWISE
 #define MAP(op, at, fl, d) \
-  {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = shape_map, \
+  {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = ln_shape_unary, \
    .forward = op##_forward, .backward = op##_backward, .map = op##_map, \
    .flags = (fl) | EW | LN_F_ASSIGN, \
    .doc = d}
@@ -687,51 +509,52 @@ static void kwta_backward (ln_node *n, ln_ctx *c) {
    .forward = op##_forward, .backward = op##_backward, .map = op##_map, \
    .flags = LN_F_SAVE_IN | LN_F_ELEMWISE, .doc = d, .paper = pap}
 
-#define P_SNN "Klambauer, Unterthiner, Mayr, Hochreiter 2017, " \
-  "Self-Normalizing Neural Networks, arXiv:1706.02515"
+#define P_STE "Bengio, Leonard, Courville 2013, Estimating or Propagating " \
+  "Gradients Through Stochastic Neurons for Conditional Computation, " \
+  "arXiv:1308.3432"
 
 const ln_opdesc ln_ops_act[] = {
   MAP(relu, "", LN_F_SAVE_OUT, "y = max(0, x)"),
   MAP(sigmoid, "", LN_F_SAVE_OUT, "y = 1 / (1 + exp(-x))"),
   MAP(tanh, "", LN_F_SAVE_OUT, "y = tanh(x)"),
-  UN(leaky_relu, "a=0.01", shape_unary, "y = x if x > 0 else a x",
+  UN(leaky_relu, "@a=0.01", ln_shape_unary, "y = x if x > 0 else a x",
      "Maas, Hannun, Ng 2013, Rectifier Nonlinearities Improve Neural "
      "Network Acoustic Models (ICML workshop)"),
-  UN(relu6, "", shape_unary, "y = min(max(x, 0), 6)", NULL),
-  UN(hardtanh, "lo=-1,hi=1", hardtanh_shape, "y = min(max(x, lo), hi)", NULL),
-  UN(elu, "alpha=1", shape_unary, "y = x if x > 0 else alpha (exp(x) - 1)",
+  UN(relu6, "", ln_shape_unary, "y = min(max(x, 0), 6)", NULL),
+  UN(hardtanh, "@lo=-1,@hi=1", hardtanh_shape, "y = min(max(x, lo), hi)", NULL),
+  UN(elu, "@alpha=1", ln_shape_unary, "y = x if x > 0 else alpha (exp(x) - 1)",
      "Clevert, Unterthiner, Hochreiter 2015, Fast and Accurate Deep Network "
      "Learning by Exponential Linear Units (ELUs), arXiv:1511.07289"),
-  UN(celu, "alpha=1", celu_shape,
+  UN(celu, "@alpha=1", celu_shape,
      "y = max(0, x) + min(0, alpha (exp(x / alpha) - 1)), alpha > 0",
      "Barron 2017, Continuously Differentiable Exponential Linear Units, "
      "arXiv:1704.07483"),
-  UN(selu, "", shape_unary, "y = lambda (x if x > 0 else alpha (exp(x) - 1)), "
-     "lambda = 1.0507009873554805, alpha = 1.6732632423543772", P_SNN),
-  UN(gelu, "approximate=none|tanh", shape_unary,
+  UN(selu, "", ln_shape_unary, "y = lambda (x if x > 0 else alpha (exp(x) - 1)), "
+     "lambda = 1.0507009873554805, alpha = 1.6732632423543772", LN_P_SNN),
+  UN(gelu, "@approximate=none|tanh", ln_shape_unary,
      "y = x Phi(x) (none); 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) "
      "(tanh)",
      "Hendrycks, Gimpel 2016, Gaussian Error Linear Units (GELUs), "
      "arXiv:1606.08415"),
-  UN(silu, "", shape_unary, "y = x sigmoid(x)",
+  UN(silu, "", ln_shape_unary, "y = x sigmoid(x)",
      "Elfwing, Uchibe, Doya 2017, Sigmoid-Weighted Linear Units for Neural "
      "Network Function Approximation in Reinforcement Learning, "
      "arXiv:1702.03118"),
-  UN(mish, "", shape_unary, "y = x tanh(softplus(x))",
+  UN(mish, "", ln_shape_unary, "y = x tanh(softplus(x))",
      "Misra 2019, Mish: A Self Regularized Non-Monotonic Activation "
      "Function, arXiv:1908.08681"),
-  UN(softplus, "beta=1,threshold=20", softplus_shape,
+  UN(softplus, "@beta=1,@threshold=20", softplus_shape,
      "y = log(1 + exp(beta x)) / beta, x where beta x > threshold", NULL),
-  UN(logsigmoid, "", shape_unary, "y = log sigmoid(x) = -softplus(-x)", NULL),
-  UN(softsign, "", shape_unary, "y = x / (1 + |x|)", NULL),
-  UN(squared_relu, "", shape_unary, "y = max(0, x)^2",
+  UN(logsigmoid, "", ln_shape_unary, "y = log sigmoid(x) = -softplus(-x)", NULL),
+  UN(softsign, "", ln_shape_unary, "y = x / (1 + |x|)", NULL),
+  UN(squared_relu, "", ln_shape_unary, "y = max(0, x)^2",
      "So, Manke, Liu, Dai, Shazeer, Le 2021, Primer: Searching for "
      "Efficient Transformers for Language Modeling, arXiv:2109.08668"),
-  {.name = "softmax", .min_in = 1, .max_in = 1, .attrs = "axis=-1",
+  {.name = "softmax", .min_in = 1, .max_in = 1, .attrs = "@#axis=-1",
    .shape = softmax_shape, .forward = softmax_forward,
    .backward = softmax_backward, .flags = LN_F_SAVE_OUT,
    .doc = "y = exp(x - max) / sum(exp(x - max)) along axis"},
-  {.name = "log_softmax", .min_in = 1, .max_in = 1, .attrs = "axis=-1",
+  {.name = "log_softmax", .min_in = 1, .max_in = 1, .attrs = "@#axis=-1",
    .shape = softmax_shape, .forward = log_softmax_forward,
    .backward = log_softmax_backward, .flags = LN_F_SAVE_OUT,
    .doc = "y = x - max - log(sum(exp(x - max))) along axis"},
@@ -742,33 +565,27 @@ const ln_opdesc ln_ops_act[] = {
    .paper = "Song et al. 2024, ProSparse: Introducing and Enhancing Intrinsic "
             "Activation Sparsity within Large Language Models, arXiv:2402.13516"},
   {.name = "biper", .min_in = 1, .max_in = 1, .attrs = "omega=1",
-   .shape = unary_shape, .forward = biper_forward, .backward = biper_backward,
+   .shape = ln_shape_unary, .forward = biper_forward, .backward = biper_backward,
    .flags = SI | EW,
    .doc = "y = sign(sin(omega x)); backward omega cos(omega x)",
    .paper = "Vargas et al. 2024, BiPer: Binary Neural Networks using a "
             "Periodic Function, arXiv:2404.01278"},
   {.name = "sign_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
-   .shape = unary_shape, .forward = sign_ste_forward,
+   .shape = ln_shape_unary, .forward = sign_ste_forward,
    .backward = sign_ste_backward, .flags = SI | EW,
    .doc = "y = sign(x); backward identity (clip: times 1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
+   .paper = P_STE},
   {.name = "round_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
-   .shape = unary_shape, .forward = round_ste_forward,
+   .shape = ln_shape_unary, .forward = round_ste_forward,
    .backward = round_ste_backward, .flags = SI | EW,
    .doc = "y = round(x) (half to even); backward identity (clip: times "
           "1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
+   .paper = P_STE},
   {.name = "step_ste", .min_in = 1, .max_in = 1, .attrs = "clip=0",
-   .shape = unary_shape, .forward = step_ste_forward,
+   .shape = ln_shape_unary, .forward = step_ste_forward,
    .backward = step_ste_backward, .flags = SI | EW,
    .doc = "y = 1[x > 0]; backward identity (clip: times 1[|x| <= 1])",
-   .paper = "Bengio, Leonard, Courville 2013, Estimating or Propagating "
-            "Gradients Through Stochastic Neurons for Conditional Computation, "
-            "arXiv:1308.3432"},
+   .paper = P_STE},
   {.name = "spike", .min_in = 1, .max_in = 1,
    .attrs = "theta=1,beta=5,surrogate=fast_sigmoid|sigmoid",
    .shape = spike_shape, .forward = spike_forward, .backward = spike_backward,

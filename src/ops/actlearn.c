@@ -3,45 +3,19 @@
 ** inputs (graph parameters): prelu and swish (one per channel or shared),
 ** poly_relu, poly_norm (PolyCom), clipped_relu (ProAct), dice (DIN), ash
 ** (Adaptive SwisH), rbf and rbf_kernel, tau_gate (Dopamine),
-** series_informed (PanGu-pi), soft_threshold_lif (UltraLIF); and the
-** ProSparse regulariser activation_l1. The fixed activations are in act.c.
+** series_informed (PanGu-pi), soft_threshold_lif (UltraLIF). The fixed
+** activations are in act.c.
 **
 ** Sums into parameter gradients run over fixed blocks (or fixed rows) and
 ** are then added in order, so results do not depend on the thread count.
 */
-#include <math.h>
 #include <string.h>
-#include "ln_internal.h"
-#include "ln_vmath.h"
+#include "ln_ops.h"
 
-enum { RED_MEAN = 0, RED_SUM, RED_NONE };
-
-#define SUM_BLOCK 4096
 #define CBLK 256
 #define PI_D 3.14159265358979323846
 
-static size_t n_blocks (size_t len) { return (len + SUM_BLOCK - 1) / SUM_BLOCK; }
-
-static const char *opname (const ln_node *n) { return ln_node_desc(n)->name; }
-
 /* {====== Shared helpers ====== */
-
-static int need_f32 (const ln_node *n, int k, const char *what) {
-  if (n->in[k]->dtype == LN_F32) return LN_OK;
-  return ln_seterr(LN_EARG, "%s: %s (input %d) must be float32", opname(n),
-                   what, k + 1);
-}
-
-/* sigmoid without overflow: exp of a non-positive number only */
-static inline double sigm (double v) {
-  double e = exp(-fabs(v)), r = 1.0 / (1.0 + e);
-  return v >= 0 ? r : e * r;
-}
-
-static inline float sigmf (float v) {
-  float e = expf(-fabsf(v)), r = 1.0f / (1.0f + e);
-  return v >= 0.0f ? r : e * r;
-}
 
 /*
 ** A parameter 'p' fits input 'x' when it has one element (shared by all:
@@ -59,59 +33,23 @@ static int fits_suffix (const ln_node *x, const ln_node *p) {
 }
 
 static int check_param (const ln_node *n, int k, const char *what) {
-  int rc = need_f32(n, k, what);
+  int rc = ln_need_f32(n, k, what);
   if (rc != LN_OK) return rc;
   if (!fits_suffix(n->in[0], n->in[k]))
     return ln_seterr(LN_ESHAPE, "%s: %s %s does not fit input %s (one value, "
-                     "or one per position of the trailing dims)", opname(n),
+                     "or one per position of the trailing dims)", ln_opname(n),
                      what, ln_node_shape(n->in[k]), ln_node_shape(n->in[0]));
-  return LN_OK;
-}
-
-/* a parameter with exactly one element */
-static int check_scalar (const ln_node *n, int k, const char *what) {
-  int rc = need_f32(n, k, what);
-  if (rc != LN_OK) return rc;
-  if (ln_numel(n->in[k]) != 1)
-    return ln_seterr(LN_ESHAPE, "%s: %s %s must have one element", opname(n),
-                     what, ln_node_shape(n->in[k]));
   return LN_OK;
 }
 
 /* a 1-D parameter of 'len' elements ([n] vectors of coefficients) */
 static int check_vector (const ln_node *n, int k, const char *what) {
-  int rc = need_f32(n, k, what);
+  int rc = ln_need_f32(n, k, what);
   if (rc != LN_OK) return rc;
   if (n->in[k]->ndim != 1 || n->in[k]->dim[0] < 1)
     return ln_seterr(LN_ESHAPE, "%s: %s %s must be a non-empty vector",
-                     opname(n), what, ln_node_shape(n->in[k]));
+                     ln_opname(n), what, ln_node_shape(n->in[k]));
   return LN_OK;
-}
-
-static int shape_like_x (ln_node *n) {
-  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
-  return LN_OK;
-}
-
-/* work for a suffix-parameter gradient: one float per element, plus the
-** block partials of a scalar sum */
-static size_t suffix_work (size_t len) {
-  return len * sizeof(float) + (n_blocks(len) + 1) * sizeof(double);
-}
-
-/* sum of t[0..len) over fixed blocks; 'part' holds n_blocks(len) doubles */
-static double det_sum (const float *t, size_t len, double *part) {
-  size_t b, nb = n_blocks(len);
-  double s = 0;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (b = 0; b < nb; b++) {
-    size_t i, i1 = (b + 1) * SUM_BLOCK < len ? (b + 1) * SUM_BLOCK : len;
-    double ps = 0;
-    for (i = b * SUM_BLOCK; i < i1; i++) ps += t[i];
-    part[b] = ps;
-  }
-  for (b = 0; b < nb; b++) s += part[b];
-  return s;
 }
 
 /*
@@ -123,7 +61,7 @@ static void suffix_sum (const float *t, size_t len, size_t P, float *dst,
                         void *work_tail) {
   size_t rows = P ? len / P : 0, b;
   if (P == 1) {
-    dst[0] += (float)det_sum(t, len, work_tail);
+    dst[0] += (float)ln_block_sum(t, len, work_tail);
     return;
   }
   #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
@@ -135,24 +73,6 @@ static void suffix_sum (const float *t, size_t len, size_t P, float *dst,
       for (j = 0; j < w; j++) acc[j] += t[r * P + b + j];
     for (j = 0; j < w; j++) dst[b + j] += (float)acc[j];
   }
-}
-
-/* the double area after the len floats of a suffix_work() workspace */
-static void *work_tail (ln_ctx *c, size_t len) {
-  size_t off = (len * sizeof(float) + 7) / 8 * 8;
-  return (char *)c->work + off;
-}
-
-/* sigmoid'(z) = s (1 - s) = e / (1 + e)^2 with e = exp(-|z|): no
-** cancellation in 1 - s, 0 (not NaN) at +-inf */
-static inline float sigm_d (float z) {
-  float e = expf(-fabsf(z)), r = 1.0f / (1.0f + e);
-  return e * r * r;
-}
-
-/* log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)) */
-static inline float signf (float v) {
-  return v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
 }
 
 
@@ -176,7 +96,7 @@ static cgeom chan_geom (const ln_node *n) {
   if (x->ndim >= 2 && len > 0)
     g.inner = len / ((size_t)x->dim[0] * (size_t)x->dim[1]);
   g.rows = g.inner ? len / g.inner : 0;   /* N x dim 1 (one row: ndim < 2) */
-  g.nb = (g.inner + SUM_BLOCK - 1) / SUM_BLOCK;   /* blocks per row */
+  g.nb = (g.inner + LN_SUM_BLOCK - 1) / LN_SUM_BLOCK;   /* blocks per row */
   return g;
 }
 
@@ -185,7 +105,7 @@ static int chan_shape (ln_node *n) {
   const char *op = ln_node_desc(n)->name;
   const ln_node *x = n->in[0], *w = n->in[1];
   int rc;
-  if ((rc = need_f32(n, 0, "input")) || (rc = need_f32(n, 1, "weight")))
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = ln_need_f32(n, 1, "weight")))
     return rc;
   if (ln_numel(w) != 1 &&
       (w->ndim != 1 || x->ndim < 2 || w->dim[0] != x->dim[1]))
@@ -313,7 +233,7 @@ static void chan_col_sums (const double *pe, long N, int C, float *gw) {
     _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)") \
     for (t = 0; t < nt; t++) { \
       size_t r = (size_t)t / gm.nb, b = (size_t)t % gm.nb; \
-      size_t j0 = b * SUM_BLOCK, j1 = j0 + SUM_BLOCK < gm.inner ? j0 + SUM_BLOCK : gm.inner; \
+      size_t j0 = b * LN_SUM_BLOCK, j1 = j0 + LN_SUM_BLOCK < gm.inner ? j0 + LN_SUM_BLOCK : gm.inner; \
       size_t at = r * gm.inner + j0; \
       part[t] = op##_bwd_seg(x + at, gy + at, gx ? gx + at : NULL, NULL, \
                              W[r % gm.C], gw ? part : NULL, (long)(j1 - j0)); \
@@ -333,9 +253,9 @@ static void chan_col_sums (const double *pe, long N, int C, float *gw) {
 CHAN(prelu, v > 0.0f ? v : w * v, v > 0.0f ? 1.0f : w, v > 0.0f ? 0.0f : v)
 /* Ramachandran et al. 2017 (arXiv:1710.05941): y = x sigmoid(beta x);
 ** dy/dx = s + beta x s (1 - s), dy/dbeta = x^2 s (1 - s), with s (1 - s)
-** from sigm_d so that both are 0, not NaN, far out */
-CHAN(swish, v * sigmf(w * v), sigmf(w * v) + (w * v) * sigm_d(w * v),
-     v * (v * sigm_d(w * v)))
+** from ln_sigmoidf_d so that both are 0, not NaN, far out */
+CHAN(swish, v * ln_sigmoidf(w * v), ln_sigmoidf(w * v) + (w * v) * ln_sigmoidf_d(w * v),
+     v * (v * ln_sigmoidf_d(w * v)))
 
 /* }====== */
 
@@ -351,26 +271,26 @@ CHAN(swish, v * sigmf(w * v), sigmf(w * v) + (w * v) * sigm_d(w * v),
 */
 static int poly_shape (ln_node *n) {
   int rc;
-  if ((rc = need_f32(n, 0, "input")) || (rc = check_vector(n, 1, "weight")) ||
-      (rc = check_scalar(n, 2, "bias")))
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = check_vector(n, 1, "weight")) ||
+      (rc = ln_check_scalar(n, 2, "bias")))
     return rc;
   if (n->in[1]->dim[0] > 16)
-    return ln_seterr(LN_ESHAPE, "%s: weight %s: at most 16 powers", opname(n),
+    return ln_seterr(LN_ESHAPE, "%s: weight %s: at most 16 powers", ln_opname(n),
                      ln_node_shape(n->in[1]));
-  if (strcmp(opname(n), "poly_norm") == 0) {
+  if (strcmp(ln_opname(n), "poly_norm") == 0) {
     if (n->in[0]->ndim < 1)
       return ln_seterr(LN_ESHAPE, "poly_norm: input %s needs a last dim to "
                        "normalise over", ln_node_shape(n->in[0]));
     if (!(n->attr[0] > 0))
       return ln_seterr(LN_EARG, "poly_norm: eps %g must be positive", n->attr[0]);
   }
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 /* work: block partials of r + 1 sums */
 static void poly_relu_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *saved = 0;
-  *work = n_blocks(ln_numel(n)) * (size_t)(n->in[1]->dim[0] + 1) * sizeof(double);
+  *work = ln_n_blocks(ln_numel(n)) * (size_t)(n->in[1]->dim[0] + 1) * sizeof(double);
 }
 
 static void poly_relu_forward (ln_node *n, ln_ctx *c) {
@@ -392,16 +312,16 @@ static void poly_relu_forward (ln_node *n, ln_ctx *c) {
 static void poly_relu_backward (ln_node *n, ln_ctx *c) {
   const float *x = n->in[0]->x, *w = n->in[1]->x, *gy = n->g;
   float *dx = n->in[0]->g, *dw = n->in[1]->g, *db = n->in[2]->g;
-  size_t len = ln_numel(n), nb = n_blocks(len), blk;
+  size_t len = ln_numel(n), nb = ln_n_blocks(len), blk;
   int r = n->in[1]->dim[0], k, R = r + 1;
   double *part = (double *)(void *)c->work;
   #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (blk = 0; blk < nb; blk++) {
-    size_t i, i1 = (blk + 1) * SUM_BLOCK < len ? (blk + 1) * SUM_BLOCK : len;
+    size_t i, i1 = (blk + 1) * LN_SUM_BLOCK < len ? (blk + 1) * LN_SUM_BLOCK : len;
     double acc[17];
     int j;
     for (j = 0; j < R; j++) acc[j] = 0;
-    for (i = blk * SUM_BLOCK; i < i1; i++) {
+    for (i = blk * LN_SUM_BLOCK; i < i1; i++) {
       float v = x[i] > 0.0f ? x[i] : 0.0f, g = gy[i], p = 1.0f, d = 0.0f;
       for (j = 0; j < r; j++) {
         d += (float)(j + 1) * w[j] * p;    /* p = v^j here */
@@ -518,14 +438,14 @@ static void poly_norm_backward (ln_node *n, ln_ctx *c) {
 */
 static int clipped_relu_shape (ln_node *n) {
   int rc;
-  if ((rc = need_f32(n, 0, "input")) || (rc = check_param(n, 1, "threshold")))
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = check_param(n, 1, "threshold")))
     return rc;
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 static void clipped_relu_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *saved = 0;
-  *work = suffix_work(ln_numel(n));
+  *work = ln_sum_work(ln_numel(n));
 }
 
 static void clipped_relu_forward (ln_node *n, ln_ctx *c) {
@@ -550,7 +470,7 @@ static void clipped_relu_backward (ln_node *n, ln_ctx *c) {
     if (dx && !above && x[i] > 0.0f) dx[i] += gy[i];
     if (dT) t[i] = above ? gy[i] : 0.0f;
   }
-  if (dT) suffix_sum(t, (size_t)len, (size_t)P, dT, work_tail(c, (size_t)len));
+  if (dT) suffix_sum(t, (size_t)len, (size_t)P, dT, ln_work_tail(c, (size_t)len));
 }
 
 /* }====== */
@@ -572,7 +492,7 @@ static int dice_shape (ln_node *n) {
   const ln_node *x = n->in[0];
   int k, rc;
   for (k = 0; k < 4; k++)
-    if ((rc = need_f32(n, k, what[k])) != LN_OK) return rc;
+    if ((rc = ln_need_f32(n, k, what[k])) != LN_OK) return rc;
   if (x->ndim < 2)
     return ln_seterr(LN_ESHAPE, "dice: input %s must be [N, C, ...]",
                      ln_node_shape(x));
@@ -584,7 +504,7 @@ static int dice_shape (ln_node *n) {
   if (!(n->attr[1] > 0) || !(n->attr[0] >= 0 && n->attr[0] <= 1))
     return ln_seterr(LN_EARG, "dice: momentum %g must be in [0, 1] and eps %g "
                      "positive", n->attr[0], n->attr[1]);
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 /* saved: mean and 1/std used per channel */
@@ -618,7 +538,7 @@ static void dice_forward (ln_node *n, ln_ctx *c) {
     for (i = 0; i < g.N; i++)
       for (j = 0; j < g.hw; j++) {
         size_t at = (i * g.C + ch) * g.hw + j;
-        float p = sigmf((x[at] - mu[ch]) * istd[ch]);
+        float p = ln_sigmoidf((x[at] - mu[ch]) * istd[ch]);
         n->x[at] = x[at] * (al[ch] + (1.0f - al[ch]) * p);
       }
   }
@@ -644,7 +564,7 @@ static void dice_backward (ln_node *n, ln_ctx *c) {
     for (i = 0; i < g.N; i++)
       for (j = 0; j < g.hw; j++) {
         size_t at = (i * g.C + ch) * g.hw + j;
-        float z = (x[at] - mu[ch]) * istd[ch], p = sigmf(z), gy = n->g[at];
+        float z = (x[at] - mu[ch]) * istd[ch], p = ln_sigmoidf(z), gy = n->g[at];
         double h = (double)gy * x[at] * (1.0f - al[ch]) * p * (1.0f - p);
         sh += h;
         shz += h * z;
@@ -655,7 +575,7 @@ static void dice_backward (ln_node *n, ln_ctx *c) {
     for (i = 0; i < g.N; i++)
       for (j = 0; j < g.hw; j++) {
         size_t at = (i * g.C + ch) * g.hw + j;
-        float z = (x[at] - mu[ch]) * istd[ch], p = sigmf(z), gy = n->g[at];
+        float z = (x[at] - mu[ch]) * istd[ch], p = ln_sigmoidf(z), gy = n->g[at];
         double h = (double)gy * x[at] * (1.0f - al[ch]) * p * (1.0f - p), d;
         d = gy * (al[ch] + (1.0f - al[ch]) * p);
         if (c->training) d += istd[ch] * (h - sh / m - z * shz / m);
@@ -717,16 +637,16 @@ static double probit (double p) {
 */
 static int ash_shape (ln_node *n) {
   int rc;
-  if ((rc = need_f32(n, 0, "input")) || (rc = check_scalar(n, 1, "a")))
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = ln_check_scalar(n, 1, "a")))
     return rc;
-  if (n->n_in == 3 && (rc = check_scalar(n, 2, "z")) != LN_OK) return rc;
+  if (n->n_in == 3 && (rc = ln_check_scalar(n, 2, "z")) != LN_OK) return rc;
   if (n->in[0]->ndim < 2)
     return ln_seterr(LN_ESHAPE, "ash: input %s must be [N, ...] with features "
                      "per sample", ln_node_shape(n->in[0]));
   if (!(n->attr[0] > 0 && n->attr[0] < 1) || !(n->attr[1] > 0))
     return ln_seterr(LN_EARG, "ash: k %g must be in (0, 1) and eps %g positive",
                      n->attr[0], n->attr[1]);
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 /* saved: mean and std per sample; work: 2 partial sums per sample */
@@ -760,7 +680,7 @@ static void ash_forward (ln_node *n, ln_ctx *c) {
     st[2 * s] = mu;
     st[2 * s + 1] = sd;
     th = mu + z * sd;
-    for (j = 0; j < D; j++) ys[j] = xs[j] * sigmf(a * (xs[j] - th));
+    for (j = 0; j < D; j++) ys[j] = xs[j] * ln_sigmoidf(a * (xs[j] - th));
   }
 }
 
@@ -783,7 +703,7 @@ static void ash_backward (ln_node *n, ln_ctx *c) {
     double sc = 0, scd = 0, sh = 0;
     size_t j;
     for (j = 0; j < D; j++) {
-      float sg = sigmf(a * (xs[j] - th));
+      float sg = ln_sigmoidf(a * (xs[j] - th));
       double cj = (double)gs[j] * xs[j] * sg * (1.0f - sg);
       sc += cj;
       scd += cj * (xs[j] - th);
@@ -793,7 +713,7 @@ static void ash_backward (ln_node *n, ln_ctx *c) {
     part[2 * s + 1] = -a * sd * sc;
     if (dx == NULL) continue;
     for (j = 0; j < D; j++) {
-      float sg = sigmf(a * (xs[j] - th));
+      float sg = ln_sigmoidf(a * (xs[j] - th));
       double h = a * (double)gs[j] * xs[j] * sg * (1.0f - sg);
       dx[s * D + j] += (float)(gs[j] * sg + h - sh / D -
                                z * sh * (xs[j] - mu) / ((double)D * sd));
@@ -815,7 +735,7 @@ static int widths_ok (const ln_node *n, int k) {
   for (i = 0; i < len; i++)
     if (!(s[i] != 0.0f) || !isfinite(s[i]))
       return ln_seterr(LN_EARG, "%s: width %g at index %zu (widths must be "
-                       "finite and nonzero)", opname(n), s[i], i + 1);
+                       "finite and nonzero)", ln_opname(n), s[i], i + 1);
   return LN_OK;
 }
 
@@ -828,15 +748,15 @@ static int rbf_validate (const ln_node *n) { return widths_ok(n, 2); }
 */
 static int rbf_shape (ln_node *n) {
   int rc;
-  if ((rc = need_f32(n, 0, "input")) || (rc = check_param(n, 1, "centre")) ||
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = check_param(n, 1, "centre")) ||
       (rc = check_param(n, 2, "width")))
     return rc;
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 static void rbf_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *saved = 0;
-  *work = suffix_work(ln_numel(n));
+  *work = ln_sum_work(ln_numel(n));
 }
 
 static void rbf_forward (ln_node *n, ln_ctx *c) {
@@ -856,7 +776,7 @@ static void rbf_backward (ln_node *n, ln_ctx *c) {
   float *dx = n->in[0]->g, *dc = n->in[1]->g, *ds = n->in[2]->g, *t = c->work;
   long i, len = (long)ln_numel(n), Pc = (long)ln_numel(n->in[1]);
   long Ps = (long)ln_numel(n->in[2]);
-  void *tail = work_tail(c, (size_t)len);
+  void *tail = ln_work_tail(c, (size_t)len);
   if (dx || dc) {
     #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
     for (i = 0; i < len; i++) {
@@ -885,8 +805,8 @@ static void rbf_backward (ln_node *n, ln_ctx *c) {
 static int rbf_kernel_shape (ln_node *n) {
   const ln_node *x = n->in[0], *cc = n->in[1], *s = n->in[2];
   int rc, dim[LN_MAX_DIMS];
-  if ((rc = need_f32(n, 0, "input")) || (rc = need_f32(n, 1, "centres")) ||
-      (rc = need_f32(n, 2, "widths")))
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = ln_need_f32(n, 1, "centres")) ||
+      (rc = ln_need_f32(n, 2, "widths")))
     return rc;
   if (x->ndim < 1 || cc->ndim != 2 || cc->dim[1] != x->dim[x->ndim - 1])
     return ln_seterr(LN_ESHAPE, "rbf_kernel: input %s and centres %s do not "
@@ -980,18 +900,18 @@ enum { GATE_RELU = 0, GATE_SIGMOID, GATE_HARD };
 
 static int tau_gate_shape (ln_node *n) {
   int rc;
-  if ((rc = need_f32(n, 0, "input")) || (rc = check_param(n, 1, "tau")) ||
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = check_param(n, 1, "tau")) ||
       (rc = check_param(n, 2, "gain")))
     return rc;
   if (!(n->attr[1] > 0))
     return ln_seterr(LN_EARG, "tau_gate: temperature %g must be positive",
                      n->attr[1]);
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 static void tau_gate_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *saved = 0;
-  *work = suffix_work(ln_numel(n));
+  *work = ln_sum_work(ln_numel(n));
 }
 
 /* the gate's value 'y / g' and its partials in x and tau */
@@ -1003,7 +923,7 @@ static inline void gate_eval (int mode, float x, float tau, float temp,
     *fx = on ? 1.0f : 0.0f;
     *ft = -*fx;
   } else if (mode == GATE_SIGMOID) {
-    float s = sigmf((x - tau) / temp), ds = s * (1.0f - s) / temp;
+    float s = ln_sigmoidf((x - tau) / temp), ds = s * (1.0f - s) / temp;
     *f = x * s;
     *fx = s + x * ds;
     *ft = -x * ds;
@@ -1036,7 +956,7 @@ static void tau_gate_backward (ln_node *n, ln_ctx *c) {
   long Pg = (long)ln_numel(n->in[2]);
   int mode = (int)n->attr[0], pass;
   float temp = (float)n->attr[1];
-  void *tail = work_tail(c, (size_t)len);
+  void *tail = ln_work_tail(c, (size_t)len);
   for (pass = 0; pass < 2; pass++) {   /* dx and dtau, then dgain */
     if (pass == 0 && !dx && !dt) continue;
     if (pass == 1 && !dg) continue;
@@ -1072,19 +992,19 @@ static inline double gelu_grad (double v) {
 */
 static int series_shape (ln_node *n) {
   int rc;
-  if ((rc = need_f32(n, 0, "input")) || (rc = check_vector(n, 1, "a")) ||
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = check_vector(n, 1, "a")) ||
       (rc = check_vector(n, 2, "b")))
     return rc;
   if (n->in[1]->dim[0] != n->in[2]->dim[0] || n->in[1]->dim[0] > 16)
     return ln_seterr(LN_ESHAPE, "series_informed: a %s and b %s must have the "
                      "same length, at most 16", ln_node_shape(n->in[1]),
                      ln_node_shape(n->in[2]));
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 static void series_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *saved = 0;
-  *work = n_blocks(ln_numel(n)) * 2 * (size_t)n->in[1]->dim[0] * sizeof(double);
+  *work = ln_n_blocks(ln_numel(n)) * 2 * (size_t)n->in[1]->dim[0] * sizeof(double);
 }
 
 static void series_forward (ln_node *n, ln_ctx *c) {
@@ -1106,16 +1026,16 @@ static void series_forward (ln_node *n, ln_ctx *c) {
 static void series_backward (ln_node *n, ln_ctx *c) {
   const float *x = n->in[0]->x, *a = n->in[1]->x, *b = n->in[2]->x;
   float *dx = n->in[0]->g, *da = n->in[1]->g, *db = n->in[2]->g;
-  size_t len = ln_numel(n), nb = n_blocks(len), blk;
+  size_t len = ln_numel(n), nb = ln_n_blocks(len), blk;
   int m = n->in[1]->dim[0], k;
   double *part = (double *)(void *)c->work;
   #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (blk = 0; blk < nb; blk++) {
-    size_t i, i1 = (blk + 1) * SUM_BLOCK < len ? (blk + 1) * SUM_BLOCK : len;
+    size_t i, i1 = (blk + 1) * LN_SUM_BLOCK < len ? (blk + 1) * LN_SUM_BLOCK : len;
     double acc[32];
     int j;
     for (j = 0; j < 2 * m; j++) acc[j] = 0;
-    for (i = blk * SUM_BLOCK; i < i1; i++) {
+    for (i = blk * LN_SUM_BLOCK; i < i1; i++) {
       double g = n->g[i], d = 0;
       for (j = 0; j < m; j++) {
         double v = (double)x[i] + b[j], gg = gelu_grad(v);
@@ -1157,7 +1077,7 @@ static int lif_shape (ln_node *n) {
   const ln_node *x = n->in[0], *e = n->in[1];
   size_t F;
   int rc;
-  if ((rc = need_f32(n, 0, "input")) || (rc = need_f32(n, 1, "eps"))) return rc;
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = ln_need_f32(n, 1, "eps"))) return rc;
   if (x->ndim < 3)
     return ln_seterr(LN_ESHAPE, "soft_threshold_lif: input %s must be [B, T, "
                      "features...] (time is dim 2)", ln_node_shape(x));
@@ -1170,7 +1090,7 @@ static int lif_shape (ln_node *n) {
   if (!(n->attr[1] > 0 && n->attr[1] <= 1))
     return ln_seterr(LN_EARG, "soft_threshold_lif: beta %g must be in (0, 1]",
                      n->attr[1]);
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 static int lif_validate (const ln_node *n) {
@@ -1220,7 +1140,7 @@ static void lif_forward (ln_node *n, ln_ctx *c) {
     double e = ep[P == 1 ? 0 : f], v = 0, pa;
     for (t = 0; t < g.T; t++) {
       size_t at = (b * g.T + t) * g.F + f;
-      double u = lse2(v + lb, x[at], e, &pa), s = sigm((u - th) / e);
+      double u = lse2(v + lb, x[at], e, &pa), s = ln_sigmoid((u - th) / e);
       U[at] = (float)u;
       n->x[at] = (float)s;
       v = u * (1 - s);
@@ -1271,80 +1191,6 @@ static void lif_backward (ln_node *n, ln_ctx *c) {
       for (b = 0; b < g.B; b++) s += part[b * g.F + f];
       de[f] += (float)s;
     }
-  }
-}
-
-/* }====== */
-
-/* {====== activation_l1 (ProSparse) ====== */
-
-/*
-** Song et al. 2024, ProSparse, arXiv:2402.13516: the activation
-** regulariser lambda mean(|a|) (reduction mean; sum: lambda sum |a|; none:
-** lambda |a| per element). An optional second input, one element, scales
-** lambda at run time: the sine schedule of luanet.optim feeds it.
-*/
-static int act_l1_shape (ln_node *n) {
-  int rc, red = (int)n->attr[1];
-  if ((rc = need_f32(n, 0, "activations")) != LN_OK) return rc;
-  if (n->n_in == 2 && (rc = check_scalar(n, 1, "scale")) != LN_OK) return rc;
-  if (red < RED_MEAN || red > RED_NONE)
-    return ln_seterr(LN_EARG, "activation_l1: bad reduction %d", red);
-  if (red == RED_NONE) return shape_like_x(n);
-  ln_set_shape(n, LN_F32, 0, n->in[0]->dim);
-  return LN_OK;
-}
-
-static void act_l1_scratch (const ln_node *n, size_t *saved, size_t *work) {
-  *saved = 0;
-  *work = suffix_work(ln_numel(n->in[0]));
-}
-
-static double act_l1_lambda (const ln_node *n) {
-  return n->attr[0] * (n->n_in == 2 ? n->in[1]->x[0] : 1.0f);
-}
-
-static void act_l1_forward (ln_node *n, ln_ctx *c) {
-  const float *a = n->in[0]->x;
-  size_t len = ln_numel(n->in[0]), i;
-  double lam = act_l1_lambda(n);
-  int red = (int)n->attr[1];
-  float *t = c->work;
-  if (red == RED_NONE) {
-    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-    for (i = 0; i < len; i++) n->x[i] = (float)(lam * fabsf(a[i]));
-    return;
-  }
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) t[i] = fabsf(a[i]);
-  {
-    double s = det_sum(t, len, work_tail(c, len));
-    n->x[0] = (float)(lam * (red == RED_MEAN ? (len ? s / len : 0) : s));
-  }
-}
-
-static void act_l1_backward (ln_node *n, ln_ctx *c) {
-  const float *a = n->in[0]->x;
-  float *da = n->in[0]->g, *dsc = n->n_in == 2 ? n->in[1]->g : NULL, *t = c->work;
-  size_t len = ln_numel(n->in[0]), i;
-  int red = (int)n->attr[1];
-  double lam = act_l1_lambda(n);
-  float k = red == RED_NONE ? (float)lam
-          : (float)(lam * n->g[0] / (red == RED_MEAN ? (len ? len : 1) : 1));
-  if (da) {
-    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-    for (i = 0; i < len; i++)
-      da[i] += signf(a[i]) * (red == RED_NONE ? k * n->g[i] : k);
-  }
-  if (dsc) {   /* d/dscale = lambda_attr * (the unscaled regulariser) */
-    double s;
-    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-    for (i = 0; i < len; i++)
-      t[i] = fabsf(a[i]) * (red == RED_NONE ? n->g[i] : 1.0f);
-    s = det_sum(t, len, work_tail(c, len)) * n->attr[0];
-    if (red == RED_MEAN) s = s * n->g[0] / (len ? len : 1);
-    if (red == RED_SUM) s *= n->g[0];
-    dsc[0] += (float)s;
   }
 }
 
@@ -1437,14 +1283,5 @@ const ln_opdesc ln_ops_actlearn[] = {
    .paper = "Minoza 2026, UltraLIF: Fully Differentiable Spiking Neural "
             "Networks via Ultradiscretization and Max-Plus Algebra, "
             "arXiv:2602.11206"},
-  {.name = "activation_l1", .min_in = 1, .max_in = 2,
-   .attrs = "lambda=1,reduction=mean|sum|none",
-   .shape = act_l1_shape, .scratch = act_l1_scratch,
-   .forward = act_l1_forward, .backward = act_l1_backward,
-   .flags = SI,
-   .doc = "lambda * scale * mean(|a|) (reduction mean|sum|none); scale an "
-          "optional one-element input (default 1)",
-   .paper = "Song et al. 2024, ProSparse: Introducing and Enhancing Intrinsic "
-            "Activation Sparsity within Large Language Models, arXiv:2402.13516"},
   {0}
 };

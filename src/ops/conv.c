@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ln_internal.h"
+#include "ln_ops.h"
 
 #ifdef _OPENMP
 #define THREAD_ID() omp_get_thread_num()
@@ -98,11 +98,9 @@ static int conv2d_check_attrs (const ln_node *n) {
 
 static int conv2d_shape (ln_node *n) {
   const ln_node *x = n->in[0], *w = n->in[1];
-  int k, dim[4], rc;
+  int dim[4], rc;
   cgeom g;
-  for (k = 0; k < n->n_in; k++)
-    if (n->in[k]->dtype != LN_F32)
-      return ln_seterr(LN_EARG, "conv2d: input %d must be float32", k + 1);
+  if ((rc = ln_need_f32_all(n)) != LN_OK) return rc;
   if (x->ndim != 4 || w->ndim != 4)
     return ln_seterr(LN_ESHAPE, "conv2d: input %s and weight %s must be 4-D "
                      "(NCHW and OIHW)", ln_node_shape(x), ln_node_shape(w));

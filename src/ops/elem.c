@@ -5,134 +5,36 @@
 ** log(y)), and the random masks dropout and alpha_dropout. The
 ** activation functions are in act.c and actlearn.c.
 */
-#include "ln_vmath.h"
 #include <string.h>
-#include "ln_internal.h"
-
-/* parallel loop over 'len' elements (a local named 'len' must exist) */
-#define PFOR _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)")
-
-static int want_f32 (const ln_node *n, int k) {
-  if (n->in[k]->dtype == LN_F32) return LN_OK;
-  return ln_seterr(LN_ESHAPE, "%s: input %d must be float32, got int32",
-                   ln_node_desc(n)->name, k + 1);
-}
-
-/* SELU's constants, those of the fixed point mean 0, variance 1
-** (Klambauer et al. 2017, arXiv:1706.02515; OPS.md) */
-#define SELU_LAMBDA 1.0507009873554804934193349852946
-#define SELU_ALPHA  1.6732632423543772848170429916717
-
-static const char *opname (const ln_node *n) { return ln_node_desc(n)->name; }
-
-static int need_f32 (const ln_node *n, int k, const char *what) {
-  if (n->in[k]->dtype == LN_F32) return LN_OK;
-  return ln_seterr(LN_EARG, "%s: %s (input %d) must be float32", opname(n),
-                   what, k + 1);
-}
-
-static int shape_like_x (ln_node *n) {
-  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
-  return LN_OK;
-}
-
-static int need_f32_op (const char *op, const ln_node *n, int k) {
-  if (n->in[k]->dtype != LN_F32)
-    return ln_seterr(LN_EARG, "%s: input %d must be float32", op, k + 1);
-  return LN_OK;
-}
-
-static void add_to (float *dst, const float *src, size_t len) {
-  size_t i;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) dst[i] += src[i];
-}
+#include "ln_ops.h"
 
 /* {====== Unary maps ====== */
 
-static int shape_unary (ln_node *n) {
-  int rc = want_f32(n, 0);
-  if (rc != LN_OK) return rc;
-  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
-  return LN_OK;
-}
+/* the kernels come from ln_ops.h: LN_UNARY_FWD writes the map, LN_UNARY_BIN
+** (dy/dx from x), _BOUT (from y) and _BNONE the gradient */
 
-/*
-** UNARY_FWD(op, F): y = F(v) with v = x[i], as a map (the plan may run it
-** inside a chain of maps); a0, a1 are the first two attributes. The
-** backward variants compute g * dy/dx (g = dL/dy) from
-** v = x[i] (UNARY_BIN), o = y[i] (UNARY_BOUT) or neither (UNARY_BNONE);
-** selects rather than products where dy/dx is 0 or +-1 (they vectorise).
-** Where the plan makes this node the first writer of dL/dx (n->assign),
-** it is overwritten: no zeroing pass before it (LN_F_ASSIGN).
-*/
-#define UNARY_FWD(op, F) \
-  LN_VEC static void op##_map (const ln_node *n, const float *const *in, float *y, \
-                        long len) { \
-    const float *x = in[0]; \
-    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i; \
-    (void)a0; (void)a1; \
-    _Pragma("omp simd") \
-    for (i = 0; i < len; i++) { const float v = x[i]; y[i] = (F); } \
-  } \
-  static void op##_forward (ln_node *n, ln_ctx *c) { (void)c; ln_map_forward(n); }
-
-#define UNARY_BWD(op, DECL, D) \
-  LN_VEC static void op##_bwd_range (ln_node *n, long i0, long i1) { \
-    const float *gy = n->g; \
-    float *gx = n->in[0]->g; \
-    const float a0 = (float)n->attr[0], a1 = (float)n->attr[1]; \
-    long i; \
-    DECL \
-    (void)a0; (void)a1; \
-    if (n->assign & 1u) { \
-      _Pragma("omp simd") \
-      for (i = i0; i < i1; i++) { \
-        UNARY_VAL_##DECL const float g = gy[i]; gx[i] = (D); } \
-    } else { \
-      _Pragma("omp simd") \
-      for (i = i0; i < i1; i++) { \
-        UNARY_VAL_##DECL const float g = gy[i]; gx[i] += (D); } } \
-  } \
-  static void op##_backward (ln_node *n, ln_ctx *c) { \
-    (void)c; \
-    if (n->in[0]->g != NULL) ln_par_range(n, (long)ln_numel(n), op##_bwd_range); \
-  }
-
-#define XV const float *x = n->in[0]->x;
-#define YV const float *y = n->x;
-#define NV
-#define UNARY_VAL_XV const float v = x[i];
-#define UNARY_VAL_YV const float o = y[i];
-#define UNARY_VAL_NV
-
-#define UNARY_BIN(op, D) UNARY_BWD(op, XV, D)
-#define UNARY_BOUT(op, D) UNARY_BWD(op, YV, D)
-#define UNARY_BNONE(op, D) UNARY_BWD(op, NV, D)
-
-UNARY_FWD(neg, -v)
-UNARY_BNONE(neg, -g)
-UNARY_FWD(abs, fabsf(v))
-UNARY_BIN(abs, v > 0.0f ? g : v < 0.0f ? -g : 0.0f)
-UNARY_FWD(exp, expf(v))
-UNARY_BOUT(exp, g * o)
-UNARY_FWD(log, logf(v))
-UNARY_BIN(log, g / v)
-UNARY_FWD(sqrt, sqrtf(v))
-UNARY_BIN(sqrt, 0.5f * g / sqrtf(v))
-UNARY_FWD(square, v * v)
-UNARY_BIN(square, 2.0f * g * v)
-UNARY_FWD(pow, powf(v, a0))
-UNARY_BIN(pow, g * (a0 == 0.0f ? 0.0f : a0 * powf(v, a0 - 1.0f)))
-UNARY_FWD(clamp, ln_fminf(ln_fmaxf(v, a0), a1))
-UNARY_BIN(clamp, (v > a0 && v < a1) ? g : 0.0f)
-UNARY_FWD(add_scalar, v + a0)
-UNARY_BNONE(add_scalar, g)
-UNARY_FWD(mul_scalar, a0 * v)
-UNARY_BNONE(mul_scalar, g * a0)
-UNARY_FWD(rdiv_scalar, a0 / v)
-UNARY_BIN(rdiv_scalar, -a0 * g / (v * v))
+LN_UNARY_FWD(neg, -v)
+LN_UNARY_BNONE(neg, -g)
+LN_UNARY_FWD(abs, fabsf(v))
+LN_UNARY_BIN(abs, v > 0.0f ? g : v < 0.0f ? -g : 0.0f)
+LN_UNARY_FWD(exp, expf(v))
+LN_UNARY_BOUT(exp, g * o)
+LN_UNARY_FWD(log, logf(v))
+LN_UNARY_BIN(log, g / v)
+LN_UNARY_FWD(sqrt, sqrtf(v))
+LN_UNARY_BIN(sqrt, 0.5f * g / sqrtf(v))
+LN_UNARY_FWD(square, v * v)
+LN_UNARY_BIN(square, 2.0f * g * v)
+LN_UNARY_FWD(pow, powf(v, a0))
+LN_UNARY_BIN(pow, g * (a0 == 0.0f ? 0.0f : a0 * powf(v, a0 - 1.0f)))
+LN_UNARY_FWD(clamp, ln_fminf(ln_fmaxf(v, a0), a1))
+LN_UNARY_BIN(clamp, (v > a0 && v < a1) ? g : 0.0f)
+LN_UNARY_FWD(add_scalar, v + a0)
+LN_UNARY_BNONE(add_scalar, g)
+LN_UNARY_FWD(mul_scalar, a0 * v)
+LN_UNARY_BNONE(mul_scalar, g * a0)
+LN_UNARY_FWD(rdiv_scalar, a0 / v)
+LN_UNARY_BIN(rdiv_scalar, -a0 * g / (v * v))
 
 /* }====== */
 
@@ -280,7 +182,7 @@ static void reduce_grad (const bview *v, int k, const float *t, float *g) {
     ln_col_sums(t, rd[0], kd[0], NULL, 1, 1.0, 1, g, NULL);   /* repeated along rows */
     return;
   }
-  PFOR
+  LN_PFOR
   for (j = 0; j < m; j++) {
     long base = 0, r = j;
     for (d = nk - 1; d >= 0; d--) { base += (r % kd[d]) * ks[d]; r /= kd[d]; }
@@ -290,7 +192,7 @@ static void reduce_grad (const bview *v, int k, const float *t, float *g) {
 
 static int shape_binary (ln_node *n) {
   int nd, dim[LN_MAX_DIMS], rc;
-  if ((rc = want_f32(n, 0)) != LN_OK || (rc = want_f32(n, 1)) != LN_OK)
+  if ((rc = ln_need_f32(n, 0, NULL)) != LN_OK || (rc = ln_need_f32(n, 1, NULL)) != LN_OK)
     return rc;
   rc = ln_broadcast_shape(ln_node_desc(n)->name, n->in[0], n->in[1], &nd, dim);
   if (rc != LN_OK) return rc;
@@ -330,7 +232,7 @@ static void col_grad (const bview *v, colgrad_fn fn, const float *a,
                       const float *b, const float *gy, float *g) {
   long rows = v->dim[0], cols = v->dim[1], blk, len = v->len;
   long nb = (cols + LN_COL_BLK - 1) / LN_COL_BLK;
-  PFOR
+  LN_PFOR
   for (blk = 0; blk < nb; blk++) {
     double acc[LN_COL_BLK];
     long j, j0 = blk * LN_COL_BLK, w = cols - j0 < LN_COL_BLK ? cols - j0 : LN_COL_BLK;
@@ -423,13 +325,13 @@ BINARY(minimum, x0 <= x1 ? x0 : x1, x0 <= x1 ? 1.0f : 0.0f,
 static int eml_shape (ln_node *n) {
   const ln_node *a = n->in[0], *b = n->in[1];
   int i, rc;
-  if ((rc = need_f32(n, 0, "x")) || (rc = need_f32(n, 1, "y"))) return rc;
+  if ((rc = ln_need_f32(n, 0, "x")) || (rc = ln_need_f32(n, 1, "y"))) return rc;
   for (i = 0; i < a->ndim && a->ndim == b->ndim; i++)
     if (a->dim[i] != b->dim[i]) break;
   if (a->ndim != b->ndim || i < a->ndim)
     return ln_seterr(LN_ESHAPE, "eml: x %s and y %s must have the same shape",
                      ln_node_shape(a), ln_node_shape(b));
-  return shape_like_x(n);
+  return ln_shape_like_x(n);
 }
 
 static int eml_validate (const ln_node *n) {
@@ -468,12 +370,9 @@ static void eml_backward (ln_node *n, ln_ctx *c) {
 
 static int dropout_shape (ln_node *n) {
   double p = n->attr[0];
-  int rc;
-  if ((rc = need_f32_op("dropout", n, 0))) return rc;
   if (!(p >= 0 && p < 1))
     return ln_seterr(LN_EARG, "dropout: p %g must be in [0, 1)", p);
-  ln_set_shape(n, LN_F32, n->in[0]->ndim, n->in[0]->dim);
-  return LN_OK;
+  return ln_shape_unary(n);
 }
 
 /* saved: the mask (0 or 1/(1-p) per element) */
@@ -501,7 +400,7 @@ static void dropout_backward (ln_node *n, ln_ctx *c) {
   const float *mask = n->saved;
   size_t i, len = ln_numel(n);
   if (dx == NULL) return;
-  if (!c->training) { add_to(dx, n->g, len); return; }
+  if (!c->training) { ln_add_to(dx, n->g, len); return; }
   #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (i = 0; i < len; i++) dx[i] += n->g[i] * mask[i];
 }
@@ -518,7 +417,7 @@ static void dropout_backward (ln_node *n, ln_ctx *c) {
 ** b = -a (1 - q) alpha', so an input of mean 0 and variance 1 keeps them.
 */
 static void adrop_affine (double p, float *a, float *b, float *dropped) {
-  double q = 1 - p, ap = -SELU_LAMBDA * SELU_ALPHA;
+  double q = 1 - p, ap = -LN_SELU_LAMBDA * LN_SELU_ALPHA;
   double A = 1 / sqrt(q + ap * ap * q * (1 - q)), B = -A * (1 - q) * ap;
   *a = (float)A;
   *b = (float)B;
@@ -527,11 +426,9 @@ static void adrop_affine (double p, float *a, float *b, float *dropped) {
 
 static int alpha_dropout_shape (ln_node *n) {
   double p = n->attr[0];
-  int rc;
   if (!(p >= 0 && p < 1))
     return ln_seterr(LN_EARG, "alpha_dropout: p %g must be in [0, 1)", p);
-  rc = need_f32(n, 0, "input");
-  return rc != LN_OK ? rc : shape_like_x(n);
+  return ln_shape_unary(n);
 }
 
 /* saved: the keep mask (1 or 0 per element) */
@@ -575,7 +472,7 @@ static void alpha_dropout_backward (ln_node *n, ln_ctx *c) {
 
 #define EW LN_F_ELEMWISE
 #define UN(op, at, fl, d) \
-  {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = shape_unary, \
+  {.name = #op, .min_in = 1, .max_in = 1, .attrs = at, .shape = ln_shape_unary, \
    .forward = op##_forward, .backward = op##_backward, .map = op##_map, \
    .flags = (fl) | EW | LN_F_ASSIGN, \
    .doc = d}
@@ -584,9 +481,6 @@ static void alpha_dropout_backward (ln_node *n, ln_ctx *c) {
    .scratch = scratch_binary, .forward = op##_forward, \
    .backward = op##_backward, .map = op##_map, .flags = (fl), .doc = d}
 
-#define P_SNN "Klambauer, Unterthiner, Mayr, Hochreiter 2017, " \
-  "Self-Normalizing Neural Networks, arXiv:1706.02515"
-
 const ln_opdesc ln_ops_elem[] = {
   UN(neg, "", 0, "y = -x"),
   UN(abs, "", LN_F_SAVE_IN, "y = |x|"),
@@ -594,12 +488,12 @@ const ln_opdesc ln_ops_elem[] = {
   UN(log, "", LN_F_SAVE_IN, "y = log(x)"),
   UN(sqrt, "", LN_F_SAVE_IN, "y = sqrt(x)"),
   UN(square, "", LN_F_SAVE_IN, "y = x^2"),
-  UN(pow, "p=2", LN_F_SAVE_IN, "y = x^p"),
-  UN(clamp, "min=-3.4e38,max=3.4e38", LN_F_SAVE_IN,
+  UN(pow, "@p=2", LN_F_SAVE_IN, "y = x^p"),
+  UN(clamp, "@min=-3.4e38,@max=3.4e38", LN_F_SAVE_IN,
      "y = min(max(x, min), max)"),
-  UN(add_scalar, "c=0", 0, "y = x + c"),
-  UN(mul_scalar, "c=1", 0, "y = c * x"),
-  UN(rdiv_scalar, "c=1", LN_F_SAVE_IN, "y = c / x"),
+  UN(add_scalar, "@c=0", 0, "y = x + c"),
+  UN(mul_scalar, "@c=1", 0, "y = c * x"),
+  UN(rdiv_scalar, "@c=1", LN_F_SAVE_IN, "y = c / x"),
   BIN(add, 0, "y = a + b (broadcasting)"),
   BIN(sub, 0, "y = a - b (broadcasting)"),
   BIN(mul, LN_F_SAVE_IN, "y = a * b (broadcasting)"),
@@ -612,18 +506,18 @@ const ln_opdesc ln_ops_elem[] = {
    .doc = "y = exp(x) - log(y); y > 0",
    .paper = "Odrzywolek 2026, All elementary functions from a single binary "
             "operator, arXiv:2603.21852"},
-  {.name = "dropout", .min_in = 1, .max_in = 1, .attrs = "p=0.5",
+  {.name = "dropout", .min_in = 1, .max_in = 1, .attrs = "@p=0.5",
    .shape = dropout_shape, .scratch = dropout_scratch,
    .forward = dropout_forward, .backward = dropout_backward,
    .flags = LN_F_RANDOM,
    .doc = "training: y = x * mask / (1 - p), mask ~ Bernoulli(1 - p); else x"},
-  {.name = "alpha_dropout", .min_in = 1, .max_in = 1, .attrs = "p=0.5",
+  {.name = "alpha_dropout", .min_in = 1, .max_in = 1, .attrs = "@p=0.5",
    .shape = alpha_dropout_shape, .scratch = alpha_dropout_scratch,
    .forward = alpha_dropout_forward, .backward = alpha_dropout_backward,
    .flags = LN_F_RANDOM,
    .doc = "training: y = a (x if kept else -lambda alpha) + b, kept with "
           "prob 1 - p, a = (q + a'^2 q p)^(-1/2), b = -a p a', q = 1 - p, "
           "a' = -lambda alpha; keeps mean 0, var 1; else x",
-   .paper = P_SNN},
+   .paper = LN_P_SNN},
   {.name = NULL}
 };

@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "ln_internal.h"
+#include "ln_ops.h"
 
 /* largest basis per input a kernel keeps on its stack */
 #define MAX_COLS 256
@@ -20,14 +20,6 @@
 #define ROW_BLOCK 64
 
 /* {====== shared helpers ====== */
-
-static int need_f32 (const ln_node *n, const char *op) {
-  int k;
-  for (k = 0; k < n->n_in; k++)
-    if (n->in[k]->dtype != LN_F32)
-      return ln_seterr(LN_EARG, "%s: input %d must be float32", op, k + 1);
-  return LN_OK;
-}
 
 /* x [..., n_in]: at least one dim and one feature */
 static int check_x (const ln_node *n, const char *op) {
@@ -99,14 +91,9 @@ static void col_sums (const double *part, size_t rows, int cols, float *out) {
   }
 }
 
-static float sigm (float z) {
-  if (z >= 0) return 1.0f / (1.0f + expf(-z));
-  { float e = expf(z); return e / (1.0f + e); }
-}
-
 /* silu(z) = z sigma(z) and its derivative sigma(z) (1 + z (1 - sigma(z))) */
 static float silu (float z, float *d) {
-  float s = sigm(z);
+  float s = ln_sigmoidf(z);
   if (d) *d = s * (1 + z * (1 - s));
   return z * s;
 }
@@ -431,7 +418,7 @@ static int kan_bspline_shape (ln_node *n) {
   static const char *op = "kan_bspline";
   int rc, grid = 0, order = 0;
   char how[64];
-  if ((rc = need_f32(n, op)) || (rc = check_x(n, op)) ||
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, op)) ||
       (rc = grid_ok(n, op, &grid, &order)))
     return rc;
   snprintf(how, sizeof(how), "grid %d, order %d", grid, order);
@@ -504,7 +491,7 @@ static int fourier_kan_shape (ln_node *n) {
   static const char *op = "fourier_kan";
   const ln_node *c = n->in[1];
   int rc;
-  if ((rc = need_f32(n, op)) || (rc = check_x(n, op))) return rc;
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, op))) return rc;
   if (c->ndim != 3 || c->dim[2] < 2 || c->dim[2] % 2)
     return ln_seterr(LN_ESHAPE, "fourier_kan: coef %s must be [n_out, n_in, 2F] "
                      "(F cosine then F sine coefficients)", ln_node_shape(c));
@@ -552,7 +539,7 @@ static int tru_kan_shape (ln_node *n) {
   const ln_node *c = n->in[1];
   double p = n->attr[0];
   int rc;
-  if ((rc = need_f32(n, op)) || (rc = check_x(n, op))) return rc;
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, op))) return rc;
   if (!(p >= 1 && p <= 10 && p == floor(p)) || !(n->attr[2] > n->attr[1]))
     return ln_seterr(LN_EARG, "tru_kan: degree %g must be an integer in 1..10 and "
                      "range [%g, %g] not empty", p, n->attr[1], n->attr[2]);
@@ -632,7 +619,7 @@ static int s_kan_shape (ln_node *n) {
   bset s;
   int rc;
   char how[96];
-  if ((rc = need_f32(n, op)) || (rc = check_x(n, op)) || (rc = s_set(n, &s))) return rc;
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, op)) || (rc = s_set(n, &s))) return rc;
   snprintf(how, sizeof(how), "bases of %d + %d + %d + %d functions", s.b[0].cols,
            s.b[1].cols, s.b[2].cols, s.b[3].cols);
   if ((rc = check_coef(n, 1, s.cols, op, how))) return rc;
@@ -740,7 +727,7 @@ static int relu_kan_shape (ln_node *n) {
   static const char *op = "relu_kan";
   const ln_node *c = n->in[1], *ph = n->in[2];
   int rc;
-  if ((rc = need_f32(n, op)) || (rc = check_x(n, op))) return rc;
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, op))) return rc;
   if (c->ndim != 3)
     return ln_seterr(LN_ESHAPE, "relu_kan: coef %s must be [n_out, n_in, K]",
                      ln_node_shape(c));
@@ -839,7 +826,7 @@ static int rational_kan_shape (ln_node *n) {
   static const char *op = "rational_kan";
   const ln_node *a = n->in[1], *b = n->in[2], *w = n->in[3];
   int rc, n_in;
-  if ((rc = need_f32(n, op)) || (rc = check_x(n, op))) return rc;
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, op))) return rc;
   n_in = n_in_of(n);
   if (a->ndim != 2 || a->dim[1] < 1 || a->dim[1] > MAX_DEG || n_in % a->dim[0])
     return ln_seterr(LN_ESHAPE, "rational_kan: numerator %s must be [groups, m + 1] "
@@ -981,8 +968,8 @@ static float act_fn (int kind, float u, float *d) {
       break;
     }
     case A_TANH: y = tanh(v); dy = 1 - y * y; break;
-    case A_SIGMOID: y = sigm(u); dy = y * (1 - y); break;
-    case A_SOFTPLUS: y = (v > 0 ? v : 0) + log1p(exp(-fabs(v))); dy = sigm(u); break;
+    case A_SIGMOID: y = ln_sigmoidf(u); dy = y * (1 - y); break;
+    case A_SOFTPLUS: y = (v > 0 ? v : 0) + log1p(exp(-fabs(v))); dy = ln_sigmoidf(u); break;
     case A_ELU: y = v > 0 ? v : expm1(v); dy = v > 0 ? 1 : exp(v); break;
     case A_SELU:
       y = SELU_L * (v > 0 ? v : SELU_A * expm1(v));
@@ -1049,7 +1036,7 @@ static int af_kan_shape (ln_node *n) {
   static const char *op = "af_kan";
   const ln_node *ph = n->in[1], *at = n->in[2], *w = n->in[3];
   int rc, n_in, K;
-  if ((rc = need_f32(n, op)) || (rc = check_x(n, op))) return rc;
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, op))) return rc;
   n_in = n_in_of(n);
   if (ph->ndim != 2 || ph->dim[0] != 2 || ph->dim[1] < 1)
     return ln_seterr(LN_ESHAPE, "af_kan: phase %s must be [2, K] (interval starts, "
@@ -1290,7 +1277,7 @@ static int quadratic_shape (ln_node *n) {
   static const char *op = "quadratic";
   const ln_node *w = n->in[1];
   int rc, n_in;
-  if ((rc = need_f32(n, op)) || (rc = check_x(n, op))) return rc;
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, op))) return rc;
   n_in = n_in_of(n);
   if (w->ndim != 3 || w->dim[0] != 3 || w->dim[2] != n_in)
     return ln_seterr(LN_ESHAPE, "quadratic: weight %s does not fit input %s (want "
@@ -1381,7 +1368,7 @@ static int cosnet_shape (ln_node *n) {
   static const char *what[] = {"", "omega1", "phi1", "M", "omega2", "phi2"};
   const ln_node *z = n->in[0];
   int rc, k, r;
-  if ((rc = need_f32(n, "cosnet")) || (rc = check_x(n, "cosnet"))) return rc;
+  if ((rc = ln_need_f32_all(n)) || (rc = check_x(n, "cosnet"))) return rc;
   r = n_in_of(n);
   for (k = 1; k < 6; k++) {
     const ln_node *p = n->in[k];

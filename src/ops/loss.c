@@ -3,7 +3,8 @@
 ** focal, stablemax_ce (logits [N, C] and int32 labels [N]); mse,
 ** bce_with_logits, l1, smooth_l1, kl_div, sigmoid_focal (elementwise);
 ** soft_infonce (a similarity matrix); router_z_loss and load_balance
-** (mixture-of-experts router logits).
+** (mixture-of-experts router logits); activation_l1 (ProSparse's
+** regulariser of activations).
 **
 ** Every loss but load_balance has a 'reduction' = mean | sum | none
 ** (attribute 0; cross_entropy's is attribute 1, after label_smoothing)
@@ -14,51 +15,19 @@
 ** log-sum-exp, softplus as max(z, 0) + log1p(exp(-|z|))), so logits of
 ** +-1e4 give finite, right values.
 */
-#include <math.h>
 #include <string.h>
-#include "ln_internal.h"
-
-enum { RED_MEAN = 0, RED_SUM, RED_NONE, RED_BATCHMEAN };
-
-/* elementwise sums over fixed blocks */
-#define SUM_BLOCK 4096
-
-static size_t n_blocks (size_t len) { return (len + SUM_BLOCK - 1) / SUM_BLOCK; }
-
-static const char *opname (const ln_node *n) { return ln_node_desc(n)->name; }
-
-static int need_f32 (const char *op, const ln_node *n, int k) {
-  if (n->in[k]->dtype != LN_F32)
-    return ln_seterr(LN_EARG, "%s: input %d must be float32", op, k + 1);
-  return LN_OK;
-}
+#include "ln_ops.h"
 
 /* softplus(z) = log(1 + e^z), stable at any z */
 static double softplus (double z) {
   return (z > 0 ? z : 0) + log1p(exp(-fabs(z)));
 }
 
-/* logistic sigmoid without overflow */
-static double sigmoid (double z) {
-  if (z >= 0) return 1 / (1 + exp(-z));
-  {
-    double e = exp(z);
-    return e / (1 + e);
-  }
-}
-
-static int check_reduction (const ln_node *n, int max) {
-  int red = (int)n->attr[0];
-  if (red < RED_MEAN || red > max)
-    return ln_seterr(LN_EARG, "%s: bad reduction %d", opname(n), red);
-  return LN_OK;
-}
-
 /* the factor dL/dloss_i for row (or element) i with mean denominator 'den' */
 static float gscale (const ln_node *n, size_t i, double den) {
   int red = (int)n->attr[0];
-  if (red == RED_NONE) return n->g[i];
-  if (red == RED_SUM) return n->g[0];
+  if (red == LN_RED_NONE) return n->g[i];
+  if (red == LN_RED_SUM) return n->g[0];
   return den > 0 ? (float)(n->g[0] / den) : 0.0f;
 }
 
@@ -67,12 +36,12 @@ static void finish_rows (ln_node *n, const double *loss, size_t rows, double den
   int red = (int)n->attr[0];
   size_t i;
   double s = 0;
-  if (red == RED_NONE) {
+  if (red == LN_RED_NONE) {
     for (i = 0; i < rows; i++) n->x[i] = (float)loss[i];
     return;
   }
   for (i = 0; i < rows; i++) s += loss[i];
-  n->x[0] = (float)(red == RED_SUM ? s : den > 0 ? s / den : 0);
+  n->x[0] = (float)(red == LN_RED_SUM ? s : den > 0 ? s / den : 0);
 }
 
 /* work: one double per row */
@@ -83,33 +52,31 @@ static void rows_work (const ln_node *n, size_t *saved, size_t *work) {
 
 /* {====== Losses over logits [N, C] and int32 labels [N] ====== */
 
-static int logits_labels_shape (ln_node *n) {
+/* logits (or log-probabilities) [N, C] and labels [N]; the reduction is
+** attribute 'r' */
+static int logits_labels_check (ln_node *n, int r) {
   const ln_node *x = n->in[0], *y = n->in[1];
-  const char *op = opname(n);
+  const char *op = ln_opname(n);
+  const char *what = strcmp(op, "nll") == 0 ? "log-probabilities" : "logits";
   int rc;
   if (x->dtype != LN_F32 || x->ndim != 2)
-    return ln_seterr(LN_ESHAPE, "%s: %s %s must be float32 [N, C]", op,
-                     strcmp(op, "nll") == 0 ? "log-probabilities" : "logits",
+    return ln_seterr(LN_ESHAPE, "%s: %s %s must be float32 [N, C]", op, what,
                      ln_node_shape(x));
   if (y->dtype != LN_I32)
     return ln_seterr(LN_EARG, "%s: labels (input 2) must be int32", op);
   if (y->ndim != 1 || y->dim[0] != x->dim[0])
-    return ln_seterr(LN_ESHAPE, "%s: input %s and labels %s do not match "
-                     "(want labels [%d])", op, ln_node_shape(x),
+    return ln_seterr(LN_ESHAPE, "%s: %s %s and labels %s do not match "
+                     "(want labels [%d])", op, what, ln_node_shape(x),
                      ln_node_shape(y), x->dim[0]);
-  if ((rc = check_reduction(n, RED_NONE)) != LN_OK) return rc;
-  ln_set_shape(n, LN_F32, (int)n->attr[0] == RED_NONE ? 1 : 0, x->dim);
+  if ((rc = ln_check_reduction(n, r, LN_RED_NONE)) != LN_OK) return rc;
+  ln_set_shape(n, LN_F32, (int)n->attr[r] == LN_RED_NONE ? 1 : 0, x->dim);
   return LN_OK;
 }
 
+static int logits_labels_shape (ln_node *n) { return logits_labels_check(n, 0); }
+
 static int labels_validate (const ln_node *n) {
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  for (i = 0; i < N; i++)
-    if (y[i] < 0 || y[i] >= C)
-      return ln_seterr(LN_EARG, "%s: label %d out of range [0, %d)",
-                       opname(n), (int)y[i], C);
-  return LN_OK;
+  return ln_check_index(n, 1, n->in[0]->dim[1], "label", NULL);
 }
 
 /* {====== nll ====== */
@@ -117,13 +84,8 @@ static int labels_validate (const ln_node *n) {
 #define NLL_IGNORE(n) ((int32_t)(n)->attr[1])
 
 static int nll_validate (const ln_node *n) {
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  for (i = 0; i < N; i++)
-    if ((y[i] < 0 || y[i] >= C) && y[i] != NLL_IGNORE(n))
-      return ln_seterr(LN_EARG, "nll: label %d out of range [0, %d) (and not "
-                       "ignore_index %d)", (int)y[i], C, (int)NLL_IGNORE(n));
-  return LN_OK;
+  const int32_t ignore = NLL_IGNORE(n);
+  return ln_check_index(n, 1, n->in[0]->dim[1], "label", &ignore);
 }
 
 /* labels not ignored: the mean's denominator, as PyTorch's */
@@ -157,6 +119,44 @@ static void nll_backward (ln_node *n, ln_ctx *c) {
 
 /* }====== */
 
+/*
+** Losses of one row each: ROW_LOSS(op) makes op_forward and op_backward
+** from op_row (the loss of row xi [C] with label y) and op_row_grad (di +=
+** g times the gradient of that loss, g = dL/d(the row's loss)). Rows run in
+** parallel; finish_rows adds their losses in row order.
+*/
+typedef double (*row_fn) (const ln_node *n, const float *xi, int y, int C);
+typedef void (*row_grad_fn) (const ln_node *n, const float *xi, int y, int C,
+                             float g, float *di);
+
+static void rows_forward (ln_node *n, ln_ctx *c, row_fn f) {
+  const float *x = n->in[0]->x;
+  const int32_t *y = LN_XI(n->in[1]);
+  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+  double *loss = (double *)(void *)c->work;
+  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
+  for (i = 0; i < N; i++) loss[i] = f(n, x + (size_t)i * C, y[i], C);
+  finish_rows(n, loss, (size_t)N, N);
+}
+
+static void rows_backward (ln_node *n, row_grad_fn f) {
+  const float *x = n->in[0]->x;
+  const int32_t *y = LN_XI(n->in[1]);
+  float *dx = n->in[0]->g;
+  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+  if (dx == NULL) return;
+  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
+  for (i = 0; i < N; i++)
+    f(n, x + (size_t)i * C, y[i], C, gscale(n, (size_t)i, N), dx + (size_t)i * C);
+}
+
+#define ROW_LOSS(op) \
+  static void op##_forward (ln_node *n, ln_ctx *c) { rows_forward(n, c, op##_row); } \
+  static void op##_backward (ln_node *n, ln_ctx *c) { \
+    (void)c; \
+    rows_backward(n, op##_row_grad); \
+  }
+
 /* {====== z_loss ====== */
 
 /*
@@ -188,45 +188,27 @@ static void row_moments (const float *x, int C, double *mu, double *sd) {
   *sd = C ? sqrt(ss / C) : 0;
 }
 
-static void z_loss_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double a = n->attr[1], b = n->attr[2], *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double mu, sd, z;
-    row_moments(xi, C, &mu, &sd);
-    z = sd > 0 ? (xi[y[i]] - mu) / sd : 0;
-    loss[i] = softplus(a * (b - z)) / a;
-  }
-  finish_rows(n, loss, (size_t)N, N);
+static double z_loss_row (const ln_node *n, const float *xi, int y, int C) {
+  double a = n->attr[1], b = n->attr[2], mu, sd, z;
+  row_moments(xi, C, &mu, &sd);
+  z = sd > 0 ? (xi[y] - mu) / sd : 0;
+  return softplus(a * (b - z)) / a;
 }
 
 /* dL/dz_y = -sigmoid(a (b - z_y)); dz_y/do_k = (d_ky - 1/C - z_y z_k / C) / sigma */
-static void z_loss_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double a = n->attr[1], b = n->attr[2];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    float *di = dx + (size_t)i * C;
-    double mu, sd, zy, gz;
-    int k;
-    row_moments(xi, C, &mu, &sd);
-    if (!(sd > 0)) continue;
-    zy = (xi[y[i]] - mu) / sd;
-    gz = -sigmoid(a * (b - zy)) * gscale(n, (size_t)i, N) / sd;
-    for (k = 0; k < C; k++)
-      di[k] += (float)(gz * ((k == y[i]) - 1.0 / C - zy * (xi[k] - mu) / sd / C));
-  }
+static void z_loss_row_grad (const ln_node *n, const float *xi, int y, int C,
+                             float g, float *di) {
+  double a = n->attr[1], b = n->attr[2], mu, sd, zy, gz;
+  int k;
+  row_moments(xi, C, &mu, &sd);
+  if (!(sd > 0)) return;
+  zy = (xi[y] - mu) / sd;
+  gz = -ln_sigmoid(a * (b - zy)) * g / sd;
+  for (k = 0; k < C; k++)
+    di[k] += (float)(gz * ((k == y) - 1.0 / C - zy * (xi[k] - mu) / sd / C));
 }
+
+ROW_LOSS(z_loss)
 
 /* }====== */
 
@@ -238,43 +220,27 @@ static void z_loss_backward (ln_node *n, ln_ctx *c) {
 **   L_i = sum_k max(0, margin - t_k o_k)^2, t_k = +1 for k = y_i, else -1;
 ** the paper's weight decay is the optimizer's.
 */
-static void l2_svm_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double m = n->attr[1], *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double s = 0;
-    int k;
-    for (k = 0; k < C; k++) {
-      double h = m - (k == y[i] ? 1.0 : -1.0) * xi[k];
-      if (h > 0) s += h * h;
-    }
-    loss[i] = s;
+static double l2_svm_row (const ln_node *n, const float *xi, int y, int C) {
+  double m = n->attr[1], s = 0;
+  int k;
+  for (k = 0; k < C; k++) {
+    double h = m - (k == y ? 1.0 : -1.0) * xi[k];
+    if (h > 0) s += h * h;
   }
-  finish_rows(n, loss, (size_t)N, N);
+  return s;
 }
 
-static void l2_svm_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+static void l2_svm_row_grad (const ln_node *n, const float *xi, int y, int C,
+                             float g, float *di) {
   double m = n->attr[1];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    float g = gscale(n, (size_t)i, N);
-    int k;
-    for (k = 0; k < C; k++) {
-      double t = k == y[i] ? 1.0 : -1.0, h = m - t * x[(size_t)i * C + k];
-      if (h > 0) dx[(size_t)i * C + k] += (float)(-2 * t * h * g);
-    }
+  int k;
+  for (k = 0; k < C; k++) {
+    double t = k == y ? 1.0 : -1.0, h = m - t * xi[k];
+    if (h > 0) di[k] += (float)(-2 * t * h * g);
   }
 }
+
+ROW_LOSS(l2_svm)
 
 /* }====== */
 
@@ -291,49 +257,31 @@ static int multi_margin_shape (ln_node *n) {
   return LN_OK;
 }
 
-static void multi_margin_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1], p = (int)n->attr[1];
-  double m = n->attr[2], *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double s = 0;
-    int k;
-    for (k = 0; k < C; k++) {
-      double h = m - xi[y[i]] + xi[k];
-      if (k != y[i] && h > 0) s += p == 2 ? h * h : h;
-    }
-    loss[i] = C ? s / C : 0;
+static double multi_margin_row (const ln_node *n, const float *xi, int y, int C) {
+  int k, p = (int)n->attr[1];
+  double m = n->attr[2], s = 0;
+  for (k = 0; k < C; k++) {
+    double h = m - xi[y] + xi[k];
+    if (k != y && h > 0) s += p == 2 ? h * h : h;
   }
-  finish_rows(n, loss, (size_t)N, N);
+  return C ? s / C : 0;
 }
 
-static void multi_margin_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1], p = (int)n->attr[1];
-  double m = n->attr[2];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    float *di = dx + (size_t)i * C;
-    double g = (double)gscale(n, (size_t)i, N) / C, sy = 0;
-    int k;
-    for (k = 0; k < C; k++) {
-      double h = m - xi[y[i]] + xi[k], d;
-      if (k == y[i] || h <= 0) continue;
-      d = (p == 2 ? 2 * h : 1) * g;
-      di[k] += (float)d;
-      sy += d;
-    }
-    di[y[i]] -= (float)sy;
+static void multi_margin_row_grad (const ln_node *n, const float *xi, int y,
+                                   int C, float g, float *di) {
+  int k, p = (int)n->attr[1];
+  double m = n->attr[2], gc = (double)g / C, sy = 0;
+  for (k = 0; k < C; k++) {
+    double h = m - xi[y] + xi[k], d;
+    if (k == y || h <= 0) continue;
+    d = (p == 2 ? 2 * h : 1) * gc;
+    di[k] += (float)d;
+    sy += d;
   }
+  di[y] -= (float)sy;
 }
+
+ROW_LOSS(multi_margin)
 
 /* }====== */
 
@@ -363,41 +311,25 @@ static double row_lse (const float *x, int C) {
   return mx + log(s);
 }
 
-static void focal_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double al = n->attr[1], ga = n->attr[2], *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double lp = xi[y[i]] - row_lse(xi, C), q = -expm1(lp);
-    loss[i] = -al * pow(q, ga) * lp;
-  }
-  finish_rows(n, loss, (size_t)N, N);
+static double focal_row (const ln_node *n, const float *xi, int y, int C) {
+  double al = n->attr[1], ga = n->attr[2];
+  double lp = xi[y] - row_lse(xi, C), q = -expm1(lp);
+  return -al * pow(q, ga) * lp;
 }
 
 /* dL/dlogp = -alpha (q^g - g p q^(g-1) log p), dlogp/do_k = [k = y] - p_k */
-static void focal_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
+static void focal_row_grad (const ln_node *n, const float *xi, int y, int C,
+                            float g, float *di) {
   double al = n->attr[1], ga = n->attr[2];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    float *di = dx + (size_t)i * C;
-    double lse = row_lse(xi, C), lp = xi[y[i]] - lse, q = -expm1(lp);
-    double p = exp(lp), t2 = (ga > 0 && q > 0) ? ga * p * pow(q, ga - 1) * lp : 0;
-    double d = -al * (pow(q, ga) - t2) * gscale(n, (size_t)i, N);
-    int k;
-    for (k = 0; k < C; k++)
-      di[k] += (float)(d * ((k == y[i]) - exp(xi[k] - lse)));
-  }
+  double lse = row_lse(xi, C), lp = xi[y] - lse, q = -expm1(lp);
+  double p = exp(lp), t2 = (ga > 0 && q > 0) ? ga * p * pow(q, ga - 1) * lp : 0;
+  double d = -al * (pow(q, ga) - t2) * g;
+  int k;
+  for (k = 0; k < C; k++)
+    di[k] += (float)(d * ((k == y) - exp(xi[k] - lse)));
 }
+
+ROW_LOSS(focal)
 
 /* }====== */
 
@@ -413,41 +345,26 @@ static void focal_backward (ln_node *n, ln_ctx *c) {
 static double smax_s (double v) { return v >= 0 ? v + 1 : 1 / (1 - v); }
 static double smax_ds (double v) { return v >= 0 ? 1 : 1 / ((1 - v) * (1 - v)); }
 
-static void stablemax_ce_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  double *loss = (double *)(void *)c->work;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    double s = 0;
-    int k;
-    for (k = 0; k < C; k++) s += smax_s(xi[k]);
-    loss[i] = log(s) - log(smax_s(xi[y[i]]));
-  }
-  finish_rows(n, loss, (size_t)N, N);
+static double stablemax_ce_row (const ln_node *n, const float *xi, int y, int C) {
+  double s = 0;
+  int k;
+  (void)n;
+  for (k = 0; k < C; k++) s += smax_s(xi[k]);
+  return log(s) - log(smax_s(xi[y]));
 }
 
 /* dL/do_k = s'(o_k) / S - [k = y] s'(o_y) / s(o_y) */
-static void stablemax_ce_backward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  const int32_t *y = LN_XI(n->in[1]);
-  float *dx = n->in[0]->g;
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  (void)c;
-  if (dx == NULL) return;
-  #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
-  for (i = 0; i < N; i++) {
-    const float *xi = x + (size_t)i * C;
-    float *di = dx + (size_t)i * C;
-    double s = 0, g = gscale(n, (size_t)i, N);
-    int k;
-    for (k = 0; k < C; k++) s += smax_s(xi[k]);
-    for (k = 0; k < C; k++) di[k] += (float)(g * smax_ds(xi[k]) / s);
-    di[y[i]] -= (float)(g * smax_ds(xi[y[i]]) / smax_s(xi[y[i]]));
-  }
+static void stablemax_ce_row_grad (const ln_node *n, const float *xi, int y,
+                                   int C, float g, float *di) {
+  double s = 0;
+  int k;
+  (void)n;
+  for (k = 0; k < C; k++) s += smax_s(xi[k]);
+  for (k = 0; k < C; k++) di[k] += (float)(g * smax_ds(xi[k]) / s);
+  di[y] -= (float)(g * smax_ds(xi[y]) / smax_s(xi[y]));
 }
+
+ROW_LOSS(stablemax_ce)
 
 /* }====== */
 
@@ -459,31 +376,31 @@ enum { E_BCE, E_L1, E_SMOOTH_L1, E_KL, E_SFOCAL };
 
 static int elem_shape (ln_node *n) {
   const ln_node *a = n->in[0], *b = n->in[1];
-  const char *op = opname(n);
+  const char *op = ln_opname(n);
   int i, rc, kl = strcmp(op, "kl_div") == 0;
-  if (a->dtype != LN_F32 || b->dtype != LN_F32)
-    return ln_seterr(LN_EARG, "%s: inputs must be float32", op);
+  if ((rc = ln_need_f32(n, 0, "input")) || (rc = ln_need_f32(n, 1, "target")))
+    return rc;
   for (i = 0; i < a->ndim && a->ndim == b->ndim; i++)
     if (a->dim[i] != b->dim[i]) break;
   if (a->ndim != b->ndim || i < a->ndim)
     return ln_seterr(LN_ESHAPE, "%s: input %s and target %s differ", op,
                      ln_node_shape(a), ln_node_shape(b));
-  if ((rc = check_reduction(n, kl ? RED_BATCHMEAN : RED_NONE)) != LN_OK) return rc;
+  if ((rc = ln_check_reduction(n, 0, kl ? LN_RED_BATCHMEAN : LN_RED_NONE)) != LN_OK) return rc;
   if (strcmp(op, "smooth_l1") == 0 && !(n->attr[1] >= 0))
     return ln_seterr(LN_EARG, "smooth_l1: beta %g must be >= 0", n->attr[1]);
   if (strcmp(op, "sigmoid_focal") == 0 && !(n->attr[2] >= 0))
     return ln_seterr(LN_EARG, "sigmoid_focal: gamma %g must be >= 0", n->attr[2]);
-  if (kl && (int)n->attr[0] == RED_BATCHMEAN && a->ndim < 1)
+  if (kl && (int)n->attr[0] == LN_RED_BATCHMEAN && a->ndim < 1)
     return ln_seterr(LN_ESHAPE, "kl_div: batchmean needs a batch dim, input "
                      "is a scalar");
-  if ((int)n->attr[0] == RED_NONE) ln_set_shape(n, LN_F32, a->ndim, a->dim);
+  if ((int)n->attr[0] == LN_RED_NONE) ln_set_shape(n, LN_F32, a->ndim, a->dim);
   else ln_set_shape(n, LN_F32, 0, a->dim);
   return LN_OK;
 }
 
 static void elem_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *saved = 0;
-  *work = (n_blocks(ln_numel(n->in[0])) + 1) * sizeof(double);
+  *work = (ln_n_blocks(ln_numel(n->in[0])) + 1) * sizeof(double);
 }
 
 /*
@@ -494,7 +411,7 @@ static void elem_scratch (const ln_node *n, size_t *saved, size_t *work) {
 */
 static double sfocal (double x, double t, double al, double ga, double *gx,
                       double *gt) {
-  double ce = softplus(x) - x * t, sp = sigmoid(x), sm = sigmoid(-x);
+  double ce = softplus(x) - x * t, sp = ln_sigmoid(x), sm = ln_sigmoid(-x);
   double m = t * sm + (1 - t) * sp, at = al >= 0 ? al * t + (1 - al) * (1 - t) : 1;
   double mg = pow(m, ga), mg1 = (ga > 0 && (m > 0 || ga >= 1)) ? ga * pow(m, ga - 1) : 0;
   if (gx) {
@@ -511,7 +428,7 @@ static double elem_loss (int kind, float fa, float fb, const double *attr,
   switch (kind) {
     case E_BCE:   /* max(x, 0) - x t + log1p(exp(-|x|)) */
       l = softplus(a) - a * b;
-      g1 = sigmoid(a) - b;
+      g1 = ln_sigmoid(a) - b;
       g2 = -a;
       break;
     case E_L1:
@@ -549,30 +466,30 @@ static double elem_loss (int kind, float fa, float fb, const double *attr,
 
 /* the mean's denominator: every element, or the batch (batchmean) */
 static double elem_den (const ln_node *n) {
-  if ((int)n->attr[0] == RED_BATCHMEAN)
+  if ((int)n->attr[0] == LN_RED_BATCHMEAN)
     return n->in[0]->ndim ? n->in[0]->dim[0] : 1;
   return (double)ln_numel(n->in[0]);
 }
 
 static void elem_forward (ln_node *n, ln_ctx *c, int kind) {
   const float *a = n->in[0]->x, *b = n->in[1]->x;
-  size_t t, len = ln_numel(n->in[0]), nb = n_blocks(len);
+  size_t t, len = ln_numel(n->in[0]), nb = ln_n_blocks(len);
   double *part = (double *)(void *)c->work, s = 0, den = elem_den(n);
   int red = (int)n->attr[0];
   #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (t = 0; t < nb; t++) {
-    size_t i, i1 = (t + 1) * SUM_BLOCK < len ? (t + 1) * SUM_BLOCK : len;
+    size_t i, i1 = (t + 1) * LN_SUM_BLOCK < len ? (t + 1) * LN_SUM_BLOCK : len;
     double ps = 0;
-    for (i = t * SUM_BLOCK; i < i1; i++) {
+    for (i = t * LN_SUM_BLOCK; i < i1; i++) {
       double l = elem_loss(kind, a[i], b[i], n->attr, NULL, NULL);
-      if (red == RED_NONE) n->x[i] = (float)l;
+      if (red == LN_RED_NONE) n->x[i] = (float)l;
       else ps += l;
     }
     part[t] = ps;
   }
-  if (red == RED_NONE) return;
+  if (red == LN_RED_NONE) return;
   for (t = 0; t < nb; t++) s += part[t];
-  n->x[0] = (float)(red == RED_SUM ? s : den > 0 ? s / den : 0);
+  n->x[0] = (float)(red == LN_RED_SUM ? s : den > 0 ? s / den : 0);
 }
 
 static void elem_backward (ln_node *n, int kind) {
@@ -626,10 +543,10 @@ static int soft_infonce_shape (ln_node *n) {
                       n->in[1]->dim[0] != s->dim[0] || n->in[1]->dim[1] != s->dim[1]))
     return ln_seterr(LN_ESHAPE, "soft_infonce: weights %s do not fit similarity "
                      "%s", ln_node_shape(n->in[1]), ln_node_shape(s));
-  if ((rc = check_reduction(n, RED_NONE)) != LN_OK) return rc;
+  if ((rc = ln_check_reduction(n, 0, LN_RED_NONE)) != LN_OK) return rc;
   if (!(n->attr[1] > 0))
     return ln_seterr(LN_EARG, "soft_infonce: tau %g must be positive", n->attr[1]);
-  ln_set_shape(n, LN_F32, (int)n->attr[0] == RED_NONE ? 1 : 0, s->dim);
+  ln_set_shape(n, LN_F32, (int)n->attr[0] == LN_RED_NONE ? 1 : 0, s->dim);
   return LN_OK;
 }
 
@@ -704,10 +621,10 @@ static int router_shape (ln_node *n, int reduce_attr) {
   int rc;
   if (x->dtype != LN_F32 || x->ndim < 1)
     return ln_seterr(LN_ESHAPE, "%s: router logits %s must be float32 [..., E]",
-                     opname(n), ln_node_shape(x));
+                     ln_opname(n), ln_node_shape(x));
   if (reduce_attr) {
-    if ((rc = check_reduction(n, RED_NONE)) != LN_OK) return rc;
-    if ((int)n->attr[0] == RED_NONE) {
+    if ((rc = ln_check_reduction(n, 0, LN_RED_NONE)) != LN_OK) return rc;
+    if ((int)n->attr[0] == LN_RED_NONE) {
       ln_set_shape(n, LN_F32, x->ndim - 1, x->dim);
       return LN_OK;
     }
@@ -853,34 +770,11 @@ static void load_balance_backward (ln_node *n, ln_ctx *c) {
 /* {====== cross_entropy ====== */
 
 static int cross_entropy_shape (ln_node *n) {
-  const ln_node *x = n->in[0], *y = n->in[1];
-  int red = (int)n->attr[1];
   double eps = n->attr[0];
-  if (x->dtype != LN_F32 || x->ndim != 2)
-    return ln_seterr(LN_ESHAPE, "cross_entropy: logits %s must be float [N, C]",
-                     ln_node_shape(x));
-  if (y->dtype != LN_I32)
-    return ln_seterr(LN_EARG, "cross_entropy: labels (input 2) must be int32");
-  if (y->ndim != 1 || y->dim[0] != x->dim[0])
-    return ln_seterr(LN_ESHAPE, "cross_entropy: logits %s and labels %s do not "
-                     "match", ln_node_shape(x), ln_node_shape(y));
   if (!(eps >= 0 && eps <= 1))
     return ln_seterr(LN_EARG, "cross_entropy: label_smoothing %g must be in "
                      "[0, 1]", eps);
-  if (red < RED_MEAN || red > RED_NONE)
-    return ln_seterr(LN_EARG, "cross_entropy: bad reduction %d", red);
-  ln_set_shape(n, LN_F32, red == RED_NONE ? 1 : 0, x->dim);
-  return LN_OK;
-}
-
-static int cross_entropy_validate (const ln_node *n) {
-  const int32_t *y = LN_XI(n->in[1]);
-  int i, N = n->in[0]->dim[0], C = n->in[0]->dim[1];
-  for (i = 0; i < N; i++)
-    if (y[i] < 0 || y[i] >= C)
-      return ln_seterr(LN_EARG, "cross_entropy: label %d out of range [0, %d)",
-                       (int)y[i], C);
-  return LN_OK;
+  return logits_labels_check(n, 1);
 }
 
 /* saved: probabilities [N, C], then the labels [N]; work: N row losses */
@@ -907,12 +801,12 @@ static void cross_entropy_forward (ln_node *n, ln_ctx *c) {
     sum_lp = ln_row_sum(xi, C) - C * lse;
     loss[i] = -(1 - eps) * (xi[y[i]] - lse) - (C ? eps / C * sum_lp : 0);
     lab[i] = y[i];
-    if (red == RED_NONE) n->x[i] = (float)loss[i];
+    if (red == LN_RED_NONE) n->x[i] = (float)loss[i];
   }
-  if (red != RED_NONE) {
+  if (red != LN_RED_NONE) {
     double s = 0;
     for (i = 0; i < N; i++) s += loss[i];
-    n->x[0] = (float)(red == RED_MEAN ? (N ? s / N : 0) : s);
+    n->x[0] = (float)(red == LN_RED_MEAN ? (N ? s / N : 0) : s);
   }
 }
 
@@ -927,7 +821,7 @@ static void cross_entropy_backward (ln_node *n, ln_ctx *c) {
   if (dx == NULL) return;
   #pragma omp parallel for schedule(static) if ((size_t)N * C > LN_PAR_MIN)
   for (i = 0; i < N; i++) {
-    float g = red == RED_NONE ? n->g[i] : red == RED_SUM ? n->g[0] : n->g[0] / N;
+    float g = red == LN_RED_NONE ? n->g[i] : red == LN_RED_SUM ? n->g[0] : n->g[0] / N;
     const float *pi = p + (size_t)i * C;
     float *di = dx + (size_t)i * C;
     int k;
@@ -943,42 +837,41 @@ static void cross_entropy_backward (ln_node *n, ln_ctx *c) {
 static int mse_shape (ln_node *n) {
   const ln_node *a = n->in[0], *b = n->in[1];
   int i, rc, red = (int)n->attr[0];
-  if ((rc = need_f32("mse", n, 0)) || (rc = need_f32("mse", n, 1))) return rc;
+  if ((rc = ln_need_f32(n, 0, NULL)) || (rc = ln_need_f32(n, 1, NULL))) return rc;
   for (i = 0; i < a->ndim; i++) if (a->dim[i] != b->dim[i]) break;
   if (a->ndim != b->ndim || i < a->ndim)
     return ln_seterr(LN_ESHAPE, "mse: shapes %s and %s differ",
                      ln_node_shape(a), ln_node_shape(b));
-  if (red < RED_MEAN || red > RED_NONE)
-    return ln_seterr(LN_EARG, "mse: bad reduction %d", red);
-  if (red == RED_NONE) ln_set_shape(n, LN_F32, a->ndim, a->dim);
+  if ((rc = ln_check_reduction(n, 0, LN_RED_NONE)) != LN_OK) return rc;
+  if (red == LN_RED_NONE) ln_set_shape(n, LN_F32, a->ndim, a->dim);
   else ln_set_shape(n, LN_F32, 0, a->dim);
   return LN_OK;
 }
 
 static void mse_scratch (const ln_node *n, size_t *saved, size_t *work) {
   *saved = 0;
-  *work = n_blocks(ln_numel(n->in[0])) * sizeof(double);
+  *work = ln_n_blocks(ln_numel(n->in[0])) * sizeof(double);
 }
 
 static void mse_forward (ln_node *n, ln_ctx *c) {
   const float *a = n->in[0]->x, *b = n->in[1]->x;
-  size_t t, len = ln_numel(n->in[0]), nb = n_blocks(len);
+  size_t t, len = ln_numel(n->in[0]), nb = ln_n_blocks(len);
   double *part = (double *)(void *)c->work, s = 0;
   int red = (int)n->attr[0];
   #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (t = 0; t < nb; t++) {
-    size_t i, i1 = (t + 1) * SUM_BLOCK < len ? (t + 1) * SUM_BLOCK : len;
+    size_t i, i1 = (t + 1) * LN_SUM_BLOCK < len ? (t + 1) * LN_SUM_BLOCK : len;
     double ps = 0;
-    for (i = t * SUM_BLOCK; i < i1; i++) {
+    for (i = t * LN_SUM_BLOCK; i < i1; i++) {
       float d = a[i] - b[i];
-      if (red == RED_NONE) n->x[i] = d * d;
+      if (red == LN_RED_NONE) n->x[i] = d * d;
       else ps += (double)d * d;
     }
     part[t] = ps;
   }
-  if (red == RED_NONE) return;
+  if (red == LN_RED_NONE) return;
   for (t = 0; t < nb; t++) s += part[t];
-  n->x[0] = (float)(red == RED_MEAN ? (len ? s / len : 0) : s);
+  n->x[0] = (float)(red == LN_RED_MEAN ? (len ? s / len : 0) : s);
 }
 
 static void mse_backward (ln_node *n, ln_ctx *c) {
@@ -986,13 +879,86 @@ static void mse_backward (ln_node *n, ln_ctx *c) {
   float *da = n->in[0]->g, *db = n->in[1]->g;
   size_t i, len = ln_numel(n->in[0]);
   int red = (int)n->attr[0];
-  float k = red == RED_NONE ? 2.0f : 2.0f * n->g[0] / (red == RED_MEAN ? len : 1);
+  float k = red == LN_RED_NONE ? 2.0f : 2.0f * n->g[0] / (red == LN_RED_MEAN ? len : 1);
   (void)c;
   #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
   for (i = 0; i < len; i++) {
-    float d = (a[i] - b[i]) * (red == RED_NONE ? k * n->g[i] : k);
+    float d = (a[i] - b[i]) * (red == LN_RED_NONE ? k * n->g[i] : k);
     if (da) da[i] += d;
     if (db) db[i] -= d;
+  }
+}
+
+/* }====== */
+
+/* {====== activation_l1 (ProSparse) ====== */
+
+/*
+** Song et al. 2024, ProSparse, arXiv:2402.13516: the activation
+** regulariser lambda mean(|a|) (reduction mean; sum: lambda sum |a|; none:
+** lambda |a| per element). An optional second input, one element, scales
+** lambda at run time: the sine schedule of luanet.optim feeds it.
+*/
+static int act_l1_shape (ln_node *n) {
+  int rc, red = (int)n->attr[1];
+  if ((rc = ln_need_f32(n, 0, "activations")) != LN_OK) return rc;
+  if (n->n_in == 2 && (rc = ln_check_scalar(n, 1, "scale")) != LN_OK) return rc;
+  if ((rc = ln_check_reduction(n, 1, LN_RED_NONE)) != LN_OK) return rc;
+  if (red == LN_RED_NONE) return ln_shape_like_x(n);
+  ln_set_shape(n, LN_F32, 0, n->in[0]->dim);
+  return LN_OK;
+}
+
+static void act_l1_scratch (const ln_node *n, size_t *saved, size_t *work) {
+  *saved = 0;
+  *work = ln_sum_work(ln_numel(n->in[0]));
+}
+
+static double act_l1_lambda (const ln_node *n) {
+  return n->attr[0] * (n->n_in == 2 ? n->in[1]->x[0] : 1.0f);
+}
+
+static void act_l1_forward (ln_node *n, ln_ctx *c) {
+  const float *a = n->in[0]->x;
+  size_t len = ln_numel(n->in[0]), i;
+  double lam = act_l1_lambda(n);
+  int red = (int)n->attr[1];
+  float *t = c->work;
+  if (red == LN_RED_NONE) {
+    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+    for (i = 0; i < len; i++) n->x[i] = (float)(lam * fabsf(a[i]));
+    return;
+  }
+  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+  for (i = 0; i < len; i++) t[i] = fabsf(a[i]);
+  {
+    double s = ln_block_sum(t, len, ln_work_tail(c, len));
+    n->x[0] = (float)(lam * (red == LN_RED_MEAN ? (len ? s / len : 0) : s));
+  }
+}
+
+static void act_l1_backward (ln_node *n, ln_ctx *c) {
+  const float *a = n->in[0]->x;
+  float *da = n->in[0]->g, *dsc = n->n_in == 2 ? n->in[1]->g : NULL, *t = c->work;
+  size_t len = ln_numel(n->in[0]), i;
+  int red = (int)n->attr[1];
+  double lam = act_l1_lambda(n);
+  float k = red == LN_RED_NONE ? (float)lam
+          : (float)(lam * n->g[0] / (red == LN_RED_MEAN ? (len ? len : 1) : 1));
+  if (da) {
+    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+    for (i = 0; i < len; i++)
+      da[i] += ln_signf(a[i]) * (red == LN_RED_NONE ? k * n->g[i] : k);
+  }
+  if (dsc) {   /* d/dscale = lambda_attr * (the unscaled regulariser) */
+    double s;
+    #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
+    for (i = 0; i < len; i++)
+      t[i] = fabsf(a[i]) * (red == LN_RED_NONE ? n->g[i] : 1.0f);
+    s = ln_block_sum(t, len, ln_work_tail(c, len)) * n->attr[0];
+    if (red == LN_RED_MEAN) s = s * n->g[0] / (len ? len : 1);
+    if (red == LN_RED_SUM) s *= n->g[0];
+    dsc[0] += (float)s;
   }
 }
 
@@ -1005,7 +971,7 @@ const ln_opdesc ln_ops_loss[] = {
    .attrs = "label_smoothing=0,reduction=mean|sum|none",
    .shape = cross_entropy_shape, .scratch = cross_entropy_scratch,
    .forward = cross_entropy_forward, .backward = cross_entropy_backward,
-   .validate = cross_entropy_validate, .flags = LN_F_NOGRAD_IN1,
+   .validate = labels_validate, .flags = LN_F_NOGRAD_IN1,
    .doc = "-(1-e) logp[y] - e/C sum(logp); logits [N, C], labels [N] int32"},
   {.name = "nll", .min_in = 2, .max_in = 2, .attrs = RED3 ",ignore_index=-100",
    .shape = logits_labels_shape, .scratch = rows_work, .forward = nll_forward,
@@ -1118,5 +1084,14 @@ const ln_opdesc ln_ops_loss[] = {
    .paper = "Fedus, Zoph, Shazeer 2021, Switch Transformers: Scaling to "
             "Trillion Parameter Models with Simple and Efficient Sparsity, "
             "arXiv:2101.03961"},
+  {.name = "activation_l1", .min_in = 1, .max_in = 2,
+   .attrs = "lambda=1,reduction=mean|sum|none",
+   .shape = act_l1_shape, .scratch = act_l1_scratch,
+   .forward = act_l1_forward, .backward = act_l1_backward,
+   .flags = LN_F_SAVE_IN,
+   .doc = "lambda * scale * mean(|a|) (reduction mean|sum|none); scale an "
+          "optional one-element input (default 1)",
+   .paper = "Song et al. 2024, ProSparse: Introducing and Enhancing Intrinsic "
+            "Activation Sparsity within Large Language Models, arXiv:2402.13516"},
   {0}
 };

@@ -7,9 +7,8 @@
 ** Statistics are summed in double, in a fixed order per row or channel,
 ** so results do not depend on the thread count.
 */
-#include <math.h>
 #include <string.h>
-#include "ln_internal.h"
+#include "ln_ops.h"
 
 /* [N, C, *] as channels, positions per channel and samples */
 ln_chgeom ln_ch_geom (const ln_node *x) {
@@ -26,10 +25,9 @@ static int batch_norm_shape (ln_node *n) {
   static const char *const what[] = {"input", "gamma", "beta", "running_mean",
                                       "running_var"};
   const ln_node *x = n->in[0];
-  int k;
+  int k, rc;
   for (k = 0; k < 5; k++)
-    if (n->in[k]->dtype != LN_F32)
-      return ln_seterr(LN_EARG, "batch_norm: %s must be float32", what[k]);
+    if ((rc = ln_need_f32(n, k, what[k])) != LN_OK) return rc;
   if (x->ndim != 2 && x->ndim != 4)
     return ln_seterr(LN_ESHAPE, "batch_norm: input %s must be [N, C] or "
                      "[N, C, H, W]", ln_node_shape(x));
@@ -227,8 +225,7 @@ static int last_dims_shape (ln_node *n) {
   const char *op = ln_node_desc(n)->name;
   const ln_node *x = n->in[0];
   int dims = (int)n->attr[0], rc;
-  if (x->dtype != LN_F32)
-    return ln_seterr(LN_EARG, "%s: input must be float32", op);
+  if ((rc = ln_need_f32(n, 0, NULL)) != LN_OK) return rc;
   if (dims < 1 || dims > x->ndim)
     return ln_seterr(LN_ESHAPE, "%s: dims %d out of range for input %s "
                      "(1..%d trailing dims)", op, dims, ln_node_shape(x),
@@ -412,10 +409,12 @@ static void rms_norm_backward (ln_node *n, ln_ctx *c) {
   rows_backward(n, &g, 1, c);
 }
 
-/* [N, C, *] float32, with at least 'min_nd' dims */
-static int check_nc (const ln_node *x, const char *op, int min_nd) {
-  if (x->dtype != LN_F32)
-    return ln_seterr(LN_EARG, "%s: input must be float32", op);
+/* input 1 [N, C, *] float32, with at least 'min_nd' dims */
+static int check_nc (const ln_node *n, int min_nd) {
+  const ln_node *x = n->in[0];
+  const char *op = ln_opname(n);
+  int rc = ln_need_f32(n, 0, NULL);
+  if (rc != LN_OK) return rc;
   if (x->ndim < min_nd)
     return ln_seterr(LN_ESHAPE, "%s: input %s must be [N, C%s]", op,
                      ln_node_shape(x), min_nd > 2 ? ", H, W] or [N, C, *" : ", *");
@@ -426,7 +425,7 @@ static int check_nc (const ln_node *x, const char *op, int min_nd) {
 static int group_norm_shape (ln_node *n) {
   const ln_node *x = n->in[0];
   int rc, G;
-  if ((rc = check_nc(x, "group_norm", 2)) != LN_OK) return rc;
+  if ((rc = check_nc(n, 2)) != LN_OK) return rc;
   G = groups_of(x->dim[1], n->attr[0]);
   if (n->attr[0] < 0 || x->dim[1] % G != 0)
     return ln_seterr(LN_ESHAPE, "group_norm: %g groups do not divide the %d "
@@ -463,7 +462,7 @@ static void group_norm_backward (ln_node *n, ln_ctx *c) {
 static int instance_norm_shape (ln_node *n) {
   const ln_node *x = n->in[0];
   int rc;
-  if ((rc = check_nc(x, "instance_norm", 3)) != LN_OK) return rc;
+  if ((rc = check_nc(n, 3)) != LN_OK) return rc;
   if (!(n->attr[0] > 0))
     return ln_seterr(LN_EARG, "instance_norm: eps %g must be positive",
                      n->attr[0]);
@@ -523,7 +522,7 @@ static int evonorm_b0_shape (ln_node *n) {
                                       "running_var"};
   const ln_node *x = n->in[0];
   int rc;
-  if ((rc = check_nc(x, "evonorm_b0", 3)) != LN_OK) return rc;
+  if ((rc = check_nc(n, 3)) != LN_OK) return rc;
   if ((rc = check_channels(n, "evonorm_b0", what)) != LN_OK) return rc;
   if (!(n->attr[1] > 0) || !(n->attr[0] >= 0 && n->attr[0] <= 1))
     return ln_seterr(LN_EARG, "evonorm_b0: momentum %g must be in [0, 1] and "
@@ -648,7 +647,7 @@ static int evonorm_s0_shape (ln_node *n) {
   static const char *const what[] = {"input", "gamma", "beta", "v1"};
   const ln_node *x = n->in[0];
   int rc, G;
-  if ((rc = check_nc(x, "evonorm_s0", 2)) != LN_OK) return rc;
+  if ((rc = check_nc(n, 2)) != LN_OK) return rc;
   if ((rc = check_channels(n, "evonorm_s0", what)) != LN_OK) return rc;
   G = groups_of(x->dim[1], n->attr[0]);
   if (n->attr[0] < 0 || x->dim[1] % G != 0)
@@ -659,14 +658,6 @@ static int evonorm_s0_shape (ln_node *n) {
     return ln_seterr(LN_EARG, "evonorm_s0: eps %g must be positive", n->attr[1]);
   ln_set_shape(n, LN_F32, x->ndim, x->dim);
   return LN_OK;
-}
-
-static float sigm (float z) {
-  if (z >= 0) return 1 / (1 + expf(-z));
-  {
-    float e = expf(z);
-    return e / (1 + e);
-  }
 }
 
 /* saved: mean and std per (sample, group); work: the sigmoids of
@@ -702,7 +693,7 @@ static void evonorm_s0_forward (ln_node *n, ln_ctx *c) {
       float v = v1[c0 + q], k = gam[c0 + q] / s, b = bet[c0 + q];
       const float *pq = p + q * g.hw;
       float *yq = y + q * g.hw;
-      for (h = 0; h < g.hw; h++) yq[h] = pq[h] * sigm(v * pq[h]) * k + b;
+      for (h = 0; h < g.hw; h++) yq[h] = pq[h] * ln_sigmoidf(v * pq[h]) * k + b;
     }
   }
 }
@@ -736,7 +727,7 @@ static void evonorm_s0_backward (ln_node *n, ln_ctx *c) {
       float *sg = sig + at + q * g.hw;
       double pg = 0, pb = 0, pv = 0;
       for (h = 0; h < g.hw; h++) {
-        float e = sigm(v * p[h]);
+        float e = ln_sigmoidf(v * p[h]);
         sg[h] = e;
         gs += dy[h] * ga * (p[h] * e);
         pg += dy[h] * (p[h] * e);
@@ -785,7 +776,7 @@ static void evonorm_s0_backward (ln_node *n, ln_ctx *c) {
 static int film_shape (ln_node *n) {
   const ln_node *x = n->in[0];
   int k, rc;
-  if ((rc = check_nc(x, "film", 2)) != LN_OK) return rc;
+  if ((rc = check_nc(n, 2)) != LN_OK) return rc;
   for (k = 1; k < n->n_in; k++) {
     const ln_node *p = n->in[k];
     if (p->dtype != LN_F32 || p->ndim != 2 || p->dim[0] != x->dim[0] ||

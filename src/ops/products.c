@@ -7,22 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ln_internal.h"
-#include "ln_vmath.h"
-
-/* product of dims [0, upto) of a node */
-static size_t lead (const ln_node *n, int upto) {
-  size_t s = 1;
-  int i;
-  for (i = 0; i < upto; i++) s *= (size_t)n->dim[i];
-  return s;
-}
-
-static int need_f32 (const char *op, const ln_node *n, int k) {
-  if (n->in[k]->dtype != LN_F32)
-    return ln_seterr(LN_EARG, "%s: input %d must be float32", op, k + 1);
-  return LN_OK;
-}
+#include "ln_ops.h"
 
 /* {====== prepared products: oneDNN, bf16 ====== */
 
@@ -252,7 +237,7 @@ static int matmul_shape (ln_node *n) {
   const ln_node *a = n->in[0], *b = n->in[1];
   int rc, nd, dim[LN_MAX_DIMS];
   mmgeom g;
-  if ((rc = need_f32("matmul", n, 0)) || (rc = need_f32("matmul", n, 1)))
+  if ((rc = ln_need_f32(n, 0, NULL)) || (rc = ln_need_f32(n, 1, NULL)))
     return rc;
   if ((rc = mm_geom(n, &g)) != LN_OK) return rc;
   memcpy(dim, g.bd, sizeof(int) * (size_t)g.nbd);
@@ -366,7 +351,7 @@ static int linear_shape (ln_node *n) {
   const ln_node *x = n->in[0], *w = n->in[1];
   int k, rc, dim[LN_MAX_DIMS];
   for (k = 0; k < n->n_in; k++)
-    if ((rc = need_f32("linear", n, k))) return rc;
+    if ((rc = ln_need_f32(n, k, NULL))) return rc;
   if (x->ndim < 1 || w->ndim != 2 || x->dim[x->ndim - 1] != w->dim[1])
     return ln_seterr(LN_ESHAPE, "linear: input %s and weight %s do not fit "
                      "(weight must be [out, in])", ln_node_shape(x),
@@ -387,7 +372,7 @@ static int linear_shape (ln_node *n) {
 */
 static int linear_prepare (ln_node *n, ln_prep *p) {
   const ln_node *x = n->in[0], *w = n->in[1];
-  int in = w->dim[1], out = w->dim[0], rows = (int)lead(x, x->ndim - 1);
+  int in = w->dim[1], out = w->dim[0], rows = (int)ln_lead(x, x->ndim - 1);
   int relu = n->fuse == LN_FUSE_RELU, bias = n->n_in == 3, rc;
   int key[10] = {rows, in, out, bias, relu, (int)n->assign, p->bf16,
                  ln_get_threads(), x->g != NULL, w->g != NULL};
@@ -411,7 +396,7 @@ static int linear_prepare (ln_node *n, ln_prep *p) {
 static void linear_forward (ln_node *n, ln_ctx *c) {
   const ln_node *x = n->in[0], *w = n->in[1];
   int in = w->dim[1], out = w->dim[0];
-  size_t r, rows = lead(x, x->ndim - 1);
+  size_t r, rows = ln_lead(x, x->ndim - 1);
   const float *bias = n->n_in == 3 ? n->in[2]->x : NULL, *px = x->x, *pw = w->x;
   mmk *k = n->kern;
   if (k) {
@@ -430,7 +415,7 @@ static void linear_forward (ln_node *n, ln_ctx *c) {
 static void linear_backward (ln_node *n, ln_ctx *c) {
   ln_node *x = n->in[0], *w = n->in[1];
   int in = w->dim[1], out = w->dim[0];
-  size_t rows = lead(x, x->ndim - 1);
+  size_t rows = ln_lead(x, x->ndim - 1);
   const float *px = x->x, *pw = w->x, *pg = n->g;
   mmk *k = n->kern;
   if (k) {
@@ -474,14 +459,7 @@ static int embedding_shape (ln_node *n) {
 }
 
 static int embedding_validate (const ln_node *n) {
-  const int32_t *id = LN_XI(n->in[0]);
-  size_t i, len = ln_numel(n->in[0]);
-  int V = n->in[1]->dim[0];
-  for (i = 0; i < len; i++)
-    if (id[i] < 0 || id[i] >= V)
-      return ln_seterr(LN_EARG, "embedding: id %d out of range [0, %d)",
-                       (int)id[i], V);
-  return LN_OK;
+  return ln_check_index(n, 0, n->in[1]->dim[0], "id", NULL);
 }
 
 static void embedding_forward (ln_node *n, ln_ctx *c) {

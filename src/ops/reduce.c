@@ -5,7 +5,7 @@
 */
 #include <math.h>
 #include <string.h>
-#include "ln_internal.h"
+#include "ln_ops.h"
 
 #define ATTR_KEEPDIM 1
 #define ATTR_CORRECTION 2
@@ -39,9 +39,7 @@ static int shape_reduce (ln_node *n) {
   const ln_node *in = n->in[0];
   int mask[LN_MAX_DIMS], dim[LN_MAX_DIMS], i, nd = 0, rc;
   int keep = n->attr[ATTR_KEEPDIM] != 0;
-  if (in->dtype != LN_F32)
-    return ln_seterr(LN_ESHAPE, "%s: input 1 must be float32, got int32",
-                     ln_node_desc(n)->name);
+  if ((rc = ln_need_f32(n, 0, NULL)) != LN_OK) return rc;
   if ((rc = red_mask(n, mask)) != LN_OK) return rc;
   for (i = 0; i < in->ndim; i++) {
     if (!mask[i]) dim[nd++] = in->dim[i];
@@ -173,36 +171,27 @@ static void col_reduce (const float *x, long rows, long cols, const double *m,
 
 /* {====== Kernels ====== */
 
-static void sum_forward (ln_node *n, ln_ctx *c) {
+/* sum, or mean when 'mean' is set, of the reduced elements of each output */
+static void sum_mean (ln_node *n, int mean) {
   const float *x = n->in[0]->x;
   rview v;
   long o;
-  (void)c;
   rview_init(&v, n);
   if (col_case(&v)) {
-    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, 1.0, n->x, NULL);
+    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, mean ? 1.0 / (double)v.nred : 1.0,
+               n->x, NULL);
     return;
   }
   #pragma omp parallel for schedule(static) \
     if (!split_inner(&v) && v.nout * v.nred > LN_PAR_MIN)
-  for (o = 0; o < v.nout; o++) n->x[o] = (float)sum_at(&v, x, o, 0, 1);
+  for (o = 0; o < v.nout; o++) {
+    double s = sum_at(&v, x, o, 0, 1);
+    n->x[o] = (float)(mean ? s / (double)v.nred : s);
+  }
 }
 
-static void mean_forward (ln_node *n, ln_ctx *c) {
-  const float *x = n->in[0]->x;
-  rview v;
-  long o;
-  (void)c;
-  rview_init(&v, n);
-  if (col_case(&v)) {
-    col_reduce(x, v.rd[0], v.kd[0], NULL, 1, 1.0 / (double)v.nred, n->x, NULL);
-    return;
-  }
-  #pragma omp parallel for schedule(static) \
-    if (!split_inner(&v) && v.nout * v.nred > LN_PAR_MIN)
-  for (o = 0; o < v.nout; o++)
-    n->x[o] = (float)(sum_at(&v, x, o, 0, 1) / (double)v.nred);
-}
+static void sum_forward (ln_node *n, ln_ctx *c) { (void)c; sum_mean(n, 0); }
+static void mean_forward (ln_node *n, ln_ctx *c) { (void)c; sum_mean(n, 1); }
 
 /* saved: the mean of each output's elements (double) */
 static void var_scratch (const ln_node *n, size_t *saved, size_t *work) {
@@ -373,11 +362,11 @@ static void max_backward (ln_node *n, ln_ctx *c) {
    .flags = (fl), .doc = d}
 
 const ln_opdesc ln_ops_reduce[] = {
-  RED(sum, "axes=[],keepdim=0", NULL, 0, "y = sum of x over axes (all: [])"),
-  RED(mean, "axes=[],keepdim=0", NULL, 0, "y = mean of x over axes"),
-  RED(max, "axes=[],keepdim=0", max_scratch, 0,
+  RED(sum, "@#axes=[],@keepdim=0", NULL, 0, "y = sum of x over axes (all: [])"),
+  RED(mean, "@#axes=[],@keepdim=0", NULL, 0, "y = mean of x over axes"),
+  RED(max, "@#axes=[],@keepdim=0", max_scratch, 0,
       "y = max of x over axes; gradient to the first maximum"),
-  RED(var, "axes=[],keepdim=0,correction=1", var_scratch, LN_F_SAVE_IN,
+  RED(var, "@#axes=[],@keepdim=0,@correction=1", var_scratch, LN_F_SAVE_IN,
       "y = sum((x - mean)^2) / (N - correction) over axes"),
   {.name = NULL}
 };

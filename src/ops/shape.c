@@ -5,10 +5,7 @@
 */
 #include <stdio.h>
 #include <string.h>
-#include "ln_internal.h"
-
-/* parallel loop over 'len' elements (a local named 'len' must exist) */
-#define PFOR _Pragma("omp parallel for schedule(static) if (len > LN_PAR_MIN)")
+#include "ln_ops.h"
 
 /* the input's gradient, NULL when none is wanted or it is int32 */
 static float *in_grad (const ln_node *n, int k) {
@@ -29,7 +26,7 @@ static void copy_backward (ln_node *n, ln_ctx *c) {
   long i, len = (long)ln_numel(n);
   (void)c;
   if (gx == NULL) return;
-  PFOR
+  LN_PFOR
   for (i = 0; i < len; i++) gx[i] += gy[i];
 }
 
@@ -165,7 +162,7 @@ static void perm_apply (const float *x, const int *xd, int nd, const int *perm,
   in = yd[nd - 1];
   rows = in ? len / in : 0;
   ls = xs[perm[nd - 1]];
-  PFOR
+  LN_PFOR
   for (r = 0; r < rows; r++) {
     long j, off = 0, q = r;
     float *yr = y + r * in;
@@ -248,7 +245,7 @@ static void around (const ln_node *in, int ax, long *outer, long *inner) {
     slice_range(n, ax_, &start_, &cnt_); \
     around(in_, ax_, &outer_, &inner); \
     d_ = in_->dim[ax_]; \
-    PFOR \
+    LN_PFOR \
     for (q_ = 0; q_ < outer_ * cnt_; q_++) { \
       long o_ = q_ / cnt_, j_ = q_ % cnt_; \
       const long xo = (o_ * d_ + start_ + j_ * step_) * inner, yo = q_ * inner; \
@@ -306,7 +303,7 @@ static int shape_concat (ln_node *n) {
     around(n, ax_, &outer_, &inner_); \
     for (k = 0; k < n->n_in; k++) { \
       const long run = n->in[k]->dim[ax_] * inner_, row_ = n->dim[ax_] * inner_; \
-      PFOR \
+      LN_PFOR \
       for (o_ = 0; o_ < outer_; o_++) { \
         const long xo = o_ * run, yo = o_ * row_ + off_; \
         __VA_ARGS__ \
@@ -334,17 +331,17 @@ static void concat_backward (ln_node *n, ln_ctx *c) {
    .forward = fw, .backward = bw, .flags = 0, .doc = d}
 
 const ln_opdesc ln_ops_shape[] = {
-  SH("reshape", 1, "shape=[]", shape_reshape, copy_forward, copy_backward,
+  SH("reshape", 1, "@shape=[B]", shape_reshape, copy_forward, copy_backward,
      "y = x with the listed shape (one -1 inferred)"),
-  SH("flatten", 1, "start_dim=1,end_dim=-1", shape_flatten, copy_forward,
+  SH("flatten", 1, "@#start_dim=1,@#end_dim=-1", shape_flatten, copy_forward,
      copy_backward, "y = x with dims start_dim..end_dim merged"),
-  SH("transpose", 1, "dim0=0,dim1=1", shape_transpose, perm_forward,
+  SH("transpose", 1, "@#dim0=0,@#dim1=1", shape_transpose, perm_forward,
      perm_backward, "y = x with dims dim0 and dim1 swapped"),
-  SH("permute", 1, "perm=[]", shape_permute, perm_forward, perm_backward,
+  SH("permute", 1, "@#perm=[]", shape_permute, perm_forward, perm_backward,
      "y = x with dims reordered: y dim i = x dim perm[i]"),
-  SH("slice", 1, "axis=0,start=0,stop=2147483647,step=1", shape_slice,
+  SH("slice", 1, "@#axis=0,@^start=0,@$stop=2147483647,@step=1", shape_slice,
      slice_forward, slice_backward, "y = x[start:stop:step] along axis"),
-  SH("concat", LN_MAX_IN, "axis=0", shape_concat, concat_forward,
+  SH("concat", LN_MAX_IN, "@#axis=0", shape_concat, concat_forward,
      concat_backward, "y = inputs joined along axis"),
   {.name = NULL}
 };

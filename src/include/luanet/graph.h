@@ -56,6 +56,14 @@ void ln_op_attr_defaults (int op, double *attr);
 ** from before pairs) means the same on both axes. Set and read both
 ** through these: set_pair returns LN_EARG if k is not a pair and h != w. */
 int ln_op_attr_pair (int op, int k);
+/* markers of attribute k: its position among the positional arguments
+** (1..) or 0; an axis ('#'); a start ('^') or stop ('$') index; a list
+** that takes "B" ("[B]"); see ln_op.c */
+int ln_op_attr_positional (int op, int k);
+int ln_op_attr_is_axis (int op, int k);
+int ln_op_attr_is_start (int op, int k);
+int ln_op_attr_is_stop (int op, int k);
+int ln_op_attr_takes_batch (int op, int k);
 int ln_op_attr_set_pair (int op, double *attr, int k, double h, double w);
 void ln_op_attr_get_pair (int op, const double *attr, int k, double *h,
                           double *w);

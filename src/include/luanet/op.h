@@ -53,7 +53,8 @@ int ln_node_set_shape (ln_node *n, ln_dtype dt, int ndim, const int *dim);
 typedef struct ln_opdef {
   const char *name;          /* [A-Za-z_][A-Za-z0-9_]*, < 64 bytes, unique */
   int min_in, max_in;        /* 1 <= min_in <= max_in <= LN_MAX_IN */
-  /* "name=default,...", as the built-in ops (luanet/graph.h); NULL: none */
+  /* "name=default,...", as the built-in ops, markers included (@ positional,
+  ** # axis, ...: src/core/ln_op.c); NULL: none */
   const char *attrs;
   int (*shape) (ln_node *n);                 /* required */
   void (*forward) (ln_node *n, ln_ctx *c);   /* required */
