@@ -2,7 +2,7 @@
 -- PyTorch (fixtures from spec/support/make_act_ref.py, computed in float64)
 -- and against closed forms derived by hand, extreme inputs, SELU's
 -- self-normalization at initialisation, fatrelu, the surrogate-gradient
--- ops and kwta, the layers of luanet.nn, and error messages. Gradient
+-- ops, kwta and stablemax, the layers of luanet.nn, and error messages. Gradient
 -- checks by central differences live in spec/cases/act.lua.
 local ln = require "luanet"
 local nn = ln.nn
@@ -342,6 +342,61 @@ describe("activation ops", function ()
     it("refuses k larger than the features", function ()
       assert.error_matches(function () return ln.zeros{2, 3}:kwta{k = 4} end,
         "kwta: k = 4 winners out of 3 features per sample of input 2x3", nil, true)
+    end)
+  end)
+
+  describe("stablemax", function ()
+    -- s(x) = x + 1 (x >= 0), 1 / (1 - x) (x < 0); y = s(x) / sum s(x)
+    it("values and gradients by hand", function ()
+      -- s = 0.5, 1, 2, 3; S = 6.5: y = 1/13, 2/13, 4/13, 6/13. L = y1:
+      -- dL/dx_k = s'(x_k) / S (w_k - y1), s' = 1/4, 1, 1, 1
+      local y, g = run("stablemax", {ln.tensor{-1, 0, 1, 2}}, nil,
+                       {w = ln.tensor{1, 0, 0, 0}})
+      near(y, {1 / 13, 2 / 13, 4 / 13, 6 / 13})
+      near(g[1], {6 / 169, -2 / 169, -2 / 169, -2 / 169})
+    end)
+    it("along a chosen axis (1-based, positional)", function ()
+      -- columns: s = (1, 0.5), (2, 1), (3, 4)
+      near(ln.tensor{{0, 1, 2}, {-1, 0, 3}}:stablemax(1),
+           {{2 / 3, 2 / 3, 3 / 7}, {1 / 3, 1 / 3, 4 / 7}})
+      near(ln.tensor{{0, 1, 2}, {-1, 0, 3}}:stablemax{axis = -1},
+           {{1 / 6, 2 / 6, 3 / 6}, {0.5 / 5.5, 1 / 5.5, 4 / 5.5}})
+    end)
+    it("gradients by central differences", function ()
+      local check = require "spec.support.gradcheck"
+      local away = {-1.3, -0.7, -0.25, 0.2, 0.45, 1.1, -0.9, 0.8, 1.6, -1.8, 0.15, -0.35}
+      for _, axis in ipairs{1, 2, -1} do
+        local err = check{op = "stablemax", inputs = {{shape = {3, 4}, values = away}},
+                          attrs = {axis = axis}}
+        assert.is_true(err < 1e-2, string.format("axis %d: max relative error %.3g", axis, err))
+      end
+    end)
+    it("agrees with stablemax_ce: -log y[label] is the loss", function ()
+      local x = ln.tensor{{-2, 0.5, 3}, {1, -1, 0}}
+      local y = x:stablemax()
+      -- labels are class indices from 0, as in the data sets
+      local l = x:stablemax_ce(ln.tensor({2, 0}, "int32"), {reduction = "none"})
+      near(l, {-math.log(y:get(1, 3)), -math.log(y:get(2, 1))})
+    end)
+    it("extreme inputs: finite, right, no collapse to one-hot", function ()
+      -- s = 10001, 1/10001, 1: the small entries stay positive (softmax
+      -- rounds them to 0); 3e38 twice sums past float32 (in double here)
+      local y, g = run("stablemax", {ln.tensor{1e4, -1e4, 0}}, nil,
+                       {w = ln.tensor{1, -1, 0.5}})
+      local S = 10001 + 1 / 10001 + 1
+      near(y, {10001 / S, (1 / 10001) / S, 1 / S})
+      -- the small entry relative to itself: near's tolerance is absolute there
+      assert.is_true(math.abs(y:get(2) / ((1 / 10001) / S) - 1) < 1e-5, y:get(2))
+      assert.is_true(all_finite(g[1]))
+      near(ln.tensor{3e38, 3e38}:stablemax(), {0.5, 0.5})
+      local nan = ln.tensor{0, 0 / 0}:stablemax()
+      assert.is_true(nan:get(1) ~= nan:get(1) and nan:get(2) ~= nan:get(2))
+    end)
+    it("errors name the op, the argument and the shape", function ()
+      assert.error_matches(function () return ln.zeros({2, 3}, "int32"):stablemax() end,
+        "stablemax: input 1 must be float32, got int32", nil, true)
+      assert.error_matches(function () return ln.zeros{2, 3}:stablemax(3) end,
+        "stablemax: axis 2 out of range for 2x3", nil, true)
     end)
   end)
 

@@ -3,7 +3,7 @@
 ** in actlearn.c), one place for all: the rectifiers (relu, leaky_relu,
 ** relu6, hardtanh, squared_relu, fatrelu), the squashing maps (sigmoid,
 ** tanh, softsign, logsigmoid), the exponential family (elu, celu, selu),
-** the smooth gates (gelu, silu, mish), softplus; softmax and log_softmax;
+** the smooth gates (gelu, silu, mish), softplus; softmax, log_softmax and stablemax;
 ** maps whose backward is a surrogate (biper, the straight-through
 ** estimators, spike); kwta.
 **
@@ -283,6 +283,54 @@ static void softmax_grad (ln_node *n, int logsm) {
   }
 }
 
+/*
+** StableMax: Prieto, Barsbey, Mediano, Birdal 2025, "Grokking at the Edge
+** of Numerical Stability" (arXiv:2501.04697). Softmax with exp replaced by
+** s(x) = x + 1 (x >= 0), 1 / (1 - x) (x < 0): y_i = s(x_i) / sum_j s(x_j)
+** along the axis. s is positive and grows linearly, so nothing overflows
+** and no max is subtracted; sums in double, as the authors' float64 code.
+** Backward: dx_k += s'(x_k) / S (g_k - sum_i g_i y_i).
+*/
+static double stablemax_s (double v) { return v >= 0 ? v + 1 : 1 / (1 - v); }
+static double stablemax_ds (double v) { return v >= 0 ? 1 : 1 / ((1 - v) * (1 - v)); }
+
+static void stablemax_forward (ln_node *n, ln_ctx *c) {
+  geom g = axis_geom(n, ln_axis((int)n->attr[0], n->ndim));
+  size_t t, lines = g.outer * g.inner, st = g.inner;
+  (void)c;
+  #pragma omp parallel for schedule(static) if (lines * g.len > LN_PAR_MIN)
+  for (t = 0; t < lines; t++) {
+    size_t base = (t / g.inner) * g.len * g.inner + t % g.inner;
+    const float *x = n->in[0]->x + base;
+    float *y = n->x + base;
+    double s = 0;
+    int k;
+    for (k = 0; k < g.len; k++) s += stablemax_s(x[k * st]);
+    for (k = 0; k < g.len; k++) y[k * st] = (float)(stablemax_s(x[k * st]) / s);
+  }
+}
+
+static void stablemax_backward (ln_node *n, ln_ctx *c) {
+  geom g = axis_geom(n, ln_axis((int)n->attr[0], n->ndim));
+  size_t t, lines = g.outer * g.inner, st = g.inner;
+  (void)c;
+  if (n->in[0]->g == NULL) return;
+  #pragma omp parallel for schedule(static) if (lines * g.len > LN_PAR_MIN)
+  for (t = 0; t < lines; t++) {
+    size_t base = (t / g.inner) * g.len * g.inner + t % g.inner;
+    const float *x = n->in[0]->x + base, *y = n->x + base, *dy = n->g + base;
+    float *dx = n->in[0]->g + base;
+    double s = 0, gy = 0;
+    int k;
+    for (k = 0; k < g.len; k++) {
+      s += stablemax_s(x[k * st]);
+      gy += (double)dy[k * st] * y[k * st];
+    }
+    for (k = 0; k < g.len; k++)
+      dx[k * st] += (float)(stablemax_ds(x[k * st]) / s * (dy[k * st] - gy));
+  }
+}
+
 static void softmax_forward (ln_node *n, ln_ctx *c) { (void)c; softmax_run(n, 0); }
 static void softmax_backward (ln_node *n, ln_ctx *c) { (void)c; softmax_grad(n, 0); }
 static void log_softmax_forward (ln_node *n, ln_ctx *c) { (void)c; softmax_run(n, 1); }
@@ -558,6 +606,13 @@ const ln_opdesc ln_ops_act[] = {
    .shape = softmax_shape, .forward = log_softmax_forward,
    .backward = log_softmax_backward, .flags = LN_F_SAVE_OUT,
    .doc = "y = x - max - log(sum(exp(x - max))) along axis"},
+  {.name = "stablemax", .min_in = 1, .max_in = 1, .attrs = "@#axis=-1",
+   .shape = softmax_shape, .forward = stablemax_forward,
+   .backward = stablemax_backward, .flags = LN_F_SAVE_IN | LN_F_SAVE_OUT,
+   .doc = "y = s(x) / sum(s(x)) along axis, s(x) = x + 1 (x >= 0), "
+          "1 / (1 - x) (x < 0)",
+   .paper = "Prieto, Barsbey, Mediano, Birdal 2025, Grokking at the Edge of "
+            "Numerical Stability, arXiv:2501.04697"},
   {.name = "fatrelu", .min_in = 1, .max_in = 1, .attrs = "threshold=0",
    .shape = fatrelu_shape, .forward = fatrelu_forward,
    .backward = fatrelu_backward, .flags = SI | EW,
