@@ -1,7 +1,8 @@
 /*
 ** embed.c -- luanet embedded in a C program: build the MLP 784-1024-1024-10
-** through luanet.h (one call: ln_mlp, luanet/layers.h), train it one epoch on the bundled Fashion-MNIST subset
-** with Adam, report test accuracy and save the model for examples/infer.c.
+** through luanet.h (one call: ln_mlp, luanet/layers.h), train it one epoch
+** on the bundled Fashion-MNIST subset with Adam, report test accuracy and
+** save the model for examples/infer.c.
 **
 **   make examples && ./build/embed [--threads N] [--data DIR] [out.lnt]
 */
