@@ -35,6 +35,9 @@ local cases = {
   {op = "squared_relu", inputs = {{shape = {3, 4}, values = away}}},
   {op = "softmax", inputs = {{shape = {3, 5}}}},
   {op = "log_softmax", inputs = {{shape = {3, 5}}}, attrs = {axis = 1}},
+  -- stablemax's s(x) has a second-derivative jump at 0: inputs away from it
+  {op = "stablemax", inputs = {{shape = {3, 4}, values = away}}},
+  {op = "stablemax", inputs = {{shape = {3, 4}, values = away}}, attrs = {axis = 1}},
   {op = "fatrelu", inputs = {{shape = {3, 4}, values = away1}}, attrs = {threshold = 0.4}},
   {op = "biper", inputs = {{shape = {3, 4}}}, attrs = {omega = 2},
    surrogate = function (x) return 2 * math.cos(2 * x) end},
