@@ -276,6 +276,14 @@ static void col_grad (const bview *v, colgrad_fn fn, const float *a,
     } \
   }
 
+/* the value of input k, or 'gy' where the input has none: add and sub do
+** not keep their inputs (no LN_F_SAVE_IN), so a value only a fused chain
+** read has no memory of its own (NULL). Their partials never read x0, x1;
+** gy, output-sized, keeps those unused loads in bounds */
+static const float *in_or (const ln_node *n, int k, const float *gy) {
+  return n->in[k]->x != NULL ? n->in[k]->x : gy;
+}
+
 #define BINARY(op, F, DA, DB) \
   LN_VEC static void op##_map (const ln_node *n, const float *const *in, float *y, \
                         long len) { \
@@ -297,7 +305,7 @@ static void col_grad (const bview *v, colgrad_fn fn, const float *a,
   COLGRAD(op, 0, DA) \
   COLGRAD(op, 1, DB) \
   static void op##_backward (ln_node *n, ln_ctx *c) { \
-    const float *a = n->in[0]->x, *b = n->in[1]->x, *gy = n->g; \
+    const float *gy = n->g, *a = in_or(n, 0, gy), *b = in_or(n, 1, gy); \
     bview v; \
     bview_init(&v, n); \
     BINARY_GRAD(op, 0, DA) \
