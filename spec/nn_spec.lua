@@ -16,6 +16,24 @@ describe("luanet.nn", function ()
     assert.truthy(s:find("(3) Linear(3 -> 2)", 1, true))
   end)
 
+  it("Conv2d takes a kernel, stride, padding and dilation pair, as PyTorch", function ()
+    local c = nn.Conv2d(2, 4, {3, 1}, {stride = {2, 1}, padding = {1, 0}})
+    assert.are.equal("Conv2d(2 -> 4, 3x1, stride 2x1, padding 1x0)", tostring(c))
+    local g = ln.graph()
+    local y = c(g:input("x", {"B", 2, 9, 5}))
+    -- H: (9 + 2 - 3) / 2 + 1 = 5; W: (5 + 0 - 1) / 1 + 1 = 5
+    assert.are.same({2, 4, 5, 5}, y.shape)
+    local m = g:compile{outputs = {y = y}, batch = 2}
+    assert.are.same({4, 2, 3, 1}, m:param("conv1.weight"):shape())
+    -- bias U(-b, b), b = 1/sqrt(fan_in), fan_in = 2 * 3 * 1
+    local b = m:param("conv1.bias")
+    for k = 1, 4 do assert.is_true(math.abs(b:flat(k)) <= 1 / math.sqrt(6)) end
+    assert.error_matches(function () nn.Conv2d(2, 4, {3, 0}) end,
+      "Conv2d: kernel[2] must be a positive integer, got 0", nil, true)
+    assert.error_matches(function () nn.Conv2d(2, 4, {3, 1, 2}) end,
+      "Conv2d: kernel must be a number or a pair {h, w}", nil, true)
+  end)
+
   it("builds a Sequential on a graph and trains it", function ()
     ln.seed(9)
     local g = ln.graph()

@@ -3,34 +3,53 @@
 local B = require "luanet.nn.base"
 local M = {}
 
+-- a kernel, stride, padding or dilation: a number or a pair {h, w}
+local function hw (v)
+  if type(v) == "table" then return v[1], v[2] end
+  return v, v
+end
+local function show (v)
+  local h, w = hw(v)
+  return h == w and tostring(h) or h .. "x" .. w
+end
+
 -- Conv2d(c_in, c_out, kernel, {stride = 1, padding = 0, dilation = 1,
--- groups = 1, bias = true}): weight [c_out, c_in / groups, k, k] and bias
--- [c_out], both U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = c_in / groups k k
+-- groups = 1, bias = true}): kernel, stride, padding and dilation a number
+-- or a pair {h, w}, as in PyTorch; weight [c_out, c_in / groups, kh, kw]
+-- and bias [c_out], both U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in =
+-- c_in / groups kh kw
 M.Conv2d = B.layer{
   name = "Conv2d", prefix = "conv", op = "conv2d",
-  args = {"c_in", "c_out", "kernel"},
+  args = {"c_in", "c_out", {"kernel", "kernel", check = function (v, what)
+    if type(v) ~= "table" then B.positive_int(v, what, 4); return v end
+    if #v ~= 2 then error(what .. " must be a number or a pair {h, w}", 4) end
+    B.positive_int(v[1], what .. "[1]", 4)
+    B.positive_int(v[2], what .. "[2]", 4)
+    return v
+  end}},
   opts = {stride = 1, padding = 0, dilation = 1, groups = 1},
   check = function (self, opt)
     self.bias = opt.bias ~= false
+    self.kh, self.kw = hw(self.kernel)
     if self.c_in % self.groups ~= 0 or self.c_out % self.groups ~= 0 then
       error("Conv2d: channels " .. self.c_in .. " -> " .. self.c_out ..
             " not divisible by groups " .. self.groups, 3)
     end
   end,
   params = {
-    {"weight", "weight", function (s) return {s.c_out, s.c_in // s.groups, s.kernel, s.kernel} end,
+    {"weight", "weight", function (s) return {s.c_out, s.c_in // s.groups, s.kh, s.kw} end,
      "torch_default"},
     {"bias_node", "bias", "c_out", "uniform",
-     function (s) return 1 / math.sqrt(s.c_in // s.groups * s.kernel * s.kernel) end, when = "bias"},
+     function (s) return 1 / math.sqrt(s.c_in // s.groups * s.kh * s.kw) end, when = "bias"},
   },
   attrs = {"stride", "padding", "dilation", "groups"},
   tostring = function (c)
     local extra = ""
-    if c.stride ~= 1 then extra = extra .. ", stride " .. c.stride end
-    if c.padding ~= 0 then extra = extra .. ", padding " .. c.padding end
-    if c.dilation ~= 1 then extra = extra .. ", dilation " .. c.dilation end
+    if show(c.stride) ~= "1" then extra = extra .. ", stride " .. show(c.stride) end
+    if show(c.padding) ~= "0" then extra = extra .. ", padding " .. show(c.padding) end
+    if show(c.dilation) ~= "1" then extra = extra .. ", dilation " .. show(c.dilation) end
     if c.groups ~= 1 then extra = extra .. ", groups " .. c.groups end
-    return string.format("Conv2d(%d -> %d, %dx%d%s)", c.c_in, c.c_out, c.kernel, c.kernel, extra)
+    return string.format("Conv2d(%d -> %d, %dx%d%s)", c.c_in, c.c_out, c.kh, c.kw, extra)
   end,
 }
 
