@@ -11,7 +11,7 @@
 ** outputs), and then shows that a process that has not registered the op
 ** cannot load the model: the error names the op.
 **
-**   make examples && ./build/custom_op [model.lnt]
+**   make examples && ./build/custom_op [--help] [model.lnt]
 **   ./build/custom_op --load model.lnt    (load without registering)
 **
 ** The last lines it prints are read by spec/custom_op_spec.lua.
@@ -238,6 +238,16 @@ static int load_only (const char *path) {
   return strstr(ln_errmsg(), "'" OP_NAME "'") ? 0 : 1;
 }
 
+static void usage (FILE *f) {
+  fprintf(f,
+    "usage: custom_op [--help] [model.lnt]\n"
+    "       custom_op --load model.lnt\n"
+    "Register the op learned_mish from outside the engine, check its gradient,\n"
+    "train a small network through it and save it to model.lnt (default\n"
+    "custom_op.lnt), load it back, and show that a process without the op\n"
+    "cannot load it. --load: load model.lnt without registering the op.\n");
+}
+
 int main (int argc, char **argv) {
   const char *path = argc > 1 && argv[1][0] != '-' ? argv[1] : "custom_op.lnt";
   ln_tensor *x, *y;
@@ -247,6 +257,15 @@ int main (int argc, char **argv) {
   ln_opinfo info;
   double first, last = 0, err;
   int op, i, rc;
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    usage(stdout);
+    return 0;
+  }
+  if (argc > 1 && argv[1][0] == '-' && strcmp(argv[1], "--load") != 0) {
+    fprintf(stderr, "custom_op: unknown option %s\n", argv[1]);
+    usage(stderr);
+    return 2;
+  }
   if (argc > 2 && strcmp(argv[1], "--load") == 0) return load_only(argv[2]);
   ln_seed(7);
   op = register_op();
