@@ -372,7 +372,7 @@ ROW_LOSS(stablemax_ce)
 
 /* {====== Elementwise losses: bce_with_logits, l1, smooth_l1, kl_div, sigmoid_focal ====== */
 
-enum { E_BCE, E_L1, E_SMOOTH_L1, E_KL, E_SFOCAL };
+enum { E_BCE, E_L1, E_SMOOTH_L1, E_KL, E_SFOCAL, E_MSE };
 
 static int elem_shape (ln_node *n) {
   const ln_node *a = n->in[0], *b = n->in[1];
@@ -458,6 +458,11 @@ static double elem_loss (int kind, float fa, float fb, const double *attr,
     case E_SFOCAL:
       l = sfocal(a, b, attr[1], attr[2], &g1, &g2);
       break;
+    case E_MSE:
+      l = d * d;
+      g1 = 2 * d;
+      g2 = -g1;
+      break;
     default: break;
   }
   if (ga) { *ga = g1; *gb = g2; }
@@ -515,6 +520,7 @@ ELEM_KERNELS(l1, E_L1)
 ELEM_KERNELS(smooth_l1, E_SMOOTH_L1)
 ELEM_KERNELS(kl, E_KL)
 ELEM_KERNELS(sfocal, E_SFOCAL)
+ELEM_KERNELS(mse, E_MSE)
 
 /* }====== */
 
@@ -832,7 +838,7 @@ static void cross_entropy_backward (ln_node *n, ln_ctx *c) {
 
 /* }====== */
 
-/* {====== mse ====== */
+/* {====== mse (its kernels: the elementwise losses' E_MSE) ====== */
 
 static int mse_shape (ln_node *n) {
   const ln_node *a = n->in[0], *b = n->in[1];
@@ -846,47 +852,6 @@ static int mse_shape (ln_node *n) {
   if (red == LN_RED_NONE) ln_set_shape(n, LN_F32, a->ndim, a->dim);
   else ln_set_shape(n, LN_F32, 0, a->dim);
   return LN_OK;
-}
-
-static void mse_scratch (const ln_node *n, size_t *saved, size_t *work) {
-  *saved = 0;
-  *work = ln_n_blocks(ln_numel(n->in[0])) * sizeof(double);
-}
-
-static void mse_forward (ln_node *n, ln_ctx *c) {
-  const float *a = n->in[0]->x, *b = n->in[1]->x;
-  size_t t, len = ln_numel(n->in[0]), nb = ln_n_blocks(len);
-  double *part = (double *)(void *)c->work, s = 0;
-  int red = (int)n->attr[0];
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (t = 0; t < nb; t++) {
-    size_t i, i1 = (t + 1) * LN_SUM_BLOCK < len ? (t + 1) * LN_SUM_BLOCK : len;
-    double ps = 0;
-    for (i = t * LN_SUM_BLOCK; i < i1; i++) {
-      float d = a[i] - b[i];
-      if (red == LN_RED_NONE) n->x[i] = d * d;
-      else ps += (double)d * d;
-    }
-    part[t] = ps;
-  }
-  if (red == LN_RED_NONE) return;
-  for (t = 0; t < nb; t++) s += part[t];
-  n->x[0] = (float)(red == LN_RED_MEAN ? (len ? s / len : 0) : s);
-}
-
-static void mse_backward (ln_node *n, ln_ctx *c) {
-  const float *a = n->in[0]->x, *b = n->in[1]->x;
-  float *da = n->in[0]->g, *db = n->in[1]->g;
-  size_t i, len = ln_numel(n->in[0]);
-  int red = (int)n->attr[0];
-  float k = red == LN_RED_NONE ? 2.0f : 2.0f * n->g[0] / (red == LN_RED_MEAN ? len : 1);
-  (void)c;
-  #pragma omp parallel for schedule(static) if (len > LN_PAR_MIN)
-  for (i = 0; i < len; i++) {
-    float d = (a[i] - b[i]) * (red == LN_RED_NONE ? k * n->g[i] : k);
-    if (da) da[i] += d;
-    if (db) db[i] -= d;
-  }
 }
 
 /* }====== */
@@ -981,7 +946,7 @@ const ln_opdesc ln_ops_loss[] = {
           "equal to ignore_index are skipped (the mean is over the others; 0 "
           "when none)"},
   {.name = "mse", .min_in = 2, .max_in = 2, .attrs = "reduction=mean|sum|none",
-   .shape = mse_shape, .scratch = mse_scratch, .forward = mse_forward,
+   .shape = mse_shape, .scratch = elem_scratch, .forward = mse_forward,
    .backward = mse_backward, .flags = LN_F_SAVE_IN,
    .doc = "mean((a - b)^2)"},
   {.name = "bce_with_logits", .min_in = 2, .max_in = 2, .attrs = RED3,
