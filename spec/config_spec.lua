@@ -1,12 +1,7 @@
 -- Configuration: threads, the OpenBLAS core choice, ops listing.
 local ln = require "luanet"
 
-local function run (cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  p:close()
-  return out
-end
+local run = require("spec.support.papers").run   -- output (stdout and stderr)
 
 describe("luanet configuration", function ()
   it("reports the BLAS core and threads in ln.config()", function ()

@@ -3,12 +3,7 @@
 -- and what ln.config() / luanet -v report.
 local ln = require "luanet"
 
-local function run (cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  p:close()
-  return out
-end
+local run = require("spec.support.papers").run   -- output (stdout and stderr)
 
 -- the MLP 64-128-10 on fixed data; 'extra' outputs keep nodes unfused
 local function mlp (precision, keep_hidden)

@@ -7,24 +7,9 @@
 local ln = require "luanet"
 local ref = require "spec.support.matmul_ref"
 
-local function run (cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  p:close()
-  return out
-end
-
--- rows "name<TAB>kernel<TAB>worst" of a child process on kernel path k
+-- rows of spec.support.matmul_ref's 'what' run in a child process on kernel path k
 local function child (k, what)
-  local out = run("LUANET_KERNELS=" .. k .. " ./luanet -e '" .. [[
-    for _, r in ipairs(require("spec.support.matmul_ref").]] .. what .. [[()) do
-      print(r.name .. "\t" .. (r.kernel or "") .. "\t" .. r.worst)
-    end']])
-  local rows = {}
-  for name, kern, worst in out:gmatch("([^\n\t]+)\t([^\n\t]*)\t([^\n\t]+)\n") do
-    rows[#rows + 1] = {name = name, kernel = kern, worst = tonumber(worst)}
-  end
-  return rows, out
+  return require("spec.support.oprun").child_rows("spec.support.matmul_ref", k, what)
 end
 
 -- cases whose batch dims are equal or absent on b: oneDNN's or OpenBLAS's

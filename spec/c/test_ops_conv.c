@@ -2,8 +2,7 @@
 ** test_ops_conv.c -- conv2d, max_pool2d, avg_pool2d: values by hand and
 ** against a direct convolution, gradients, errors.
 */
-#include "opcheck.h"
-#include "tap.h"
+#include "opvals.h"
 
 #define IN(nd, ...) {.ndim = nd, .dim = {__VA_ARGS__}}
 
@@ -11,26 +10,7 @@
 #define grad_ok opcheck_grad_ok
 #define shape_err(c, sub) opcheck_shape_err(c, sub, 0)
 
-/* forward on input values v[k] (NULL entries keep the random ones); the
-** output must equal 'want' */
-static void values_ok (const opcheck_case *c, const float *const *v,
-                       const float *want, size_t len, double tol,
-                       const char *what) {
-  opcheck_run r;
-  size_t i;
-  int k, ok = opcheck_setup(c, &r, 1u) == 0;
-  for (k = 0; ok && k < c->n_in; k++)
-    if (v[k]) memcpy(r.in[k].x, v[k], ln_numel(&r.in[k]) * sizeof(float));
-  if (ok) opcheck_forward(&r, c->training);
-  ok = ok && ln_numel(&r.out) == len;
-  for (i = 0; ok && i < len; i++) {
-    ok = near(r.out.x[i], want[i], tol);
-    if (!ok)
-      fprintf(stderr, "  %s: [%zu] = %g, want %g\n", what, i, r.out.x[i], want[i]);
-  }
-  tap_ok(ok, "%s", what);
-  opcheck_free(&r);
-}
+#define values_ok opvals_ok
 
 /* stride, padding, dilation per axis (height, width) and groups */
 typedef struct axes { int sh, sw, ph, pw, dh, dw, G; } axes;

@@ -57,4 +57,18 @@ function M.run (op, ins, attrs, opt)
   return out, grads, m
 end
 
+-- the rows {name, kernel, worst} that require(module)[what]() returns,
+-- computed in a child ./luanet with LUANET_KERNELS=k (the kernel path is
+-- chosen at start-up); also the child's whole output, for messages
+function M.child_rows (module, k, what)
+  local out = require("spec.support.papers").run("LUANET_KERNELS=" .. k .. " ./luanet -e '"
+    .. "for _, r in ipairs(require(\"" .. module .. "\")." .. what .. "()) do "
+    .. "print(r.name .. \"\\t\" .. (r.kernel or \"\") .. \"\\t\" .. r.worst) end'")
+  local rows = {}
+  for name, kern, worst in out:gmatch("([^\n\t]+)\t([^\n\t]*)\t([^\n\t]+)\n") do
+    rows[#rows + 1] = {name = name, kernel = kern, worst = tonumber(worst)}
+  end
+  return rows, out
+end
+
 return M
